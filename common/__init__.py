@@ -1,0 +1,1 @@
+"""Code both papers share: configuration, data, losses, metrics, training, export."""

@@ -1,0 +1,391 @@
+"""Experiment configuration: one YAML file maps onto the typed dataclasses below.
+
+An experiment file has the sections `model`, `data`, `loss`, `optimizer`, `schedule`, `train`,
+`eval`, `export` and `distribute`, plus a `name` and an optional `base` (a path, relative to the
+file, of an experiment this one overrides key by key). Every value is checked on load: an unknown
+key, a wrong type or an impossible value raises `ConfigError` naming the file, the key path and
+what was expected. Defaults are the papers' settings; the ones the papers do not state are marked
+"reconstruction" (see `../shared/papers/NOTES.md` and the README).
+
+Example:
+    config = load_config("experiments/quickstart.yaml", overrides=["train.epochs=2"])
+    config.train.epochs  # -> 2
+"""
+
+import dataclasses
+import pathlib
+import types
+import typing
+from dataclasses import dataclass, field
+
+import yaml
+
+from common.errors import ConfigError
+
+
+class _Invalid(Exception):
+    """An impossible value inside one section; the loader adds the file and the key path."""
+
+    def __init__(self, key, expected):
+        super().__init__(key, expected)
+        self.key = key
+        self.expected = expected
+
+
+def _require(condition, key, expected):
+    if not condition:
+        raise _Invalid(key, expected)
+
+
+@dataclass
+class ModelConfig:
+    """`name` picks the builder from the registry; `args` override the preset's entries."""
+
+    name: str = "igde"
+    preset: str = "small"
+    args: dict[str, typing.Any] = field(default_factory=dict)
+
+
+@dataclass
+class CorruptionConfig:
+    """Boundary-error simulation (IGDE Sect. 4; reconstruction, NOTES.md).
+
+    On segments of the depth boundaries, depth is replaced by a local max (inflate) or min
+    (reduce) over a square window of random odd size in [window_min, window_max].
+    """
+
+    edge_threshold: float = 0.06
+    boundary_fraction: float = 0.6
+    segment_radius: int = 8
+    window_min: int = 3
+    window_max: int = 9
+    inflate_probability: float = 0.5
+
+    def __post_init__(self):
+        _require(self.edge_threshold > 0, "edge_threshold", "a number > 0")
+        _require(0 <= self.boundary_fraction <= 1, "boundary_fraction", "a number in [0, 1]")
+        _require(self.segment_radius >= 1, "segment_radius", "an integer >= 1")
+        _require(self.window_min >= 3 and self.window_min % 2 == 1, "window_min", "an odd integer >= 3")
+        _require(self.window_max >= self.window_min and self.window_max % 2 == 1, "window_max",
+                 "an odd integer >= window_min")
+        _require(0 <= self.inflate_probability <= 1, "inflate_probability", "a number in [0, 1]")
+
+
+@dataclass
+class DataConfig:
+    """Which data set, how it is cut into batches, and (synthetic only) how much to generate."""
+
+    dataset: str = "synthetic"
+    root: str = ""
+    train_size: int = 256
+    test_size: int = 32
+    image_size: list[int] = field(default_factory=lambda: [128, 160])
+    crop_size: typing.Optional[list[int]] = None
+    batch_size: int = 2
+    flip: bool = True
+    cache: bool = True
+    seed: int = 0
+    corruption: CorruptionConfig = field(default_factory=CorruptionConfig)
+
+    def __post_init__(self):
+        _require(self.dataset in DATASETS, "dataset", f"one of {', '.join(DATASETS)}")
+        _require(self.train_size >= 1, "train_size", "an integer >= 1")
+        _require(self.test_size >= 1, "test_size", "an integer >= 1")
+        _require(len(self.image_size) == 2 and min(self.image_size) >= 8, "image_size",
+                 "[height, width], each >= 8")
+        if self.crop_size is not None:
+            _require(len(self.crop_size) == 2 and min(self.crop_size) >= 1, "crop_size",
+                     "[height, width], each >= 1")
+        _require(self.batch_size >= 1, "batch_size", "an integer >= 1")
+
+
+DATASETS = ("synthetic", "sceneflow")
+
+
+@dataclass
+class LossConfig:
+    """Weighted sum of named loss terms (IGDE eq. 5: rho = l1, mu = depth_focal, lambda = sobel)."""
+
+    weights: dict[str, float] = field(
+        default_factory=lambda: {"l1": 1.0, "depth_focal": 1.0, "sobel": 1.0})
+    focal_alpha: float = 0.25
+    focal_gamma: float = 2.0
+    sobel_beta: float = 0.9
+    edge_dilation_size: int = 3
+    edge_dilation_iterations: int = 1
+
+    def __post_init__(self):
+        _require(len(self.weights) >= 1, "weights", "at least one loss term")
+        for name, weight in self.weights.items():
+            _require(weight >= 0, f"weights.{name}", "a weight >= 0")
+        _require(any(w > 0 for w in self.weights.values()), "weights", "at least one weight > 0")
+        _require(self.focal_gamma >= 0, "focal_gamma", "a number >= 0")
+        _require(0 <= self.sobel_beta <= 1, "sobel_beta", "a number in [0, 1]")
+        _require(self.edge_dilation_size >= 1 and self.edge_dilation_size % 2 == 1,
+                 "edge_dilation_size", "an odd integer >= 1")
+        _require(self.edge_dilation_iterations >= 0, "edge_dilation_iterations", "an integer >= 0")
+
+
+@dataclass
+class OptimizerConfig:
+    """IGDE: Adam (reconstruction: the paper names only the learning rate 1e-4)."""
+
+    name: str = "adam"
+    learning_rate: float = 1e-4
+    momentum: float = 0.9
+    beta_1: float = 0.9
+    beta_2: float = 0.999
+    epsilon: float = 1e-7
+    clipnorm: typing.Optional[float] = None
+
+    def __post_init__(self):
+        _require(self.name in ("adam", "sgd"), "name", "adam or sgd")
+        _require(self.learning_rate > 0, "learning_rate", "a number > 0")
+        _require(0 <= self.momentum < 1, "momentum", "a number in [0, 1)")
+        if self.clipnorm is not None:
+            _require(self.clipnorm > 0, "clipnorm", "a number > 0 or null")
+
+
+@dataclass
+class ScheduleConfig:
+    """Learning rate over epochs: `constant`, or `piecewise` (multipliers of the base rate that
+    change at the epoch boundaries)."""
+
+    name: str = "constant"
+    boundaries: list[int] = field(default_factory=list)
+    multipliers: list[float] = field(default_factory=list)
+
+    def __post_init__(self):
+        _require(self.name in ("constant", "piecewise"), "name", "constant or piecewise")
+        if self.name == "piecewise":
+            _require(len(self.multipliers) == len(self.boundaries) + 1, "multipliers",
+                     "one more entry than boundaries")
+            _require(list(self.boundaries) == sorted(set(self.boundaries)), "boundaries",
+                     "strictly increasing epochs")
+
+
+@dataclass
+class TrainConfig:
+    """Length of training, checkpointing and logging; `steps_per_epoch: null` = the whole set."""
+
+    epochs: int = 50
+    steps_per_epoch: typing.Optional[int] = None
+    checkpoint_every_steps: int = 500
+    keep_checkpoints: int = 3
+    log_every_steps: int = 10
+    seed: int = 0
+
+    def __post_init__(self):
+        _require(self.epochs >= 1, "epochs", "an integer >= 1")
+        if self.steps_per_epoch is not None:
+            _require(self.steps_per_epoch >= 1, "steps_per_epoch", "an integer >= 1 or null")
+        _require(self.checkpoint_every_steps >= 1, "checkpoint_every_steps", "an integer >= 1")
+        _require(self.keep_checkpoints >= 1, "keep_checkpoints", "an integer >= 1")
+        _require(self.log_every_steps >= 1, "log_every_steps", "an integer >= 1")
+
+
+@dataclass
+class JointBilateralConfig:
+    """`cv2.ximgproc.jointBilateralFilter` guided by the RGB image (sigma_color on 0..255)."""
+
+    diameter: int = 9
+    sigma_color: float = 20.0
+    sigma_space: float = 4.0
+
+    def __post_init__(self):
+        _require(self.diameter >= 1, "diameter", "an integer >= 1")
+        _require(self.sigma_color > 0, "sigma_color", "a number > 0")
+        _require(self.sigma_space > 0, "sigma_space", "a number > 0")
+
+
+@dataclass
+class EvalConfig:
+    """Evaluation on the test split, every `every_epochs` epochs and at the end."""
+
+    batch_size: int = 4
+    every_epochs: int = 1
+    baselines: list[str] = field(default_factory=lambda: ["input", "joint_bilateral"])
+    joint_bilateral: JointBilateralConfig = field(default_factory=JointBilateralConfig)
+    image_summaries: int = 3
+
+    def __post_init__(self):
+        _require(self.batch_size >= 1, "batch_size", "an integer >= 1")
+        _require(self.every_epochs >= 0, "every_epochs", "an integer >= 0 (0: only at the end)")
+        for name in self.baselines:
+            _require(name in BASELINES, "baselines", f"names from {', '.join(BASELINES)}")
+        _require(self.image_summaries >= 0, "image_summaries", "an integer >= 0")
+
+
+BASELINES = ("input", "joint_bilateral")
+
+
+@dataclass
+class ExportConfig:
+    """A SavedModel under RUN_DIR/export/ and the Keras model as RUN_DIR/model.keras."""
+
+    saved_model: bool = True
+    keras_file: bool = True
+
+
+@dataclass
+class DistributeConfig:
+    """`default`, `mirrored` (all local GPUs, or `logical_cpus` CPU devices) or `multi_worker`
+    (the cluster in TF_CONFIG)."""
+
+    strategy: str = "default"
+    logical_cpus: int = 0
+
+    def __post_init__(self):
+        _require(self.strategy in ("default", "mirrored", "multi_worker"), "strategy",
+                 "default, mirrored or multi_worker")
+        _require(self.logical_cpus >= 0, "logical_cpus", "an integer >= 0")
+
+
+@dataclass
+class ExperimentConfig:
+    name: str = "experiment"
+    model: ModelConfig = field(default_factory=ModelConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    loss: LossConfig = field(default_factory=LossConfig)
+    optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    eval: EvalConfig = field(default_factory=EvalConfig)
+    export: ExportConfig = field(default_factory=ExportConfig)
+    distribute: DistributeConfig = field(default_factory=DistributeConfig)
+
+
+def load_config(path, overrides=()):
+    """Reads an experiment file (following `base`), applies `key.path=value` overrides, checks it.
+
+    Args:
+        path: the experiment YAML file.
+        overrides: strings `key.path=value`; the value is read as YAML (`2`, `1e-3`, `[64, 64]`).
+    Returns:
+        An `ExperimentConfig`.
+    Raises:
+        ConfigError: naming the file, the key path and what was expected.
+    """
+    path = pathlib.Path(path)
+    raw = _read_with_bases(path, seen=())
+    raw.setdefault("name", path.stem)
+    for override in overrides:
+        _apply_override(raw, override, path)
+    return _build(ExperimentConfig, raw, path, prefix="")
+
+
+def config_to_dict(config):
+    """The plain-dict form of a config, as written to RUN_DIR/config.yaml."""
+    return dataclasses.asdict(config)
+
+
+def save_config(config, path):
+    pathlib.Path(path).write_text(yaml.safe_dump(config_to_dict(config), sort_keys=False))
+
+
+def _read_yaml(path):
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path}")
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark else ""
+        raise ConfigError(f"{path}: not valid YAML{where}: {getattr(error, 'problem', error)}")
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping of sections at the top level")
+    return raw
+
+
+def _read_with_bases(path, seen):
+    if path.resolve() in seen:
+        raise ConfigError(f"{path}: 'base' chain loops back to this file")
+    raw = _read_yaml(path)
+    base = raw.pop("base", None)
+    if base is None:
+        return raw
+    if not isinstance(base, str):
+        raise ConfigError(f"{path}: base: expected a path to another experiment file")
+    merged = _read_with_bases(path.parent / base, seen + (path.resolve(),))
+    merged.pop("name", None)
+    return _deep_merge(merged, raw)
+
+
+def _deep_merge(base, update):
+    merged = dict(base)
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _apply_override(raw, override, path):
+    key_path, sep, text = override.partition("=")
+    if not sep or not key_path:
+        raise ConfigError(f"--set {override}: expected key.path=value")
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:
+        raise ConfigError(f"--set {override}: the value is not valid YAML")
+    node = raw
+    keys = key_path.split(".")
+    for depth, key in enumerate(keys[:-1]):
+        child = node.setdefault(key, {})
+        if not isinstance(child, dict):
+            raise ConfigError(f"{path}: --set {key_path}: {'.'.join(keys[:depth + 1])} is not a section")
+        node = child
+    node[keys[-1]] = value
+
+
+def _build(cls, raw, path, prefix):
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: {prefix.rstrip('.') or 'top level'}: expected a mapping, got {raw!r}")
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    kwargs = {}
+    for key, value in raw.items():
+        if key not in names:
+            raise ConfigError(
+                f"{path}: unknown key '{prefix}{key}' (expected one of: {', '.join(names)})")
+        kwargs[key] = _convert(hints[key], value, path, f"{prefix}{key}")
+    try:
+        return cls(**kwargs)
+    except _Invalid as invalid:
+        value = kwargs.get(invalid.key.split(".")[0], "default")
+        raise ConfigError(f"{path}: {prefix}{invalid.key}: expected {invalid.expected}, got {value!r}")
+
+
+def _convert(hint, value, path, key):
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if dataclasses.is_dataclass(hint):
+        return _build(hint, value, path, key + ".")
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        (inner,) = [a for a in args if a is not type(None)]
+        return _convert(inner, value, path, key)
+    if origin is list:
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(f"{path}: {key}: expected a list, got {value!r}")
+        return [_convert(args[0], item, path, f"{key}[{i}]") for i, item in enumerate(value)]
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"{path}: {key}: expected a mapping, got {value!r}")
+        return {str(k): _convert(args[1], v, path, f"{key}.{k}") for k, v in value.items()}
+    if hint is typing.Any:
+        return value
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if hint is float and isinstance(value, str):
+        try:
+            return float(value)  # YAML 1.1 reads 1e-4 (no dot) as a string
+        except ValueError:
+            pass
+    if not isinstance(value, hint) or (hint is int and isinstance(value, bool)):
+        raise ConfigError(f"{path}: {key}: expected {hint.__name__}, got {value!r}")
+    return value

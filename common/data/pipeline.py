@@ -1,0 +1,92 @@
+"""tf.data pipelines over a data source: parallel loading, optional cache, random crop and flip
+for training, a fixed order for evaluation, prefetch.
+
+Training order is a function of (seed, epoch) only, and augmentation of (seed, epoch, sample
+index), so a resumed run that skips the batches it already trained on sees exactly the batches an
+uninterrupted run would have seen.
+"""
+
+import tensorflow as tf
+
+from common.data.sources import SAMPLE_CHANNELS
+
+AUTOTUNE = tf.data.AUTOTUNE
+
+
+class DataPipeline:
+    """Training and evaluation datasets for one split pair of a data source.
+
+    Args:
+        data: the `DataConfig`.
+        train_source, test_source: (length, load) pairs from `make_source`.
+        sample_kind: a key of `SAMPLE_CHANNELS`.
+    Example:
+        pipeline = DataPipeline(config.data, make_source(config.data, "train", "enhancement"),
+                                make_source(config.data, "test", "enhancement"), "enhancement")
+        for batch in pipeline.train_dataset(epoch=0, global_batch=2): ...
+    """
+
+    def __init__(self, data, train_source, test_source, sample_kind):
+        self.data = data
+        self.channels = SAMPLE_CHANNELS[sample_kind]
+        self.train_size, self._train_load = train_source
+        self.test_size, self._test_load = test_source
+        self._cached_train = self._loaded(self._train_load, tf.data.Dataset.range(self.train_size))
+        if data.cache:
+            self._cached_train = self._cached_train.cache()
+
+    def steps_per_epoch(self, global_batch):
+        return self.train_size // global_batch
+
+    def train_dataset(self, epoch, global_batch, skip_batches=0):
+        """Shuffled, augmented batches of one epoch, dropping the last partial batch.
+
+        Args:
+            epoch: seeds the order and the augmentation.
+            global_batch: batch size over all replicas.
+            skip_batches: batches of this epoch to leave out (resuming).
+        """
+        seed = self.data.seed + epoch
+        if self.data.cache:
+            dataset = self._cached_train.shuffle(self.train_size, seed=seed)
+            dataset = dataset.skip(skip_batches * global_batch)
+        else:
+            indices = tf.data.Dataset.range(self.train_size).shuffle(self.train_size, seed=seed)
+            dataset = self._loaded(self._train_load, indices.skip(skip_batches * global_batch))
+        dataset = dataset.map(lambda sample: self._augment(sample, epoch),
+                              num_parallel_calls=AUTOTUNE, deterministic=True)
+        return dataset.batch(global_batch, drop_remainder=True).prefetch(AUTOTUNE)
+
+    def test_dataset(self, batch_size):
+        """All test samples in index order, full size, unaugmented."""
+        dataset = self._loaded(self._test_load, tf.data.Dataset.range(self.test_size))
+        dataset = dataset.map(lambda sample: {k: v for k, v in sample.items() if k != "index"})
+        return dataset.batch(batch_size).prefetch(AUTOTUNE)
+
+    def _loaded(self, load, indices):
+        keys = list(self.channels)
+
+        def load_arrays(index):
+            sample = load(int(index))
+            return [sample[key] for key in keys]
+
+        def load_tensors(index):
+            arrays = tf.numpy_function(load_arrays, [index], [tf.float32] * len(keys), stateful=False)
+            sample = {key: tf.ensure_shape(array, [None, None, self.channels[key]])
+                      for key, array in zip(keys, arrays)}
+            sample["index"] = index
+            return sample
+
+        return indices.map(load_tensors, num_parallel_calls=AUTOTUNE, deterministic=True)
+
+    def _augment(self, sample, epoch):
+        """Random crop to `data.crop_size` and random horizontal flip, the same for all keys."""
+        seed = tf.stack([tf.cast(self.data.seed * 100003 + epoch, tf.int64), sample.pop("index")])
+        stacked = tf.concat([sample[key] for key in self.channels], axis=-1)
+        if self.data.crop_size is not None:
+            size = tf.constant(list(self.data.crop_size) + [stacked.shape[-1]])
+            stacked = tf.image.stateless_random_crop(stacked, size, seed=seed)
+        if self.data.flip:
+            stacked = tf.image.stateless_random_flip_left_right(stacked, seed=seed + 1)
+        parts = tf.split(stacked, list(self.channels.values()), axis=-1)
+        return dict(zip(self.channels, parts))

@@ -1,0 +1,68 @@
+"""Data sources: a split of a data set as (length, load(index) -> dict of NumPy arrays).
+
+An *enhancement* sample (IGDE) holds `image` [H, W, 3] RGB in [0, 1], `depth` [H, W, 1] the
+corrupted input depth in [0, 1], `target` [H, W, 1] the true depth and `error_mask` [H, W, 1]
+(1 where the corruption changed the depth), all float32.
+"""
+
+import dataclasses
+import pathlib
+
+import numpy as np
+
+from common.data.corruption import corrupt_boundaries
+from common.data.synthetic import generate_scene, normalized_disparity
+from common.errors import DatasetError
+
+SAMPLE_CHANNELS = {
+    "enhancement": {"image": 3, "depth": 1, "target": 1, "error_mask": 1},
+}
+SPLITS = {"train": 0, "test": 1}
+SCENEFLOW_PARTS = ("FlyingThings3D", "Monkaa", "Driving")
+
+
+def enhancement_sample(image, target, seed, corruption):
+    """Image and true depth (both in [0, 1]) -> an enhancement sample with corrupted depth."""
+    corrupted, error_mask = corrupt_boundaries(target, seed, **dataclasses.asdict(corruption))
+    return {"image": image.astype(np.float32), "depth": corrupted[..., None],
+            "target": target[..., None], "error_mask": error_mask[..., None].astype(np.float32)}
+
+
+def make_source(data, split, sample_kind):
+    """The `split` ("train" or "test") of the data set named by `data.dataset`.
+
+    Returns:
+        (length, load) where load(index) returns a sample dict of `sample_kind`.
+    Raises:
+        DatasetError: the data set is not where `data.root` says.
+    """
+    if sample_kind not in SAMPLE_CHANNELS:
+        raise ValueError(f"unknown sample kind {sample_kind!r}")
+    if data.dataset == "synthetic":
+        return _synthetic_source(data, split)
+    return _sceneflow_source(data)
+
+
+def _synthetic_source(data, split):
+    length = data.train_size if split == "train" else data.test_size
+    height, width = data.image_size
+
+    def load(index):
+        seed = (data.seed, SPLITS[split], int(index))
+        scene = generate_scene(seed, height, width)
+        target = normalized_disparity(scene["depth"])
+        return enhancement_sample(scene["image"] / np.float32(255.0), target, seed, data.corruption)
+
+    return length, load
+
+
+def _sceneflow_source(data):
+    root = pathlib.Path(data.root)
+    missing = [part for part in SCENEFLOW_PARTS if not (root / part).is_dir()]
+    if not data.root or missing:
+        raise DatasetError(
+            f"dataset not found at {root.resolve()}: expected the Scene Flow folders "
+            f"{', '.join(SCENEFLOW_PARTS)} there (set data.root)")
+    raise DatasetError(
+        f"{root}: found Scene Flow, but this version has no Scene Flow reader yet; "
+        "use data.dataset=synthetic")

@@ -1,0 +1,62 @@
+"""What the runner needs to know of a model: `ModelSpec`, and building one from the config.
+
+Each paper package exposes `MODELS = {name: ModelSpec(...)}`; `train.py` merges them into the
+registry the runner looks `model.name` up in.
+"""
+
+import dataclasses
+import typing
+
+from common.errors import ConfigError
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelSpec:
+    """A model builder and its contract with the data and the exporter.
+
+    Attributes:
+        build: function of the preset's keyword arguments returning a `keras.Model` whose inputs
+            are a dict keyed by `inputs`.
+        presets: {preset name: {argument: default}}.
+        inputs: the sample keys the model takes (and the exported signature's input names).
+        sample_kind: the kind of sample the data pipeline must produce (`SAMPLE_CHANNELS`).
+        title: the model's row label in result tables.
+        stride: input height and width must be multiples of this.
+    """
+
+    build: typing.Callable
+    presets: dict
+    inputs: tuple
+    sample_kind: str
+    title: str
+    stride: int = 1
+
+
+def model_arguments(model_config, registry, source):
+    """The builder's arguments: the preset, overridden by `model.args`, each type-checked."""
+    if model_config.name not in registry:
+        raise ConfigError(f"{source}: model.name: unknown model '{model_config.name}' "
+                          f"(expected one of: {', '.join(sorted(registry))})")
+    spec = registry[model_config.name]
+    if model_config.preset not in spec.presets:
+        raise ConfigError(f"{source}: model.preset: unknown preset '{model_config.preset}' "
+                          f"(expected one of: {', '.join(spec.presets)})")
+    arguments = dict(spec.presets[model_config.preset])
+    for key, value in model_config.args.items():
+        if key not in arguments:
+            raise ConfigError(f"{source}: unknown key 'model.args.{key}' "
+                              f"(expected one of: {', '.join(arguments)})")
+        expected = type(arguments[key])
+        if type(value) is not expected and not (expected is float and type(value) is int):
+            raise ConfigError(f"{source}: model.args.{key}: expected {expected.__name__}, got {value!r}")
+        arguments[key] = value
+    return spec, arguments
+
+
+def build_model(model_config, registry, source):
+    """Builds `model.name` with its preset and `model.args`; a bad value is a ConfigError."""
+    spec, arguments = model_arguments(model_config, registry, source)
+    try:
+        return spec, spec.build(**arguments)
+    except ValueError as error:
+        raise ConfigError(f"{source}: model.args: {error}")

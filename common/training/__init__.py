@@ -1,0 +1,1 @@
+"""The training runner: strategy, optimizer, loop, checkpoints, evaluation and logging."""

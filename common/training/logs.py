@@ -1,0 +1,65 @@
+"""Run logs: TensorBoard scalars and image summaries, the per-epoch CSV, `metrics.json`."""
+
+import csv
+import json
+import os
+import pathlib
+
+import cv2
+import numpy as np
+import tensorflow as tf
+
+
+def colour_map(depth, low=0.0, high=1.0):
+    """[B, H, W, 1] values in [low, high] -> [B, H, W, 3] uint8 RGB (OpenCV's TURBO map)."""
+    scaled = np.clip((np.asarray(depth)[..., 0] - low) / (high - low), 0.0, 1.0)
+    grey = np.round(scaled * 255).astype(np.uint8)
+    return np.stack([cv2.cvtColor(cv2.applyColorMap(g, cv2.COLORMAP_TURBO), cv2.COLOR_BGR2RGB)
+                     for g in grey])
+
+
+class RunLogger:
+    """Writes the logs of one run directory (chief worker only)."""
+
+    def __init__(self, run_dir, csv_fields):
+        self.run_dir = pathlib.Path(run_dir)
+        self.writer = tf.summary.create_file_writer(str(self.run_dir / "tensorboard"))
+        self.csv_path = self.run_dir / "metrics.csv"
+        self.csv_fields = csv_fields
+
+    def scalars(self, step, values):
+        with self.writer.as_default(step=step):
+            for name, value in values.items():
+                if value is not None:
+                    tf.summary.scalar(name, value)
+
+    def examples(self, step, batch, prediction, count):
+        """RGB, input depth, prediction, ground truth and |error|, colour-mapped, `count` images."""
+        if count == 0:
+            return
+        images = {
+            "rgb": np.round(batch["image"][:count] * 255).astype(np.uint8),
+            "input_depth": colour_map(batch["depth"][:count]),
+            "prediction": colour_map(prediction[:count]),
+            "ground_truth": colour_map(batch["target"][:count]),
+            "error": colour_map(np.abs(prediction[:count] - batch["target"][:count]), 0.0, 0.25),
+        }
+        with self.writer.as_default(step=step):
+            for name, image in images.items():
+                tf.summary.image(f"examples/{name}", image, max_outputs=count)
+        self.writer.flush()
+
+    def epoch_row(self, row):
+        new = not self.csv_path.exists()
+        with self.csv_path.open("a", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=self.csv_fields, extrasaction="ignore")
+            if new:
+                writer.writeheader()
+            writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
+
+
+def write_json_atomically(path, payload):
+    path = pathlib.Path(path)
+    temporary = path.with_suffix(path.suffix + ".tmp")
+    temporary.write_text(json.dumps(payload, indent=2) + "\n")
+    os.replace(temporary, path)

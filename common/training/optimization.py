@@ -1,0 +1,28 @@
+"""Optimizer and learning-rate schedule from the `optimizer` and `schedule` sections."""
+
+import keras
+
+
+def learning_rate(optimizer_config, schedule_config, steps_per_epoch):
+    """A float, or a piecewise-constant schedule whose epoch boundaries become step boundaries."""
+    base = optimizer_config.learning_rate
+    if schedule_config.name == "constant":
+        return base
+    return keras.optimizers.schedules.PiecewiseConstantDecay(
+        boundaries=[epoch * steps_per_epoch for epoch in schedule_config.boundaries],
+        values=[base * multiplier for multiplier in schedule_config.multipliers])
+
+
+def build_optimizer(optimizer_config, schedule_config, steps_per_epoch):
+    rate = learning_rate(optimizer_config, schedule_config, steps_per_epoch)
+    if optimizer_config.name == "sgd":
+        return keras.optimizers.SGD(rate, momentum=optimizer_config.momentum,
+                                    clipnorm=optimizer_config.clipnorm)
+    return keras.optimizers.Adam(rate, beta_1=optimizer_config.beta_1,
+                                 beta_2=optimizer_config.beta_2, epsilon=optimizer_config.epsilon,
+                                 clipnorm=optimizer_config.clipnorm)
+
+
+def current_learning_rate(optimizer):
+    rate = optimizer.learning_rate
+    return float(rate.numpy() if hasattr(rate, "numpy") else rate)

@@ -1,0 +1,261 @@
+"""Trains, evaluates and exports one experiment.
+
+One loop serves every `tf.distribute` strategy: a `tf.function` train step run with
+`strategy.run`, and a `tf.train.CheckpointManager` (Keras 3 `model.fit` cannot take the
+`PerReplica` batches of MultiWorkerMirroredStrategy). Checkpoints are written every
+`train.checkpoint_every_steps` steps and at the end of every epoch; TensorFlow writes the data
+files before it atomically updates the `checkpoint` index, so a kill at any moment leaves the last
+good checkpoint. A restarted run in the same directory continues from the exact step: the training
+order depends only on (seed, epoch), and the batches of the current epoch already trained on are
+skipped.
+
+Example:
+    results = run(load_config("experiments/quickstart.yaml"), registry, "experiments/quickstart.yaml",
+                  "runs/quickstart")
+"""
+
+import math
+import pathlib
+import shutil
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from common.baselines import baseline_prediction
+from common.config import save_config
+from common.data.pipeline import DataPipeline
+from common.data.sources import make_source
+from common.errors import ConfigError, TrainingError
+from common.export import export_saved_model
+from common.losses import LOSSES, weighted_loss
+from common.metrics import make_enhancement_metrics
+from common.models import build_model, model_arguments
+from common.training.evaluation import BASELINE_TITLES, evaluate, format_table
+from common.training.logs import RunLogger, write_json_atomically
+from common.training.optimization import build_optimizer, current_learning_rate
+from common.training.strategy import is_chief, make_strategy, worker_id
+
+
+class Runner:
+    """Holds the strategy, data, model, optimizer and checkpoints of one run directory."""
+
+    def __init__(self, config, registry, source, run_dir):
+        self.config = config
+        self.source = source
+        self.run_dir = pathlib.Path(run_dir)
+        self.strategy = make_strategy(config.distribute, source)
+        self.chief = is_chief(self.strategy)
+        self.spec, _ = model_arguments(config.model, registry, source)
+        self._check(config)
+        self.pipeline = DataPipeline(
+            config.data, make_source(config.data, "train", self.spec.sample_kind),
+            make_source(config.data, "test", self.spec.sample_kind), self.spec.sample_kind)
+        self.global_batch = config.data.batch_size
+        replicas = self.strategy.num_replicas_in_sync
+        if self.global_batch % replicas:
+            raise ConfigError(f"{source}: data.batch_size: expected a multiple of the {replicas} "
+                              f"replicas, got {self.global_batch}")
+        self.steps_per_epoch = (config.train.steps_per_epoch
+                                or self.pipeline.steps_per_epoch(self.global_batch))
+        if self.steps_per_epoch < 1:
+            raise ConfigError(f"{source}: data.batch_size: {self.global_batch} is larger than the "
+                              f"{self.pipeline.train_size} training samples")
+        self.total_steps = config.train.epochs * self.steps_per_epoch
+
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        with self.strategy.scope():
+            keras.utils.set_random_seed(config.train.seed)
+            _, self.model = build_model(config.model, registry, source)
+            self.optimizer = build_optimizer(config.optimizer, config.schedule, self.steps_per_epoch)
+            self.optimizer.build(self.model.trainable_variables)
+        self.checkpoint = tf.train.Checkpoint(model=self.model, optimizer=self.optimizer)
+        checkpoint_dir = self.run_dir / "checkpoints"
+        if not self.chief:
+            checkpoint_dir = self.run_dir / ".workers" / worker_id(self.strategy) / "checkpoints"
+        self.manager = tf.train.CheckpointManager(self.checkpoint, str(checkpoint_dir),
+                                                  max_to_keep=config.train.keep_checkpoints)
+        self._predict = tf.function(lambda inputs: self.model(inputs, training=False),
+                                    reduce_retracing=True)
+        self._train_step = self._make_train_step()
+        metric_names = list(make_enhancement_metrics())
+        loss_names = ["loss"] + [f"loss_{name}" for name, w in config.loss.weights.items() if w > 0]
+        self.logger = RunLogger(self.run_dir, ["epoch", "step", "learning_rate", *loss_names,
+                                               *metric_names, "seconds"]) if self.chief else None
+
+    def _check(self, config):
+        for name in config.loss.weights:
+            if name not in LOSSES:
+                raise ConfigError(f"{self.source}: unknown key 'loss.weights.{name}' "
+                                  f"(expected one of: {', '.join(LOSSES)})")
+        data = config.data
+        if data.dataset == "synthetic":
+            for size, name in zip(data.image_size, ("height", "width")):
+                if size % self.spec.stride:
+                    raise ConfigError(f"{self.source}: data.image_size: {name} {size} is not a "
+                                      f"multiple of the model's stride {self.spec.stride}")
+            if data.crop_size and any(c > s for c, s in zip(data.crop_size, data.image_size)):
+                raise ConfigError(f"{self.source}: data.crop_size: expected at most "
+                                  f"data.image_size {data.image_size}, got {data.crop_size}")
+
+    @property
+    def step(self):
+        return int(self.optimizer.iterations.numpy())
+
+    def restore(self, required):
+        """Restores the newest checkpoint; returns its step (0 when there is none)."""
+        latest = self.manager.latest_checkpoint
+        if latest is None and self.chief is False:
+            latest = tf.train.latest_checkpoint(str(self.run_dir / "checkpoints"))
+        if latest is None:
+            if required:
+                raise ConfigError(f"no checkpoint to resume from in {self.run_dir / 'checkpoints'}")
+            return 0
+        self.checkpoint.restore(latest).expect_partial()
+        return self.step
+
+    def _make_train_step(self):
+        strategy, model, optimizer = self.strategy, self.model, self.optimizer
+        loss_config, inputs = self.config.loss, self.spec.inputs
+        replicas = strategy.num_replicas_in_sync
+
+        def replica_step(batch):
+            with tf.GradientTape() as tape:
+                prediction = model({key: batch[key] for key in inputs}, training=True)
+                total, terms = weighted_loss(batch["target"], prediction, batch, loss_config)
+                scaled = total / replicas
+            gradients = tape.gradient(scaled, model.trainable_variables)
+            optimizer.apply_gradients(zip(gradients, model.trainable_variables))
+            return {"loss": total, **{f"loss_{name}": value for name, value in terms.items()}}
+
+        @tf.function
+        def train_step(batch):
+            values = strategy.run(replica_step, args=(batch,))
+            return {name: strategy.reduce(tf.distribute.ReduceOp.MEAN, value, axis=None)
+                    for name, value in values.items()}
+
+        return train_step
+
+    def _distributed_epoch(self, epoch, skip_batches):
+        dataset = self.pipeline.train_dataset(epoch, self.global_batch, skip_batches).repeat()
+        options = tf.data.Options()
+        options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+        return iter(self.strategy.experimental_distribute_dataset(dataset.with_options(options)))
+
+    def _save_checkpoint(self):
+        self.manager.save(checkpoint_number=self.step)
+
+    def train(self):
+        """Trains to `train.epochs`, continuing from the newest checkpoint if there is one."""
+        config = self.config
+        start = self.step
+        if start and self.chief:
+            print(f"resumed from step {start} ({self.manager.latest_checkpoint})")
+        if self.chief:
+            save_config(config, self.run_dir / "config.yaml")
+        log_every = config.train.log_every_steps
+        for epoch in range(start // self.steps_per_epoch, config.train.epochs):
+            skip = self.step - epoch * self.steps_per_epoch
+            iterator = self._distributed_epoch(epoch, skip)
+            progress = keras.utils.Progbar(self.steps_per_epoch, verbose=1 if self.chief else 0,
+                                           stateful_metrics=["loss", "images/s"])
+            progress.update(skip)
+            sums, started = {}, time.perf_counter()
+            for index in range(skip, self.steps_per_epoch):
+                values = {k: float(v) for k, v in self._train_step(next(iterator)).items()}
+                if not math.isfinite(values["loss"]):
+                    raise TrainingError(
+                        f"loss is {values['loss']} at step {self.step}: training stopped; the last "
+                        f"good checkpoint is {self.manager.latest_checkpoint or 'none (no checkpoint yet)'}")
+                for name, value in values.items():
+                    sums[name] = sums.get(name, 0.0) + value
+                rate = (index + 1 - skip) * self.global_batch / (time.perf_counter() - started)
+                progress.update(index + 1, [("loss", values["loss"]), ("images/s", rate)])
+                step = self.step
+                if self.chief and step % log_every == 0:
+                    self.logger.scalars(step, {f"train/{k}": v for k, v in values.items()}
+                                        | {"train/learning_rate": current_learning_rate(self.optimizer)})
+                if step % config.train.checkpoint_every_steps == 0:
+                    self._save_checkpoint()
+            self._save_checkpoint()
+            self._end_epoch(epoch, {k: v / max(1, self.steps_per_epoch - skip) for k, v in sums.items()},
+                            time.perf_counter() - started)
+        return self.step
+
+    def _end_epoch(self, epoch, means, seconds):
+        every = self.config.eval.every_epochs
+        evaluated = {}
+        if every and (epoch + 1) % every == 0:
+            evaluated = self.evaluate(baselines=False)["model"]
+        if self.chief:
+            self.logger.scalars(self.step, {f"test/{k}": v for k, v in evaluated.items()})
+            self.logger.epoch_row({"epoch": epoch + 1, "step": self.step,
+                                   "learning_rate": current_learning_rate(self.optimizer),
+                                   **means, **evaluated, "seconds": round(seconds, 2)})
+
+    def evaluate(self, baselines=True):
+        """Scores the model (and, if asked, the configured baselines) on the test split.
+
+        Returns {method: {metric: value}}, with the method "model" for the network.
+        """
+        inputs = self.spec.inputs
+        methods = {"model": lambda batch: self._predict({k: batch[k] for k in inputs}).numpy()}
+        if baselines:
+            for name in self.config.eval.baselines:
+                methods[name] = lambda batch, name=name: baseline_prediction(name, batch, self.config.eval)
+            methods = {name: methods[name] for name in [*self.config.eval.baselines, "model"]}
+        results, predictions, batch = evaluate(
+            methods, self.pipeline.test_dataset(self.config.eval.batch_size))
+        if self.chief:
+            self.logger.examples(self.step, batch, predictions["model"], self.config.eval.image_summaries)
+        return results
+
+    def report(self, results):
+        """Prints the result table and writes `metrics.json` (chief only)."""
+        if not self.chief:
+            return
+        titles = {**BASELINE_TITLES, "model": self.spec.title}
+        print(format_table(results, titles))
+        write_json_atomically(self.run_dir / "metrics.json", {
+            "experiment": self.config.name, "step": self.step, "model": self.config.model.name,
+            "results": {titles[name]: values for name, values in results.items()}})
+
+    def export(self):
+        """The SavedModel under RUN_DIR/export/ and the Keras model as RUN_DIR/model.keras."""
+        target = self.run_dir if self.chief else self.run_dir / ".workers" / worker_id(self.strategy)
+        target.mkdir(parents=True, exist_ok=True)
+        if self.config.export.saved_model:
+            export_saved_model(self.model, self.spec, target / "export")
+        if self.config.export.keras_file:
+            staging = target / "model.tmp.keras"
+            self.model.save(staging)
+            staging.replace(target / "model.keras")
+
+    def close(self):
+        if not self.chief:
+            shutil.rmtree(self.run_dir / ".workers" / worker_id(self.strategy), ignore_errors=True)
+
+
+def run(config, registry, source, run_dir, resume=False, eval_only=False):
+    """Trains (unless `eval_only`), evaluates with baselines, reports and exports.
+
+    Args:
+        config: the `ExperimentConfig`.
+        registry: {model name: ModelSpec}.
+        source: the experiment file, named in error messages.
+        run_dir: where checkpoints, logs, metrics and exports go.
+        resume, eval_only: require a checkpoint in `run_dir` to continue from or to evaluate.
+    Returns:
+        {method: {metric: value}} of the final evaluation.
+    """
+    runner = Runner(config, registry, source, run_dir)
+    runner.restore(required=resume or eval_only)
+    if not eval_only:
+        runner.train()
+    results = runner.evaluate(baselines=True)
+    runner.report(results)
+    if not eval_only:
+        runner.export()
+    runner.close()
+    return results

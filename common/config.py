@@ -331,10 +331,11 @@ def _apply_override(raw, override, path):
         value = yaml.safe_load(text)
     except yaml.YAMLError:
         raise ConfigError(f"--set {override}: the value is not valid YAML")
-    node = raw
+    node, defaults = raw, config_to_dict(ExperimentConfig())
     keys = key_path.split(".")
     for depth, key in enumerate(keys[:-1]):
-        child = node.setdefault(key, {})
+        defaults = defaults.get(key) if isinstance(defaults, dict) else None
+        child = node.setdefault(key, dict(defaults) if isinstance(defaults, dict) else {})
         if not isinstance(child, dict):
             raise ConfigError(f"{path}: --set {key_path}: {'.'.join(keys[:depth + 1])} is not a section")
         node = child

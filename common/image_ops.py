@@ -16,7 +16,7 @@ def sobel_magnitude(images):
         [B, H, W, C] float32, sqrt(gx^2 + gy^2) with 3x3 Sobel kernels (borders mirrored as in
         `tf.image.sobel_edges`).
     """
-    edges = tf.image.sobel_edges(images)
+    edges = tf.image.sobel_edges(tf.convert_to_tensor(images, tf.float32))
     return tf.sqrt(tf.reduce_sum(tf.square(edges), axis=-1))
 
 
@@ -28,6 +28,7 @@ def grey_dilation(images, size=3, iterations=1):
     Returns:
         [B, H, W, C] float32; the window is clipped at the border.
     """
+    images = tf.convert_to_tensor(images, tf.float32)
     channels = images.shape[-1]
     flat = tf.zeros([size, size, channels], images.dtype)
     for _ in range(iterations):
@@ -48,6 +49,7 @@ def otsu_threshold(images, bins=256):
     Returns:
         [B] float32 thresholds.
     """
+    images = tf.convert_to_tensor(images, tf.float32)
     batch = tf.shape(images)[0]
     values = tf.reshape(images, [batch, -1])
     low = tf.reduce_min(values, axis=1, keepdims=True)

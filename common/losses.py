@@ -21,6 +21,11 @@ def l1_loss(target, prediction):
     return tf.reduce_mean(tf.abs(target - prediction))
 
 
+def l2_loss(target, prediction):
+    """Mean squared error (not in either paper; an optional term that speeds up early training)."""
+    return tf.reduce_mean(tf.square(target - prediction))
+
+
 def depth_focal_loss(target, prediction, alpha=0.25, gamma=2.0):
     """IGDE eq. 7-8: mean of -alpha * (1 - e)^gamma * log(e), e = 1 - |d* - d| (depth in [0, 1]).
 
@@ -45,6 +50,10 @@ def _l1_term(target, prediction, batch, config):
     return l1_loss(target, prediction)
 
 
+def _l2_term(target, prediction, batch, config):
+    return l2_loss(target, prediction)
+
+
 def _focal_term(target, prediction, batch, config):
     return depth_focal_loss(target, prediction, config.focal_alpha, config.focal_gamma)
 
@@ -57,6 +66,7 @@ def _sobel_term(target, prediction, batch, config):
 
 LOSSES = {
     "l1": _l1_term,
+    "l2": _l2_term,
     "depth_focal": _focal_term,
     "sobel": _sobel_term,
 }

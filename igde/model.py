@@ -6,7 +6,8 @@ convs and its first RDB; after each of the last `image_concat_layers` of them (k
 default 3, Table 3: the shallowest are dropped first) the image branch's features of the same
 layer are concatenated in and fused back to G0 channels by a 1x1 conv. The fusion module
 concatenates the two branches' outputs (1x1 then 3x3 conv); the refinement RDN and a 1x1 conv give
-the depth. Every conv has a ReLU (Sect. 3.1), the output conv's is `output_activation`.
+the depth, or (`residual_output`, a reconstruction) a correction added to the input depth. Every
+conv has a ReLU (Sect. 3.1); the output's is `output_activation`.
 """
 
 import keras
@@ -38,7 +39,7 @@ def _branch(x, name, features, growth, block_layers, blocks, guides=None):
 
 
 def build_igde(features=16, growth=16, block_layers=3, blocks=2, image_concat_layers=3,
-               output_activation="relu"):
+               residual_output=True, output_activation="relu"):
     """Builds the IGDE model.
 
     Args:
@@ -48,7 +49,10 @@ def build_igde(features=16, growth=16, block_layers=3, blocks=2, image_concat_la
         blocks: N, RDBs per RDN (both branches and the refinement module).
         image_concat_layers: k in 0..3, early layers of the depth branch that receive image
             features.
-        output_activation: of the final 1x1 conv ("relu" as in the paper, or "linear").
+        residual_output: the 1x1 output conv predicts a correction added to the input depth
+            (reconstruction: the paper's Fig. 7 is lost; see the README).
+        output_activation: applied to the output depth ("relu": every conv has a ReLU in the
+            paper; or "linear").
     Returns:
         A functional `keras.Model` with inputs {"image": [B, H, W, 3] RGB in [0, 1],
         "depth": [B, H, W, 1] in [0, 1]} and output [B, H, W, 1] refined depth.
@@ -70,5 +74,8 @@ def build_igde(features=16, growth=16, block_layers=3, blocks=2, image_concat_la
     fused = conv(features, 1, "fusion_1x1")(fused)
     fused = conv(features, 3, "fusion_3x3")(fused)
     refined = rdn_body(fused, fused, blocks, features, growth, block_layers, "refine")
-    output = conv(1, 1, "output", activation=output_activation)(refined)
+    output = conv(1, 1, "output", activation=None if residual_output else output_activation)(refined)
+    if residual_output:
+        output = layers.Activation(output_activation, name="output_activation")(
+            layers.Add(name="output_residual")([depth, output]))
     return keras.Model(inputs={"image": image, "depth": depth}, outputs=output, name="igde")

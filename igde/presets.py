@@ -12,6 +12,7 @@ PRESETS = {
         "block_layers": 8,
         "blocks": 16,
         "image_concat_layers": 3,
+        "residual_output": True,
         "output_activation": "relu",
     },
     "small": {
@@ -20,6 +21,7 @@ PRESETS = {
         "block_layers": 3,
         "blocks": 2,
         "image_concat_layers": 3,
+        "residual_output": True,
         "output_activation": "relu",
     },
 }

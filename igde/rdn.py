@@ -33,11 +33,11 @@ class ResidualDenseBlock(keras.layers.Layer):
         self.local_fusion = layers.Conv2D(features, 1, name="local_fusion")
 
     def build(self, input_shape):
-        channels = input_shape[-1]
+        spatial, channels = tuple(input_shape[:-1]), input_shape[-1]
         for conv in self.dense_convs:
-            conv.build(input_shape[:-1] + (channels,))
+            conv.build(spatial + (channels,))
             channels += self.growth
-        self.local_fusion.build(input_shape[:-1] + (channels,))
+        self.local_fusion.build(spatial + (channels,))
 
     def call(self, inputs):
         features = [inputs]

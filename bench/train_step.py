@@ -1,0 +1,93 @@
+"""Training throughput of both IGDE presets and the tf.data pipeline's delivery rate.
+
+    python bench/train_step.py [--steps 5] [--paper-steps 2]
+
+Prints images/s of the train step (forward, loss, backward, Adam update) for the `small` preset
+at the quickstart crop and the `paper` preset at the paper's 280x480 crops, batch 2; then
+images/s of the quickstart pipeline, first epoch (generating the synthetic scenes) and later
+epochs (from the cache), and the ratio of pipeline to training rate.
+"""
+
+import argparse
+import os
+import pathlib
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from common.config import load_config  # noqa: E402
+from common.data.pipeline import DataPipeline  # noqa: E402
+from common.data.sources import make_source  # noqa: E402
+from common.losses import weighted_loss  # noqa: E402
+from common.training.optimization import build_optimizer  # noqa: E402
+from igde import MODELS  # noqa: E402
+
+QUICKSTART = pathlib.Path(__file__).resolve().parents[1] / "experiments" / "quickstart.yaml"
+
+
+def train_rate(preset, batch, height, width, steps, config):
+    """Images/s of the compiled train step on random data (after one warm-up step)."""
+    spec = MODELS["igde"]
+    model = spec.build(**spec.presets[preset])
+    optimizer = build_optimizer(config.optimizer, config.schedule, 1)
+    rng = np.random.default_rng(0)
+    batch_data = {"image": rng.random((batch, height, width, 3), np.float32),
+                  "depth": rng.random((batch, height, width, 1), np.float32),
+                  "target": rng.random((batch, height, width, 1), np.float32)}
+
+    @tf.function
+    def step(data):
+        with tf.GradientTape() as tape:
+            prediction = model({"image": data["image"], "depth": data["depth"]}, training=True)
+            loss, _ = weighted_loss(data["target"], prediction, data, config.loss)
+        gradients = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(gradients, model.trainable_variables))
+        return loss
+
+    float(step(batch_data))
+    started = time.perf_counter()
+    for _ in range(steps):
+        float(step(batch_data))
+    return steps * batch / (time.perf_counter() - started), model.count_params()
+
+
+def pipeline_rate(config, epochs):
+    """Images/s delivered by the training pipeline for each of `epochs` epochs."""
+    data = config.data
+    pipeline = DataPipeline(data, make_source(data, "train", "enhancement"),
+                            make_source(data, "test", "enhancement"), "enhancement")
+    rates = []
+    for epoch in range(epochs):
+        started = time.perf_counter()
+        count = sum(int(b["image"].shape[0]) for b in pipeline.train_dataset(epoch, data.batch_size))
+        rates.append(count / (time.perf_counter() - started))
+    return rates
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=20, help="timed steps, small preset")
+    parser.add_argument("--paper-steps", type=int, default=2, help="timed steps, paper preset")
+    args = parser.parse_args()
+    config = load_config(QUICKSTART)
+    crop = config.data.crop_size
+    small, small_params = train_rate("small", config.data.batch_size, *crop, args.steps, config)
+    paper, paper_params = train_rate("paper", 2, 280, 480, args.paper_steps, config)
+    first, *cached = pipeline_rate(config, 3)
+    print(f"device: {tf.config.list_physical_devices('GPU') or 'CPU'}, threads: {os.cpu_count()}")
+    print(f"train small preset ({small_params:,} params, {config.data.batch_size}x{crop[0]}x{crop[1]}): "
+          f"{small:.1f} images/s")
+    print(f"train paper preset ({paper_params:,} params, 2x280x480): {paper:.2f} images/s")
+    print(f"pipeline, first epoch (generating scenes {config.data.image_size[0]}x"
+          f"{config.data.image_size[1]}): {first:.1f} images/s")
+    print(f"pipeline, cached epochs: {np.mean(cached):.1f} images/s "
+          f"({np.mean(cached) / small:.1f}x the small preset's training rate)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+"""Shared fixtures: a tiny experiment that trains in seconds on a CPU."""
+
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+TINY_EXPERIMENT = {
+    "name": "tiny",
+    "model": {"name": "igde", "preset": "small",
+              "args": {"features": 8, "growth": 8, "block_layers": 2, "blocks": 1}},
+    "data": {"dataset": "synthetic", "train_size": 16, "test_size": 4, "image_size": [32, 32],
+             "crop_size": [24, 24], "batch_size": 4},
+    "optimizer": {"name": "adam", "learning_rate": 1.0e-3},
+    "train": {"epochs": 2, "checkpoint_every_steps": 2, "log_every_steps": 1},
+    "eval": {"batch_size": 4, "every_epochs": 1, "image_summaries": 1},
+}
+
+
+@pytest.fixture
+def tiny_experiment(tmp_path):
+    """Writes the tiny experiment file; returns a function that writes it with section updates."""
+
+    def write(**sections):
+        config = {key: dict(value) if isinstance(value, dict) else value
+                  for key, value in TINY_EXPERIMENT.items()}
+        for section, values in sections.items():
+            config[section] = {**config.get(section, {}), **values}
+        path = tmp_path / "tiny.yaml"
+        path.write_text(yaml.safe_dump(config))
+        return path
+
+    return write
+
+
+def user_error(result):
+    """The one `error:` line of a failed run (TensorFlow's own start-up log lines aside)."""
+    assert result.returncode == 2, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    errors = [line for line in lines if line.startswith("error: ")]
+    assert len(errors) == 1 and lines[-1] == errors[0], result.stderr[-3000:]
+    return errors[0]
+
+
+def run_train(*args, env=None, timeout=300):
+    """Runs train.py in a fresh process; returns the CompletedProcess."""
+    return subprocess.run([sys.executable, str(ROOT / "train.py"), *map(str, args)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **(env or {})})

@@ -20,7 +20,6 @@ import shutil
 import time
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from common.baselines import baseline_prediction
@@ -144,7 +143,10 @@ class Runner:
         return iter(self.strategy.experimental_distribute_dataset(dataset.with_options(options)))
 
     def _save_checkpoint(self):
-        self.manager.save(checkpoint_number=self.step)
+        """Saves the current step unless it is already the newest checkpoint."""
+        latest = self.manager.latest_checkpoint
+        if latest is None or int(latest.rsplit("-", 1)[1]) != self.step:
+            self.manager.save(checkpoint_number=self.step)
 
     def train(self):
         """Trains to `train.epochs`, continuing from the newest checkpoint if there is one."""

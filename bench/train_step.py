@@ -25,15 +25,15 @@ import tensorflow as tf  # noqa: E402
 from common.config import load_config  # noqa: E402
 from common.data.pipeline import DataPipeline  # noqa: E402
 from common.data.sources import make_source  # noqa: E402
-from common.losses import weighted_loss  # noqa: E402
 from common.training.optimization import build_optimizer  # noqa: E402
+from common.training.runner import make_train_step  # noqa: E402
 from igde import MODELS  # noqa: E402
 
 QUICKSTART = pathlib.Path(__file__).resolve().parents[1] / "experiments" / "quickstart.yaml"
 
 
 def train_rate(preset, batch, height, width, steps, config):
-    """Images/s of the compiled train step on random data (after one warm-up step)."""
+    """Images/s of the runner's train step on random data (after one warm-up step)."""
     spec = MODELS["igde"]
     model = spec.build(**spec.presets[preset])
     optimizer = build_optimizer(config.optimizer, config.schedule, 1)
@@ -42,19 +42,12 @@ def train_rate(preset, batch, height, width, steps, config):
                   "depth": rng.random((batch, height, width, 1), np.float32),
                   "target": rng.random((batch, height, width, 1), np.float32)}
 
-    @tf.function
-    def step(data):
-        with tf.GradientTape() as tape:
-            prediction = model({"image": data["image"], "depth": data["depth"]}, training=True)
-            loss, _ = weighted_loss(data["target"], prediction, data, config.loss)
-        gradients = tape.gradient(loss, model.trainable_variables)
-        optimizer.apply_gradients(zip(gradients, model.trainable_variables))
-        return loss
+    step = make_train_step(tf.distribute.get_strategy(), model, optimizer, config.loss, spec.inputs)
 
-    float(step(batch_data))
+    float(step(batch_data)["loss"])
     started = time.perf_counter()
     for _ in range(steps):
-        float(step(batch_data))
+        float(step(batch_data)["loss"])
     return steps * batch / (time.perf_counter() - started), model.count_params()
 
 

@@ -37,6 +37,37 @@ from common.training.optimization import build_optimizer, current_learning_rate
 from common.training.strategy import is_chief, make_strategy, worker_id
 
 
+def make_train_step(strategy, model, optimizer, loss_config, inputs):
+    """The compiled train step: forward, weighted loss, backward and update on every replica.
+
+    Args:
+        strategy: the `tf.distribute` strategy the model and optimizer were built in.
+        loss_config: the `LossConfig`.
+        inputs: the batch keys the model takes.
+    Returns:
+        A `tf.function` of a (distributed) batch returning {"loss": total, "loss_<term>": ...},
+        each the mean over replicas.
+    """
+    replicas = strategy.num_replicas_in_sync
+
+    def replica_step(batch):
+        with tf.GradientTape() as tape:
+            prediction = model({key: batch[key] for key in inputs}, training=True)
+            total, terms = weighted_loss(batch["target"], prediction, batch, loss_config)
+            scaled = total / replicas
+        gradients = tape.gradient(scaled, model.trainable_variables)
+        optimizer.apply_gradients(zip(gradients, model.trainable_variables))
+        return {"loss": total, **{f"loss_{name}": value for name, value in terms.items()}}
+
+    @tf.function
+    def train_step(batch):
+        values = strategy.run(replica_step, args=(batch,))
+        return {name: strategy.reduce(tf.distribute.ReduceOp.MEAN, value, axis=None)
+                for name, value in values.items()}
+
+    return train_step
+
+
 class Runner:
     """Holds the strategy, data, model, optimizer and checkpoints of one run directory."""
 
@@ -77,7 +108,8 @@ class Runner:
                                                   max_to_keep=config.train.keep_checkpoints)
         self._predict = tf.function(lambda inputs: self.model(inputs, training=False),
                                     reduce_retracing=True)
-        self._train_step = self._make_train_step()
+        self._train_step = make_train_step(self.strategy, self.model, self.optimizer,
+                                           config.loss, self.spec.inputs)
         metric_names = list(make_enhancement_metrics())
         loss_names = ["loss"] + [f"loss_{name}" for name, w in config.loss.weights.items() if w > 0]
         self.logger = RunLogger(self.run_dir, ["epoch", "step", "learning_rate", *loss_names,
@@ -113,28 +145,6 @@ class Runner:
             return 0
         self.checkpoint.restore(latest).expect_partial()
         return self.step
-
-    def _make_train_step(self):
-        strategy, model, optimizer = self.strategy, self.model, self.optimizer
-        loss_config, inputs = self.config.loss, self.spec.inputs
-        replicas = strategy.num_replicas_in_sync
-
-        def replica_step(batch):
-            with tf.GradientTape() as tape:
-                prediction = model({key: batch[key] for key in inputs}, training=True)
-                total, terms = weighted_loss(batch["target"], prediction, batch, loss_config)
-                scaled = total / replicas
-            gradients = tape.gradient(scaled, model.trainable_variables)
-            optimizer.apply_gradients(zip(gradients, model.trainable_variables))
-            return {"loss": total, **{f"loss_{name}": value for name, value in terms.items()}}
-
-        @tf.function
-        def train_step(batch):
-            values = strategy.run(replica_step, args=(batch,))
-            return {name: strategy.reduce(tf.distribute.ReduceOp.MEAN, value, axis=None)
-                    for name, value in values.items()}
-
-        return train_step
 
     def _distributed_epoch(self, epoch, skip_batches):
         dataset = self.pipeline.train_dataset(epoch, self.global_batch, skip_batches).repeat()

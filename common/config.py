@@ -104,7 +104,8 @@ DATASETS = ("synthetic", "sceneflow")
 
 @dataclass
 class LossConfig:
-    """Weighted sum of named loss terms (IGDE eq. 5: rho = l1, mu = depth_focal, lambda = sobel)."""
+    """Weighted sum of named loss terms (IGDE eq. 5: rho = l1, mu = depth_focal, lambda = sobel;
+    DPDE: berhu, and log_l1_gradient for the gradient network)."""
 
     weights: dict[str, float] = field(
         default_factory=lambda: {"l1": 1.0, "depth_focal": 1.0, "sobel": 1.0})
@@ -113,6 +114,8 @@ class LossConfig:
     sobel_beta: float = 0.9
     edge_dilation_size: int = 3
     edge_dilation_iterations: int = 1
+    berhu_threshold: float = 0.2
+    gradient_log_offset: float = 0.5
 
     def __post_init__(self):
         _require(len(self.weights) >= 1, "weights", "at least one loss term")
@@ -124,6 +127,8 @@ class LossConfig:
         _require(self.edge_dilation_size >= 1 and self.edge_dilation_size % 2 == 1,
                  "edge_dilation_size", "an odd integer >= 1")
         _require(self.edge_dilation_iterations >= 0, "edge_dilation_iterations", "an integer >= 0")
+        _require(self.berhu_threshold > 0, "berhu_threshold", "a number > 0")
+        _require(self.gradient_log_offset > 0, "gradient_log_offset", "a number > 0")
 
 
 @dataclass

@@ -1,5 +1,8 @@
 """Image operations both papers use, as batched TF ops on NHWC float32 tensors.
 
+Forward differences (zero flux at the border) are DPDE's depth gradients: the gradient network's
+targets and the operators of the IRLS fusion.
+
 `depth_edge_mask` is the IGDE depth edge mask M_sobel of eq. 9 (Sect. 3.5, Fig. 8): Sobel edges of
 the input depth map, dilated, then thresholded with Otsu's method.
 """
@@ -88,3 +91,13 @@ def depth_edge_mask(depth, dilation_size=3, dilation_iterations=1):
     edges = grey_dilation(sobel_magnitude(depth), dilation_size, dilation_iterations)
     threshold = otsu_threshold(edges)
     return tf.cast(edges > threshold[:, None, None, None], tf.float32)
+
+
+def forward_difference_x(d):
+    """(Dx d)[.., i, j] = d[.., i, j + 1] - d[.., i, j]; 0 in the last column. d: [B, H, W, C]."""
+    return tf.pad(d[:, :, 1:] - d[:, :, :-1], [[0, 0], [0, 0], [0, 1], [0, 0]])
+
+
+def forward_difference_y(d):
+    """(Dy d)[.., i, j] = d[.., i + 1, j] - d[.., i, j]; 0 in the last row. d: [B, H, W, C]."""
+    return tf.pad(d[:, 1:] - d[:, :-1], [[0, 0], [0, 1], [0, 0], [0, 0]])

@@ -19,15 +19,7 @@ runs inside `tf.function`, on a GPU and inside an exported SavedModel.
 
 import tensorflow as tf
 
-
-def forward_difference_x(d):
-    """(Dx d)[.., i, j] = d[.., i, j + 1] - d[.., i, j]; 0 in the last column. d: [B, H, W, C]."""
-    return tf.pad(d[:, :, 1:] - d[:, :, :-1], [[0, 0], [0, 0], [0, 1], [0, 0]])
-
-
-def forward_difference_y(d):
-    """(Dy d)[.., i, j] = d[.., i + 1, j] - d[.., i, j]; 0 in the last row. d: [B, H, W, C]."""
-    return tf.pad(d[:, 1:] - d[:, :-1], [[0, 0], [0, 1], [0, 0], [0, 0]])
+from common.image_ops import forward_difference_x, forward_difference_y
 
 
 def _transpose_difference_x(u):

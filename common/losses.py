@@ -4,6 +4,10 @@ IGDE (Sect. 3.2-3.5): `L = rho * L_depth + mu * L_focal + lambda * L_sobel` (eq.
 depth loss (eq. 6), the depth focal loss (eq. 7-8) and the Sobel-weighted loss (eq. 9). Depth is
 in [0, 1] here, so the paper's `|d* - d| / 255` on the 0..255 scale is `|d* - d|` (NOTES.md).
 
+DPDE (depth loss eq. 2-4 and the gradient loss, lost from the text; NOTES.md): BerHu with
+c = 0.2 * max |d - d*| over the batch, and the log-L1 gradient loss
+`mean ln(|G - grad d*| + a)`, a = 0.5 (reconstruction after Hu et al. 2019).
+
 `LOSSES` maps the names used in `loss.weights` of an experiment file to functions
 `fn(target, prediction, batch, config) -> scalar`, where `batch` is the input batch dict and
 `config` the `LossConfig`.
@@ -11,7 +15,7 @@ in [0, 1] here, so the paper's `|d* - d| / 255` on the 0..255 scale is `|d* - d|
 
 import tensorflow as tf
 
-from common.image_ops import depth_edge_mask
+from common.image_ops import depth_edge_mask, forward_difference_x, forward_difference_y
 
 FOCAL_EPSILON = 1e-7
 
@@ -46,6 +50,40 @@ def sobel_weighted_loss(target, prediction, edge_mask, beta=0.9):
     return tf.reduce_mean(beta * error * edge_mask + (1.0 - beta) * error * (1.0 - edge_mask))
 
 
+def berhu_loss(target, prediction, threshold_fraction=0.2):
+    """Reverse Huber (DPDE eq. 3): |x| for |x| <= c, else (x^2 + c^2) / (2c), averaged over pixels.
+
+    c = threshold_fraction * max |x| over the batch (Laina et al. 2016), held constant for the
+    gradient. A perfect prediction (c = 0) has loss 0.
+    """
+    residual = tf.abs(target - prediction)
+    c = tf.stop_gradient(threshold_fraction * tf.reduce_max(residual))
+    quadratic = tf.math.divide_no_nan(tf.square(residual) + tf.square(c), 2.0 * c)
+    return tf.reduce_mean(tf.where(residual <= c, residual, quadratic))
+
+
+def log_l1_gradient_loss(target, gradients, offset=0.5):
+    """DPDE gradient-network loss (reconstruction, NOTES.md): mean of ln(|G - grad d*| + a).
+
+    Args:
+        target: [B, H, W, 1] true depth d*.
+        gradients: [B, H, W, 2] predicted horizontal and vertical forward-difference gradients.
+        offset: a.
+    Averaged over the pixels where each forward difference exists (not the last column for x,
+    nor the last row for y).
+    """
+    height, width = tf.shape(target)[1], tf.shape(target)[2]
+    exists_x = tf.cast(tf.range(width) < width - 1, tf.float32)[None, None, :, None]
+    exists_y = tf.cast(tf.range(height) < height - 1, tf.float32)[None, :, None, None]
+    terms = []
+    for channel, difference, exists in ((0, forward_difference_x, exists_x),
+                                        (1, forward_difference_y, exists_y)):
+        error = tf.abs(gradients[..., channel:channel + 1] - difference(target))
+        weight = exists * tf.ones_like(error)
+        terms.append(tf.reduce_sum(tf.math.log(error + offset) * weight) / tf.reduce_sum(weight))
+    return (terms[0] + terms[1]) / 2.0
+
+
 def _l1_term(target, prediction, batch, config):
     return l1_loss(target, prediction)
 
@@ -64,11 +102,21 @@ def _sobel_term(target, prediction, batch, config):
     return sobel_weighted_loss(target, prediction, mask, config.sobel_beta)
 
 
+def _berhu_term(target, prediction, batch, config):
+    return berhu_loss(target, prediction, config.berhu_threshold)
+
+
+def _gradient_term(target, prediction, batch, config):
+    return log_l1_gradient_loss(target, prediction, config.gradient_log_offset)
+
+
 LOSSES = {
     "l1": _l1_term,
     "l2": _l2_term,
     "depth_focal": _focal_term,
     "sobel": _sobel_term,
+    "berhu": _berhu_term,
+    "log_l1_gradient": _gradient_term,
 }
 
 

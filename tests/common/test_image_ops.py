@@ -3,7 +3,8 @@ import pytest
 from scipy import ndimage
 from skimage.filters import threshold_otsu
 
-from common.image_ops import depth_edge_mask, grey_dilation, otsu_threshold, sobel_magnitude
+from common.image_ops import (depth_edge_mask, forward_difference_x, forward_difference_y,
+                               grey_dilation, otsu_threshold, sobel_magnitude)
 
 
 def random_depth(seed, shape=(2, 20, 24, 1)):
@@ -58,3 +59,12 @@ def test_depth_edge_mask_is_sobel_dilation_otsu():
 
 def test_depth_edge_mask_of_flat_depth_is_empty():
     assert depth_edge_mask(np.full((1, 16, 16, 1), 0.5, np.float32)).numpy().sum() == 0
+
+
+def test_forward_differences_match_numpy_with_zero_flux():
+    depth = random_depth(4)
+    dx = forward_difference_x(depth).numpy()
+    dy = forward_difference_y(depth).numpy()
+    np.testing.assert_allclose(dx[:, :, :-1], np.diff(depth, axis=2), atol=1e-6)
+    np.testing.assert_allclose(dy[:, :-1], np.diff(depth, axis=1), atol=1e-6)
+    assert not dx[:, :, -1].any() and not dy[:, -1].any()

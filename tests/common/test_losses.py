@@ -3,7 +3,8 @@ import pytest
 
 from common.config import LossConfig
 from common.image_ops import depth_edge_mask
-from common.losses import depth_focal_loss, l1_loss, sobel_weighted_loss, weighted_loss
+from common.losses import (berhu_loss, depth_focal_loss, l1_loss, log_l1_gradient_loss,
+                           sobel_weighted_loss, weighted_loss)
 
 
 def pair(seed, shape=(2, 12, 16, 1)):
@@ -50,3 +51,36 @@ def test_weighted_loss_sums_the_weighted_terms_and_skips_zero_weights():
     error = np.abs(target - prediction)
     sobel = np.mean(0.9 * error * mask + 0.1 * error * (1 - mask))
     assert float(total) == pytest.approx(2.0 * np.mean(error) + 0.5 * sobel, rel=1e-5)
+
+
+def reference_berhu(target, prediction, fraction=0.2):
+    x = np.abs(target.astype(np.float64) - prediction)
+    c = fraction * x.max()
+    return np.mean(np.where(x <= c, x, (x ** 2 + c ** 2) / (2 * c)))
+
+
+def test_berhu_loss_against_numpy():
+    target, prediction = pair(5)
+    assert float(berhu_loss(target, prediction)) == pytest.approx(reference_berhu(target, prediction), rel=1e-5)
+    assert float(berhu_loss(target, prediction, 0.5)) == pytest.approx(
+        reference_berhu(target, prediction, 0.5), rel=1e-5)
+
+
+def test_berhu_threshold_at_the_boundary():
+    target = np.zeros((1, 1, 3, 1), np.float32)
+    prediction = np.array([[[[0.2], [1.0], [0.5]]]], np.float32)  # c = 0.2 * 1.0 = 0.2
+    # |x| = c is on the L1 side; both branches agree there: (c^2 + c^2) / (2c) = c.
+    expected = np.mean([0.2, (1.0 + 0.04) / 0.4, (0.25 + 0.04) / 0.4])
+    assert float(berhu_loss(target, prediction)) == pytest.approx(expected, rel=1e-6)
+    assert float(berhu_loss(target, target)) == 0.0
+
+
+def test_log_l1_gradient_loss_against_numpy():
+    rng = np.random.default_rng(6)
+    target = rng.random((2, 7, 9, 1)).astype(np.float32)
+    gradients = rng.normal(0, 0.3, (2, 7, 9, 2)).astype(np.float32)
+    gx = target[:, :, 1:, 0] - target[:, :, :-1, 0]
+    gy = target[:, 1:, :, 0] - target[:, :-1, :, 0]
+    expected = (np.mean(np.log(np.abs(gradients[:, :, :-1, 0] - gx) + 0.5))
+                + np.mean(np.log(np.abs(gradients[:, :-1, :, 1] - gy) + 0.5))) / 2
+    assert float(log_l1_gradient_loss(target, gradients)) == pytest.approx(expected, rel=1e-5)

@@ -149,3 +149,6 @@ def enhancement_metrics(pred, target, error_mask):
                                tf.convert_to_tensor(target, tf.float32),
                                tf.convert_to_tensor(error_mask, tf.float32))
     return metric_results(metrics)
+
+
+from common.depth_metrics import depth_metrics  # noqa: E402,F401  DPDE's metrics live beside IGDE's

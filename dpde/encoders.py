@@ -1,0 +1,92 @@
+"""FCRN encoders: image [B, H, W, 3] RGB in [0, 1] -> the five stage outputs at strides 2..32.
+
+`resnet50` is `keras.applications.ResNet50` without its top (the paper's encoder, Sect. 3.1),
+`resnet_small` a ResNet of one basic block per stage with 32..256 channels for CPU runs.
+`weights`: "none" (random), "imagenet" (the Keras download), or the path of a Keras weights file
+saved from the same encoder (`encoder.save_weights("resnet50.weights.h5")`), for machines that
+cannot download.
+"""
+
+import pathlib
+
+import keras
+from keras import layers
+
+from dpde.layers import CaffePreprocessing
+
+RESNET50_STAGES = ("conv1_relu", "conv2_block3_out", "conv3_block4_out", "conv4_block6_out",
+                   "conv5_block3_out")
+RESNET50_NOTOP_FILE = "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5"
+SMALL_WIDTHS = (32, 32, 64, 128, 256)
+ENCODERS = ("resnet50", "resnet_small")
+
+
+def build_encoder(name, weights="none"):
+    """The encoder `name` as a `keras.Model` named "encoder" with five outputs (strides 2..32).
+
+    Raises:
+        ValueError: unknown name, a weights file that is missing or does not fit, or "imagenet"
+            when the download fails.
+    """
+    if name not in ENCODERS:
+        raise ValueError(f"encoder: expected one of {', '.join(ENCODERS)}, got {name!r}")
+    path = _weights_path(weights)
+    image = keras.Input((None, None, 3), name="image")
+    if name == "resnet50":
+        backbone = _resnet50("imagenet" if weights == "imagenet" else None)
+        features = keras.Model(backbone.inputs, [backbone.get_layer(n).output for n in RESNET50_STAGES],
+                               name="resnet50")(CaffePreprocessing(name="caffe_preprocessing")(image))
+    else:
+        features = _small_resnet(image)
+    encoder = keras.Model(image, features, name="encoder")
+    if path is not None:
+        target = encoder.get_layer("resnet50") if name == "resnet50" else encoder
+        try:
+            target.load_weights(path)
+        except (ValueError, OSError, KeyError) as error:
+            raise ValueError(f"encoder_weights: {path} does not hold {name} weights ({error})")
+    return encoder
+
+
+def _weights_path(weights):
+    if weights in ("none", "imagenet"):
+        return None
+    path = pathlib.Path(weights)
+    if not path.is_file():
+        raise ValueError(f"encoder_weights: no such file {path} (expected none, imagenet or the "
+                         "path of a Keras weights file)")
+    return path
+
+
+def _resnet50(weights):
+    try:
+        return keras.applications.ResNet50(include_top=False, weights=weights,
+                                           input_shape=(None, None, 3))
+    except Exception as error:  # the download raises whatever urllib raises when offline
+        raise ValueError(
+            f"encoder_weights: could not download the ImageNet ResNet-50 weights ({error}); "
+            f"fetch {RESNET50_NOTOP_FILE} on a connected machine and set "
+            "model.args.encoder_weights to its path")
+
+
+def _small_resnet(image):
+    """Stem (3x3 conv, stride 2) and four stages of one basic residual block (He et al. 2016)."""
+    x = _conv_bn(image, SMALL_WIDTHS[0], 3, 2, "stem")
+    outputs = [x]
+    x = layers.MaxPooling2D(3, 2, padding="same", name="stem_pool")(x)
+    for stage, width in enumerate(SMALL_WIDTHS[1:], start=2):
+        stride = 1 if stage == 2 else 2
+        shortcut = x
+        if stride != 1 or x.shape[-1] != width:
+            shortcut = _conv_bn(x, width, 1, stride, f"stage{stage}_shortcut", relu=False)
+        y = _conv_bn(x, width, 3, stride, f"stage{stage}_a")
+        y = _conv_bn(y, width, 3, 1, f"stage{stage}_b", relu=False)
+        x = layers.ReLU(name=f"stage{stage}_out")(layers.Add(name=f"stage{stage}_add")([shortcut, y]))
+        outputs.append(x)
+    return outputs
+
+
+def _conv_bn(x, filters, size, stride, name, relu=True):
+    x = layers.Conv2D(filters, size, stride, padding="same", use_bias=False, name=f"{name}_conv")(x)
+    x = layers.BatchNormalization(name=f"{name}_bn")(x)
+    return layers.ReLU(name=f"{name}_relu")(x) if relu else x

@@ -1,0 +1,75 @@
+"""FCRN (Laina et al. 2016) and the modified FCRN of DPDE (Sect. 3.1).
+
+FCRN: encoder -> 1x1 conv + BN to `decoder_width` channels -> four up-projection blocks, each
+halving the channels and doubling the resolution -> 3x3 conv to one channel. The prediction, at
+about half the input resolution, is resized bilinearly to the input's size.
+
+The modification (`lateral_connections`): before each decoder stage whose input has the size of
+an encoder stage output (strides 16, 8, 4 and 2), the two are concatenated (U-Net) and a 1x1 conv
+restores the decoder's channel count.
+
+Example:
+    model = build_fcrn(encoder="resnet50", decoder_width=1024)  # 63.6M parameters
+    depth = model({"image": images})                            # [B, H, W, 1] metres
+"""
+
+import keras
+from keras import layers
+
+from dpde.encoders import build_encoder
+from dpde.layers import CropToMatch, ResizeToMatch, UpConvolution
+
+UP_PROJECTIONS = 4
+
+
+def up_projection(x, filters, fast, name):
+    """Laina's up-projection: relu(BN(conv3x3(relu(BN(upconv(x))))) + BN(upconv'(x))), 2x size."""
+    branch = UpConvolution(filters, fast, name=f"{name}_upconv")(x)
+    branch = layers.BatchNormalization(name=f"{name}_upconv_bn")(branch)
+    branch = layers.ReLU(name=f"{name}_upconv_relu")(branch)
+    branch = layers.Conv2D(filters, 3, padding="same", name=f"{name}_conv")(branch)
+    branch = layers.BatchNormalization(name=f"{name}_conv_bn")(branch)
+    projection = UpConvolution(filters, fast, name=f"{name}_projection")(x)
+    projection = layers.BatchNormalization(name=f"{name}_projection_bn")(projection)
+    return layers.ReLU(name=f"{name}_out")(layers.Add(name=f"{name}_add")([branch, projection]))
+
+
+def lateral_connection(decoder, encoder_feature, name):
+    """U-Net skip: concat(decoder cropped to the encoder feature's size, feature) -> 1x1 conv."""
+    decoder = CropToMatch(name=f"{name}_crop")(decoder, encoder_feature)
+    merged = layers.Concatenate(name=f"{name}_concat")([decoder, encoder_feature])
+    return layers.Conv2D(decoder.shape[-1], 1, activation="relu", name=f"{name}_fuse")(merged)
+
+
+def build_fcrn(encoder="resnet50", encoder_weights="none", decoder_width=1024,
+               fast_upconvolution=True, lateral_connections=False):
+    """The FCRN depth network; `lateral_connections=True` gives DPDE's modified FCRN.
+
+    Args:
+        encoder: "resnet50" (paper) or "resnet_small".
+        encoder_weights: "none", "imagenet" or a path (`dpde.encoders`).
+        decoder_width: channels after the 1x1 conv (1024 in Laina et al.); each up-projection
+            halves them.
+        fast_upconvolution: Laina's fast up-convolution instead of unpool + 5x5 conv (same
+            function, less compute).
+    Returns:
+        `keras.Model` {"image": [B, H, W, 3] RGB in [0, 1]} -> [B, H, W, 1] depth.
+    """
+    if decoder_width < 2 ** UP_PROJECTIONS:
+        raise ValueError(f"decoder_width: expected at least {2 ** UP_PROJECTIONS}, got {decoder_width}")
+    image = keras.Input((None, None, 3), name="image")
+    stages = build_encoder(encoder, encoder_weights)(image)
+    x = layers.Conv2D(decoder_width, 1, name="bottleneck_conv")(stages[-1])
+    x = layers.BatchNormalization(name="bottleneck_bn")(x)
+    width = decoder_width
+    for index in range(UP_PROJECTIONS):
+        if lateral_connections and index > 0:
+            x = lateral_connection(x, stages[-1 - index], f"lateral_{index}")
+        width //= 2
+        x = up_projection(x, width, fast_upconvolution, f"up_projection_{index + 1}")
+    if lateral_connections:
+        x = lateral_connection(x, stages[0], f"lateral_{UP_PROJECTIONS}")
+    depth = layers.Conv2D(1, 3, padding="same", name="depth_conv")(x)
+    depth = ResizeToMatch(name="depth_resize")(depth, image)
+    name = "modified_fcrn" if lateral_connections else "fcrn"
+    return keras.Model({"image": image}, depth, name=name)

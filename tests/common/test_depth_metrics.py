@@ -1,0 +1,101 @@
+"""depth_metrics against per-pixel Python loops, scikit-image and SciPy references."""
+
+import math
+
+import numpy as np
+import pytest
+from scipy import ndimage
+from skimage.metrics import structural_similarity
+
+from common.depth_metrics import GSM_KERNELS, depth_metrics, gradient_similarity, valid_mask
+from common.metrics import depth_metrics as exported
+
+
+def _pair(seed=0, shape=(2, 24, 32)):
+    rng = np.random.default_rng(seed)
+    target = rng.uniform(0.5, 10.0, shape)
+    pred = np.clip(target * rng.uniform(0.7, 1.4, shape), 0.1, None)
+    return pred, target
+
+
+def _loop_reference(pred, target, valid):
+    p = [float(a) for a, v in zip(pred.ravel(), valid.ravel()) if v]
+    t = [float(b) for b, v in zip(target.ravel(), valid.ravel()) if v]
+    n = len(p)
+    return {
+        "rms": math.sqrt(sum((a - b) ** 2 for a, b in zip(p, t)) / n),
+        "rms_log": math.sqrt(sum((math.log(a) - math.log(b)) ** 2 for a, b in zip(p, t)) / n),
+        "rel": sum(abs(a - b) / b for a, b in zip(p, t)) / n,
+        "log10": sum(abs(math.log10(a) - math.log10(b)) for a, b in zip(p, t)) / n,
+        **{f"delta{k}": sum(max(a / b, b / a) < 1.25 ** k for a, b in zip(p, t)) / n for k in (1, 2, 3)},
+    }
+
+
+def test_pixel_metrics_match_loops_over_valid_pixels_only():
+    pred, target = _pair()
+    target[0, :3] = 0.0
+    target[1, 5, 5] = np.nan
+    target[1, 6, 6] = np.inf
+    valid = np.ones_like(target, bool)
+    valid[1, 10:] = False
+    results = depth_metrics(pred, target, valid)
+    expected = _loop_reference(pred, target, np.isfinite(target) & (np.nan_to_num(target) > 0) & valid)
+    for name, value in expected.items():
+        assert results[name] == pytest.approx(value, rel=1e-9), name
+    assert exported is depth_metrics
+
+
+def test_cap_and_eigen_crop():
+    pred, target = _pair(1, (1, 480, 640))
+    mask = valid_mask(target, max_depth=5.0, crop="eigen")
+    window = np.zeros((1, 480, 640), bool)
+    window[:, 45:471, 41:601] = True
+    np.testing.assert_array_equal(mask, window & (target <= 5.0))
+    capped = depth_metrics(pred, target, max_depth=5.0, crop="eigen")
+    expected = _loop_reference(np.clip(pred, 1e-3, 5.0)[:, ::7, ::7], target[:, ::7, ::7], mask[:, ::7, ::7])
+    sub = depth_metrics(pred[:, ::7, ::7], target[:, ::7, ::7], valid=mask[:, ::7, ::7], max_depth=5.0)
+    assert sub["rms"] == pytest.approx(expected["rms"], rel=1e-9)
+    assert capped["rms"] > 0
+
+
+def test_perfect_prediction_and_ssim_against_skimage():
+    _, target = _pair(2, (1, 32, 40))
+    perfect = depth_metrics(target, target)
+    assert perfect["rms"] == 0 and perfect["delta1"] == 1 and perfect["mge"] == 0
+    assert perfect["ssim"] == pytest.approx(1.0) and perfect["gsm"] == pytest.approx(1.0)
+    pred = ndimage.gaussian_filter(target[0], 1.0)
+    ssim = structural_similarity(target[0], pred, data_range=np.ptp(target[0]))
+    assert depth_metrics(pred, target[0])["ssim"] == pytest.approx(ssim, rel=1e-9)
+
+
+def test_gsm_against_scipy_correlate_reference():
+    _, target = _pair(3, (1, 30, 36))
+    target = ndimage.gaussian_filter(target[0], 1.5)
+    pred = target + np.random.default_rng(4).normal(0, 0.3, target.shape)
+    mask = np.ones(target.shape, bool)
+    scale = 255.0 / target.max()
+    p, t = pred * scale, target * scale
+    g_p = np.max([np.abs(ndimage.correlate(p, k, mode="mirror")) for k in GSM_KERNELS], axis=0)
+    g_t = np.max([np.abs(ndimage.correlate(t, k, mode="mirror")) for k in GSM_KERNELS], axis=0)
+    r = np.abs(g_p - g_t) / np.maximum(g_p, g_t)
+    k = 200.0 / np.maximum(g_p, g_t).max()
+    s = (2 * (1 - r) + k) / (1 + (1 - r) ** 2 + k)
+    w = 0.1 * s
+    expected = np.mean((1 - w) * s + w * (1 - ((p - t) / 255) ** 2))
+    assert gradient_similarity(pred, target, mask) == pytest.approx(expected, rel=1e-4)
+    worse = target + np.random.default_rng(4).normal(0, 1.0, target.shape)
+    assert gradient_similarity(worse, target, mask) < gradient_similarity(pred, target, mask)
+
+
+def test_mge_is_the_mean_gradient_difference():
+    target = np.tile(np.arange(14, dtype=float), (12, 1)) + 1.0  # d/dx = 1, d/dy = 0
+    pred = 2 * target                                           # d/dx = 2
+    assert depth_metrics(pred, target)["mge"] == pytest.approx(1.0)
+
+
+def test_all_invalid_is_a_clear_error():
+    pred, target = _pair()
+    with pytest.raises(ValueError, match="no valid ground-truth pixels"):
+        depth_metrics(pred, np.zeros_like(target))
+    with pytest.raises(ValueError, match="no valid"):
+        depth_metrics(pred, target, valid=np.zeros_like(target, bool))

@@ -18,9 +18,10 @@ from common.errors import UserError  # noqa: E402
 
 def registry():
     """{model name: ModelSpec} of both papers."""
+    import dpde
     import igde
 
-    return {**igde.MODELS}
+    return {**igde.MODELS, **dpde.MODELS}
 
 
 def parse_args(argv):

@@ -2,7 +2,8 @@
 
 `input`: the corrupted depth itself (IGDE Table 1, "Input depth"). `joint_bilateral`: the joint
 bilateral filter (IGDE Sect. 1, refs. [11, 12]) from OpenCV's `cv2.ximgproc`, with the RGB image
-as the guide.
+as the guide. `mean_depth` (monocular): each test image's mean true depth everywhere, the
+constant prediction a depth network must beat.
 """
 
 import cv2
@@ -26,10 +27,18 @@ def joint_bilateral_filter(image, depth, diameter=9, sigma_color=20.0, sigma_spa
     return filtered[..., None]
 
 
+def mean_depth_prediction(target, valid):
+    """[B, H, W, 1]: each image's mean over its valid true depth, at every pixel."""
+    means = np.sum(target * valid, axis=(1, 2, 3)) / np.maximum(np.sum(valid, axis=(1, 2, 3)), 1)
+    return np.broadcast_to(means[:, None, None, None], target.shape).astype(np.float32)
+
+
 def baseline_prediction(name, batch, eval_config):
-    """The baseline `name`'s depth for a batch of enhancement samples (NumPy arrays)."""
+    """The baseline `name`'s depth for a batch of samples (NumPy arrays)."""
     if name == "input":
         return batch["depth"]
+    if name == "mean_depth":
+        return mean_depth_prediction(batch["target"], batch["valid"])
     settings = eval_config.joint_bilateral
     return np.stack([joint_bilateral_filter(image, depth, settings.diameter, settings.sigma_color,
                                             settings.sigma_space)

@@ -99,7 +99,7 @@ class DataConfig:
         _require(self.batch_size >= 1, "batch_size", "an integer >= 1")
 
 
-DATASETS = ("synthetic", "sceneflow")
+DATASETS = ("synthetic", "sceneflow", "nyu", "make3d", "middlebury")
 
 
 @dataclass
@@ -115,6 +115,7 @@ class LossConfig:
     edge_dilation_size: int = 3
     edge_dilation_iterations: int = 1
     berhu_threshold: float = 0.2
+    fsim_max_depth: typing.Optional[float] = None
     gradient_log_offset: float = 0.5
 
     def __post_init__(self):
@@ -129,6 +130,8 @@ class LossConfig:
         _require(self.edge_dilation_iterations >= 0, "edge_dilation_iterations", "an integer >= 0")
         _require(self.berhu_threshold > 0, "berhu_threshold", "a number > 0")
         _require(self.gradient_log_offset > 0, "gradient_log_offset", "a number > 0")
+        if self.fsim_max_depth is not None:
+            _require(self.fsim_max_depth > 0, "fsim_max_depth", "a number > 0 or null")
 
 
 @dataclass
@@ -171,7 +174,9 @@ class ScheduleConfig:
 
 @dataclass
 class TrainConfig:
-    """Length of training, checkpointing and logging; `steps_per_epoch: null` = the whole set."""
+    """Length of training, checkpointing and logging; `steps_per_epoch: null` = the whole set.
+    `stages`: for a model of separately trained networks (DPDE), the ones to train in this run
+    (null: all); the others are restored from the run directory."""
 
     epochs: int = 50
     steps_per_epoch: typing.Optional[int] = None
@@ -179,6 +184,7 @@ class TrainConfig:
     keep_checkpoints: int = 3
     log_every_steps: int = 10
     seed: int = 0
+    stages: typing.Optional[list[str]] = None
 
     def __post_init__(self):
         _require(self.epochs >= 1, "epochs", "an integer >= 1")
@@ -212,6 +218,10 @@ class EvalConfig:
     baselines: list[str] = field(default_factory=lambda: ["input", "joint_bilateral"])
     joint_bilateral: JointBilateralConfig = field(default_factory=JointBilateralConfig)
     image_summaries: int = 3
+    max_depth: typing.Optional[float] = None
+    crop: typing.Optional[str] = None
+    gsm_masking: float = 200.0
+    gsm_luminance_weight: float = 0.1
 
     def __post_init__(self):
         _require(self.batch_size >= 1, "batch_size", "an integer >= 1")
@@ -219,9 +229,14 @@ class EvalConfig:
         for name in self.baselines:
             _require(name in BASELINES, "baselines", f"names from {', '.join(BASELINES)}")
         _require(self.image_summaries >= 0, "image_summaries", "an integer >= 0")
+        if self.max_depth is not None:
+            _require(self.max_depth > 0, "max_depth", "a number > 0 or null")
+        _require(self.crop in (None, "eigen"), "crop", "null or eigen")
+        _require(self.gsm_masking > 0, "gsm_masking", "a number > 0")
+        _require(0 <= self.gsm_luminance_weight <= 1, "gsm_luminance_weight", "a number in [0, 1]")
 
 
-BASELINES = ("input", "joint_bilateral")
+BASELINES = ("input", "joint_bilateral", "mean_depth", "fcrn")
 
 
 @dataclass

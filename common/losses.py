@@ -5,16 +5,19 @@ depth loss (eq. 6), the depth focal loss (eq. 7-8) and the Sobel-weighted loss (
 in [0, 1] here, so the paper's `|d* - d| / 255` on the 0..255 scale is `|d* - d|` (NOTES.md).
 
 DPDE (depth loss eq. 2-4 and the gradient loss, lost from the text; NOTES.md): BerHu with
-c = 0.2 * max |d - d*| over the batch, and the log-L1 gradient loss
-`mean ln(|G - grad d*| + a)`, a = 0.5 (reconstruction after Hu et al. 2019).
+c = 0.2 * max |d - d*| over the batch, `1 - FSIM` on depth scaled to 0..255, and the log-L1
+gradient loss `mean ln(|G - grad d*| + a)`, a = 0.5 (reconstruction after Hu et al. 2019). Where
+a batch has a `valid` mask (real ground truth with holes), the DPDE terms use its pixels only.
 
 `LOSSES` maps the names used in `loss.weights` of an experiment file to functions
 `fn(target, prediction, batch, config) -> scalar`, where `batch` is the input batch dict and
-`config` the `LossConfig`.
+`config` the `LossConfig`. Every term applies to a depth prediction except those in
+`GRADIENT_LOSSES`, which apply to the gradient network's [B, H, W, 2] output.
 """
 
 import tensorflow as tf
 
+from common.fsim import fsim
 from common.image_ops import depth_edge_mask, forward_difference_x, forward_difference_y
 
 FOCAL_EPSILON = 1e-7
@@ -50,37 +53,57 @@ def sobel_weighted_loss(target, prediction, edge_mask, beta=0.9):
     return tf.reduce_mean(beta * error * edge_mask + (1.0 - beta) * error * (1.0 - edge_mask))
 
 
-def berhu_loss(target, prediction, threshold_fraction=0.2):
+def berhu_loss(target, prediction, threshold_fraction=0.2, valid=None):
     """Reverse Huber (DPDE eq. 3): |x| for |x| <= c, else (x^2 + c^2) / (2c), averaged over pixels.
 
     c = threshold_fraction * max |x| over the batch (Laina et al. 2016), held constant for the
-    gradient. A perfect prediction (c = 0) has loss 0.
+    gradient. A perfect prediction (c = 0) has loss 0. `valid`: optional [B, H, W, 1] 0/1 mask.
     """
-    residual = tf.abs(target - prediction)
+    valid = tf.ones_like(target) if valid is None else valid
+    residual = tf.abs(target - prediction) * valid
     c = tf.stop_gradient(threshold_fraction * tf.reduce_max(residual))
     quadratic = tf.math.divide_no_nan(tf.square(residual) + tf.square(c), 2.0 * c)
-    return tf.reduce_mean(tf.where(residual <= c, residual, quadratic))
+    berhu = tf.where(residual <= c, residual, quadratic) * valid
+    return tf.math.divide_no_nan(tf.reduce_sum(berhu), tf.reduce_sum(valid))
 
 
-def log_l1_gradient_loss(target, gradients, offset=0.5):
+def fsim_loss(target, prediction, max_depth=None, valid=None):
+    """DPDE eq. 4: 1 - FSIM(d, d*) (`common.fsim`), averaged over the batch.
+
+    Depth is scaled to 0..255 by 255 / max_depth, or (max_depth None, a reconstruction) by each
+    image's largest true depth. Invalid truth pixels take the (constant) prediction's value.
+    """
+    if valid is not None:
+        target = tf.where(valid > 0, target, tf.stop_gradient(prediction))
+    top = (tf.reduce_max(target, axis=[1, 2, 3], keepdims=True) if max_depth is None
+           else tf.constant(max_depth, tf.float32))
+    scale = tf.stop_gradient(255.0 / tf.maximum(top, 1e-6))
+    return 1.0 - tf.reduce_mean(fsim(target * scale, prediction * scale))
+
+
+def log_l1_gradient_loss(target, gradients, offset=0.5, valid=None):
     """DPDE gradient-network loss (reconstruction, NOTES.md): mean of ln(|G - grad d*| + a).
 
     Args:
         target: [B, H, W, 1] true depth d*.
         gradients: [B, H, W, 2] predicted horizontal and vertical forward-difference gradients.
         offset: a.
+        valid: optional [B, H, W, 1] 0/1 mask of the truth.
     Averaged over the pixels where each forward difference exists (not the last column for x,
-    nor the last row for y).
+    nor the last row for y) and, with `valid`, joins two valid pixels.
     """
     height, width = tf.shape(target)[1], tf.shape(target)[2]
     exists_x = tf.cast(tf.range(width) < width - 1, tf.float32)[None, None, :, None]
     exists_y = tf.cast(tf.range(height) < height - 1, tf.float32)[None, :, None, None]
+    valid = tf.ones_like(target) if valid is None else valid
     terms = []
     for channel, difference, exists in ((0, forward_difference_x, exists_x),
                                         (1, forward_difference_y, exists_y)):
         error = tf.abs(gradients[..., channel:channel + 1] - difference(target))
-        weight = exists * tf.ones_like(error)
-        terms.append(tf.reduce_sum(tf.math.log(error + offset) * weight) / tf.reduce_sum(weight))
+        both_valid = tf.cast(tf.equal(difference(valid), 0.0), tf.float32) * valid
+        weight = exists * both_valid
+        terms.append(tf.math.divide_no_nan(tf.reduce_sum(tf.math.log(error + offset) * weight),
+                                           tf.reduce_sum(weight)))
     return (terms[0] + terms[1]) / 2.0
 
 
@@ -103,11 +126,15 @@ def _sobel_term(target, prediction, batch, config):
 
 
 def _berhu_term(target, prediction, batch, config):
-    return berhu_loss(target, prediction, config.berhu_threshold)
+    return berhu_loss(target, prediction, config.berhu_threshold, batch.get("valid"))
+
+
+def _fsim_term(target, prediction, batch, config):
+    return fsim_loss(target, prediction, config.fsim_max_depth, batch.get("valid"))
 
 
 def _gradient_term(target, prediction, batch, config):
-    return log_l1_gradient_loss(target, prediction, config.gradient_log_offset)
+    return log_l1_gradient_loss(target, prediction, config.gradient_log_offset, batch.get("valid"))
 
 
 LOSSES = {
@@ -116,8 +143,17 @@ LOSSES = {
     "depth_focal": _focal_term,
     "sobel": _sobel_term,
     "berhu": _berhu_term,
+    "fsim": _fsim_term,
     "log_l1_gradient": _gradient_term,
 }
+GRADIENT_LOSSES = ("log_l1_gradient",)
+
+
+def loss_weights_for(output, weights):
+    """The entries of `loss.weights` that apply to a network whose output is "depth" or
+    "gradients" (a DPDE experiment lists the terms of both of its networks)."""
+    return {name: weight for name, weight in weights.items()
+            if (name in GRADIENT_LOSSES) == (output == "gradients")}
 
 
 def weighted_loss(target, prediction, batch, config):

@@ -11,6 +11,24 @@ from common.errors import ConfigError
 
 
 @dataclasses.dataclass(frozen=True)
+class Stage:
+    """One separately trained network of a model (DPDE trains its depth and gradient networks
+    apart, Sect. 4.1).
+
+    Attributes:
+        name: the stage's run sub-directory and its name in `train.stages`.
+        model: the registry name of the network.
+        arguments: function of the model's arguments returning the network's.
+        title: function of the model's arguments returning the network's row label.
+    """
+
+    name: str
+    model: str
+    arguments: typing.Callable
+    title: typing.Callable
+
+
+@dataclasses.dataclass(frozen=True)
 class ModelSpec:
     """A model builder and its contract with the data and the exporter.
 
@@ -22,6 +40,11 @@ class ModelSpec:
         sample_kind: the kind of sample the data pipeline must produce (`SAMPLE_CHANNELS`).
         title: the model's row label in result tables.
         stride: input height and width must be multiples of this.
+        output: what the model predicts: "depth" [B, H, W, 1] or "gradients" [B, H, W, 2].
+        stages: for a model of separately trained networks, its `Stage`s; then `assemble`
+            (function of ({stage name: trained network}, model arguments)) joins them.
+        comparisons: {baseline name: Stage} networks trained only when `eval.baselines` names
+            them, to score against (DPDE's plain FCRN).
     """
 
     build: typing.Callable
@@ -30,6 +53,10 @@ class ModelSpec:
     sample_kind: str
     title: str
     stride: int = 1
+    output: str = "depth"
+    stages: tuple = ()
+    assemble: typing.Optional[typing.Callable] = None
+    comparisons: dict = dataclasses.field(default_factory=dict)
 
 
 def model_arguments(model_config, registry, source):

@@ -2,7 +2,9 @@
 
 An *enhancement* sample (IGDE) holds `image` [H, W, 3] RGB in [0, 1], `depth` [H, W, 1] the
 corrupted input depth in [0, 1], `target` [H, W, 1] the true depth and `error_mask` [H, W, 1]
-(1 where the corruption changed the depth), all float32.
+(1 where the corruption changed the depth), all float32. A *monocular* sample (DPDE) holds
+`image`, `target` [H, W, 1] the true depth in metres and `valid` [H, W, 1] (1 where the truth is
+known).
 """
 
 import dataclasses
@@ -16,7 +18,10 @@ from common.errors import DatasetError
 
 SAMPLE_CHANNELS = {
     "enhancement": {"image": 3, "depth": 1, "target": 1, "error_mask": 1},
+    "monocular": {"image": 3, "target": 1, "valid": 1},
 }
+DATASET_KINDS = {"sceneflow": "enhancement", "nyu": "monocular", "make3d": "monocular",
+                 "middlebury": "monocular"}
 SPLITS = {"train": 0, "test": 1}
 SCENEFLOW_PARTS = ("FlyingThings3D", "Monkaa", "Driving")
 
@@ -26,6 +31,13 @@ def enhancement_sample(image, target, seed, corruption):
     corrupted, error_mask = corrupt_boundaries(target, seed, **dataclasses.asdict(corruption))
     return {"image": image.astype(np.float32), "depth": corrupted[..., None],
             "target": target[..., None], "error_mask": error_mask[..., None].astype(np.float32)}
+
+
+def monocular_sample(image, depth):
+    """Image in [0, 1] and metric depth (NaN or <= 0 where unknown) -> a monocular sample."""
+    valid = np.isfinite(depth) & (np.nan_to_num(depth) > 0)
+    return {"image": image.astype(np.float32), "target": np.where(valid, depth, 0)[..., None].astype(np.float32),
+            "valid": valid[..., None].astype(np.float32)}
 
 
 def make_source(data, split, sample_kind):
@@ -39,19 +51,28 @@ def make_source(data, split, sample_kind):
     if sample_kind not in SAMPLE_CHANNELS:
         raise ValueError(f"unknown sample kind {sample_kind!r}")
     if data.dataset == "synthetic":
-        return _synthetic_source(data, split)
-    return _sceneflow_source(data)
+        return _synthetic_source(data, split, sample_kind)
+    if data.dataset == "sceneflow":
+        return _sceneflow_source(data)
+    root = pathlib.Path(data.root)
+    if not data.root or not root.is_dir():
+        raise DatasetError(f"dataset not found at {root.resolve()}: expected the {data.dataset} "
+                           "files there (set data.root)")
+    raise DatasetError(f"{root}: found a folder, but this version has no {data.dataset} reader "
+                       "yet; use data.dataset=synthetic")
 
 
-def _synthetic_source(data, split):
+def _synthetic_source(data, split, sample_kind):
     length = data.train_size if split == "train" else data.test_size
     height, width = data.image_size
 
     def load(index):
         seed = (data.seed, SPLITS[split], int(index))
         scene = generate_scene(seed, height, width)
-        target = normalized_disparity(scene["depth"])
-        return enhancement_sample(scene["image"] / np.float32(255.0), target, seed, data.corruption)
+        image = scene["image"] / np.float32(255.0)
+        if sample_kind == "monocular":
+            return monocular_sample(image, scene["depth"])
+        return enhancement_sample(image, normalized_disparity(scene["depth"]), seed, data.corruption)
 
     return length, load
 

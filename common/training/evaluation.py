@@ -1,47 +1,126 @@
 """Scores the model and the baselines on the test split with the same metrics, and prints the
-result table (rows: methods; columns: metrics)."""
+result table (rows: methods; columns: metrics).
+
+A scorer per kind of prediction: `EnhancementScorer` (IGDE's PSNR / PSNRt / PSNRf / SSIM /
+RMSE, pooled over the set), `DepthScorer` (DPDE's depth metrics, computed per test image and
+averaged over images) and `GradientScorer` (the gradient network's mean gradient error).
+"""
 
 import math
 
+import numpy as np
+
+from common.depth_metrics import DEPTH_METRICS, depth_metrics, mean_gradient_error, valid_mask
+from common.errors import DatasetError
 from common.metrics import make_enhancement_metrics, metric_results, update_enhancement_metrics
 
 METRIC_TITLES = {
     "psnr": "PSNR (dB)", "psnr_t": "PSNRt (dB)", "psnr_f": "PSNRf (dB)", "ssim": "SSIM",
     "ssim_paper": "SSIM (paper conv.)", "rmse": "RMSE",
+    "rms": "RMS", "rms_log": "RMS(log)", "rel": "Rel", "log10": "log10", "delta1": "d<1.25",
+    "delta2": "d<1.25^2", "delta3": "d<1.25^3", "gsm": "GSM", "mge": "MGE",
 }
-BASELINE_TITLES = {"input": "input", "joint_bilateral": "joint bilateral filter"}
+BASELINE_TITLES = {"input": "input", "joint_bilateral": "joint bilateral filter",
+                   "mean_depth": "per-image mean depth"}
 
 
-def evaluate(methods, dataset):
+class EnhancementScorer:
+    """IGDE's metrics; needs `target` and `error_mask` in the batch."""
+
+    metrics = ("psnr", "psnr_t", "psnr_f", "ssim", "ssim_paper", "rmse")  # make_enhancement_metrics
+
+    def start(self):
+        return make_enhancement_metrics()
+
+    def update(self, state, prediction, batch):
+        update_enhancement_metrics(state, prediction, batch["target"], batch["error_mask"])
+
+    def result(self, state):
+        return metric_results(state)
+
+
+class DepthScorer:
+    """DPDE's depth metrics per image (`common.depth_metrics`), averaged over the test images."""
+
+    metrics = DEPTH_METRICS
+
+    def __init__(self, eval_config):
+        self.options = {"max_depth": eval_config.max_depth, "crop": eval_config.crop,
+                        "gsm_masking": eval_config.gsm_masking,
+                        "gsm_luminance_weight": eval_config.gsm_luminance_weight}
+
+    def start(self):
+        return []
+
+    def update(self, state, prediction, batch):
+        for index in range(len(prediction)):
+            try:
+                state.append(depth_metrics(prediction[index], batch["target"][index],
+                                           batch["valid"][index], **self.options))
+            except ValueError as error:
+                raise DatasetError(f"test image {len(state)}: {error}")
+
+    def result(self, state):
+        return {name: float(np.mean([values[name] for values in state])) for name in self.metrics}
+
+
+class GradientScorer:
+    """Mean gradient error of predicted [B, H, W, 2] gradients against the truth's."""
+
+    metrics = ("mge",)
+
+    def __init__(self, eval_config):
+        self.options = {"max_depth": eval_config.max_depth, "crop": eval_config.crop}
+
+    def start(self):
+        return []
+
+    def update(self, state, prediction, batch):
+        masks = valid_mask(batch["target"][..., 0], batch["valid"][..., 0], **self.options)
+        for gradients, target, mask in zip(prediction, batch["target"][..., 0], masks):
+            state.append(mean_gradient_error(gradients[..., 0], gradients[..., 1], target, mask))
+
+    def result(self, state):
+        return {"mge": float(np.nanmean(state))}
+
+
+def make_scorer(sample_kind, output, eval_config):
+    """The scorer of a model's predictions ("depth" or "gradients") on samples of `sample_kind`."""
+    if sample_kind == "enhancement":
+        return EnhancementScorer()
+    return DepthScorer(eval_config) if output == "depth" else GradientScorer(eval_config)
+
+
+def evaluate(methods, dataset, scorer):
     """Runs every method over the dataset and scores it.
 
     Args:
-        methods: {name: fn(batch of NumPy arrays) -> prediction [B, H, W, 1]}.
-        dataset: finite `tf.data.Dataset` of enhancement sample dicts.
+        methods: {name: fn(batch of NumPy arrays) -> prediction [B, H, W, C]}.
+        dataset: finite `tf.data.Dataset` of sample dicts.
+        scorer: from `make_scorer`.
     Returns:
         ({name: {metric: float or None}}, {name: prediction of the first batch}, first batch).
     """
-    metrics = {name: make_enhancement_metrics() for name in methods}
+    states = {name: scorer.start() for name in methods}
     first_batch, first_predictions = None, {}
     for batch in dataset.as_numpy_iterator():
         for name, method in methods.items():
-            prediction = method(batch)
-            update_enhancement_metrics(metrics[name], prediction, batch["target"], batch["error_mask"])
+            prediction = np.asarray(method(batch))
+            scorer.update(states[name], prediction, batch)
             if first_batch is None:
                 first_predictions[name] = prediction
         first_batch = batch if first_batch is None else first_batch
-    return {name: metric_results(m) for name, m in metrics.items()}, first_predictions, first_batch
+    return {name: scorer.result(state) for name, state in states.items()}, first_predictions, first_batch
 
 
-def format_table(results, titles):
-    """A fixed-width text table; `titles` maps method names to row labels."""
-    columns = list(METRIC_TITLES)
+def format_table(results, titles, metrics):
+    """A fixed-width text table; `titles` maps method names to row labels, `metrics` the columns."""
     label_width = max(len(titles[name]) for name in results)
-    widths = [max(len(METRIC_TITLES[c]), 10) for c in columns]
-    header = " | ".join([" " * label_width] + [METRIC_TITLES[c].rjust(w) for c, w in zip(columns, widths)])
+    widths = [max(len(METRIC_TITLES[c]), 10) for c in metrics]
+    header = " | ".join([" " * label_width] + [METRIC_TITLES[c].rjust(w) for c, w in zip(metrics, widths)])
     lines = [header, "-" * len(header)]
     for name, values in results.items():
-        cells = [_format_value(values[c]).rjust(w) for c, w in zip(columns, widths)]
+        cells = [_format_value(values.get(c)).rjust(w) for c, w in zip(metrics, widths)]
         lines.append(" | ".join([titles[name].ljust(label_width)] + cells))
     return "\n".join(lines)
 

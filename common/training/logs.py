@@ -34,15 +34,18 @@ class RunLogger:
                     tf.summary.scalar(name, value)
 
     def examples(self, step, batch, prediction, count):
-        """RGB, input depth, prediction, ground truth and |error|, colour-mapped, `count` images."""
-        if count == 0:
+        """RGB, input depth (enhancement), prediction, ground truth and |error|, colour-mapped,
+        `count` images; depth maps in [0, 1], or metres up to the shown truth's maximum."""
+        if count == 0 or prediction.shape[-1] != 1:
             return
+        target = batch["target"][:count]
+        high = max(1.0, float(np.max(target)))
         images = {
             "rgb": np.round(batch["image"][:count] * 255).astype(np.uint8),
-            "input_depth": colour_map(batch["depth"][:count]),
-            "prediction": colour_map(prediction[:count]),
-            "ground_truth": colour_map(batch["target"][:count]),
-            "error": colour_map(np.abs(prediction[:count] - batch["target"][:count]), 0.0, 0.25),
+            **({"input_depth": colour_map(batch["depth"][:count])} if "depth" in batch else {}),
+            "prediction": colour_map(prediction[:count], 0.0, high),
+            "ground_truth": colour_map(target, 0.0, high),
+            "error": colour_map(np.abs(prediction[:count] - target), 0.0, 0.25 * high),
         }
         with self.writer.as_default(step=step):
             for name, image in images.items():

@@ -14,6 +14,7 @@ Example:
                   "runs/quickstart")
 """
 
+import dataclasses
 import math
 import pathlib
 import shutil
@@ -23,15 +24,14 @@ import keras
 import tensorflow as tf
 
 from common.baselines import baseline_prediction
-from common.config import save_config
+from common.config import ModelConfig, save_config
 from common.data.pipeline import DataPipeline
-from common.data.sources import make_source
+from common.data.sources import DATASET_KINDS, make_source
 from common.errors import ConfigError, TrainingError
 from common.export import export_saved_model
-from common.losses import LOSSES, weighted_loss
-from common.metrics import make_enhancement_metrics
+from common.losses import LOSSES, loss_weights_for, weighted_loss
 from common.models import build_model, model_arguments
-from common.training.evaluation import BASELINE_TITLES, evaluate, format_table
+from common.training.evaluation import BASELINE_TITLES, evaluate, format_table, make_scorer
 from common.training.logs import RunLogger, write_json_atomically
 from common.training.optimization import build_optimizer, current_learning_rate
 from common.training.strategy import is_chief, make_strategy, worker_id
@@ -68,20 +68,33 @@ def make_train_step(strategy, model, optimizer, loss_config, inputs):
     return train_step
 
 
-class Runner:
-    """Holds the strategy, data, model, optimizer and checkpoints of one run directory."""
+BASELINES_BY_KIND = {"enhancement": ("input", "joint_bilateral"), "monocular": ("mean_depth",)}
 
-    def __init__(self, config, registry, source, run_dir):
+
+def make_pipeline(config, sample_kind):
+    """The train and test data of an experiment."""
+    return DataPipeline(config.data, make_source(config.data, "train", sample_kind),
+                        make_source(config.data, "test", sample_kind), sample_kind)
+
+
+class Runner:
+    """Holds the strategy, data, model, optimizer and checkpoints of one run directory.
+
+    Args:
+        pipeline: the `DataPipeline` to use (the stages of one model share theirs); by default
+            one is made from the config.
+    """
+
+    def __init__(self, config, registry, source, run_dir, strategy=None, pipeline=None):
         self.config = config
         self.source = source
         self.run_dir = pathlib.Path(run_dir)
-        self.strategy = make_strategy(config.distribute, source)
+        self.strategy = strategy or make_strategy(config.distribute, source)
         self.chief = is_chief(self.strategy)
         self.spec, _ = model_arguments(config.model, registry, source)
         self._check(config)
-        self.pipeline = DataPipeline(
-            config.data, make_source(config.data, "train", self.spec.sample_kind),
-            make_source(config.data, "test", self.spec.sample_kind), self.spec.sample_kind)
+        self.pipeline = pipeline or make_pipeline(config, self.spec.sample_kind)
+        self.scorer = make_scorer(self.spec.sample_kind, self.spec.output, config.eval)
         self.global_batch = config.data.batch_size
         replicas = self.strategy.num_replicas_in_sync
         if self.global_batch % replicas:
@@ -106,20 +119,20 @@ class Runner:
             checkpoint_dir = self.run_dir / ".workers" / worker_id(self.strategy) / "checkpoints"
         self.manager = tf.train.CheckpointManager(self.checkpoint, str(checkpoint_dir),
                                                   max_to_keep=config.train.keep_checkpoints)
-        self._predict = tf.function(lambda inputs: self.model(inputs, training=False),
-                                    reduce_retracing=True)
+        self.predictor = make_predictor(self.model, self.spec.inputs)
         self._train_step = make_train_step(self.strategy, self.model, self.optimizer,
                                            config.loss, self.spec.inputs)
-        metric_names = list(make_enhancement_metrics())
+        metric_names = list(self.scorer.metrics)
         loss_names = ["loss"] + [f"loss_{name}" for name, w in config.loss.weights.items() if w > 0]
         self.logger = RunLogger(self.run_dir, ["epoch", "step", "learning_rate", *loss_names,
                                                *metric_names, "seconds"]) if self.chief else None
 
     def _check(self, config):
-        for name in config.loss.weights:
-            if name not in LOSSES:
-                raise ConfigError(f"{self.source}: unknown key 'loss.weights.{name}' "
-                                  f"(expected one of: {', '.join(LOSSES)})")
+        check_experiment(config, self.spec, self.source)
+        for name, weight in config.loss.weights.items():
+            if weight > 0 and name not in loss_weights_for(self.spec.output, {name: weight}):
+                raise ConfigError(f"{self.source}: loss.weights.{name}: does not apply to a "
+                                  f"network that predicts {self.spec.output}")
         data = config.data
         if data.dataset == "synthetic":
             for size, name in zip(data.image_size, ("height", "width")):
@@ -211,42 +224,74 @@ class Runner:
 
         Returns {method: {metric: value}}, with the method "model" for the network.
         """
-        inputs = self.spec.inputs
-        methods = {"model": lambda batch: self._predict({k: batch[k] for k in inputs}).numpy()}
+        methods = {}
         if baselines:
             for name in self.config.eval.baselines:
                 methods[name] = lambda batch, name=name: baseline_prediction(name, batch, self.config.eval)
-            methods = {name: methods[name] for name in [*self.config.eval.baselines, "model"]}
+        methods["model"] = self.predictor
         results, predictions, batch = evaluate(
-            methods, self.pipeline.test_dataset(self.config.eval.batch_size))
+            methods, self.pipeline.test_dataset(self.config.eval.batch_size), self.scorer)
         if self.chief:
             self.logger.examples(self.step, batch, predictions["model"], self.config.eval.image_summaries)
         return results
 
     def report(self, results):
         """Prints the result table and writes `metrics.json` (chief only)."""
-        if not self.chief:
-            return
-        titles = {**BASELINE_TITLES, "model": self.spec.title}
-        print(format_table(results, titles))
-        write_json_atomically(self.run_dir / "metrics.json", {
-            "experiment": self.config.name, "step": self.step, "model": self.config.model.name,
-            "results": {titles[name]: values for name, values in results.items()}})
+        if self.chief:
+            titles = {**BASELINE_TITLES, "model": self.spec.title}
+            write_report(self.run_dir, self.config, self.step, results, titles, self.scorer.metrics)
 
     def export(self):
         """The SavedModel under RUN_DIR/export/ and the Keras model as RUN_DIR/model.keras."""
         target = self.run_dir if self.chief else self.run_dir / ".workers" / worker_id(self.strategy)
-        target.mkdir(parents=True, exist_ok=True)
-        if self.config.export.saved_model:
-            export_saved_model(self.model, self.spec, target / "export")
-        if self.config.export.keras_file:
-            staging = target / "model.tmp.keras"
-            self.model.save(staging)
-            staging.replace(target / "model.keras")
+        export_model(self.model, self.spec, self.config.export, target)
 
     def close(self):
         if not self.chief:
             shutil.rmtree(self.run_dir / ".workers" / worker_id(self.strategy), ignore_errors=True)
+
+
+def make_predictor(model, inputs):
+    """fn(batch of NumPy arrays) -> the model's prediction (compiled once) as a NumPy array."""
+    predict = tf.function(lambda tensors: model(tensors, training=False), reduce_retracing=True)
+    return lambda batch: predict({key: batch[key] for key in inputs}).numpy()
+
+
+def write_report(run_dir, config, step, results, titles, metrics):
+    """Prints the result table and writes RUN_DIR/metrics.json."""
+    print(format_table(results, titles, metrics))
+    write_json_atomically(pathlib.Path(run_dir) / "metrics.json", {
+        "experiment": config.name, "step": step, "model": config.model.name,
+        "results": {titles[name]: values for name, values in results.items()}})
+
+
+def export_model(model, spec, export_config, target):
+    """Writes `target/export/` (SavedModel) and `target/model.keras`, as `export_config` asks."""
+    target = pathlib.Path(target)
+    target.mkdir(parents=True, exist_ok=True)
+    if export_config.saved_model:
+        export_saved_model(model, spec, target / "export")
+    if export_config.keras_file:
+        staging = target / "model.tmp.keras"
+        model.save(staging)
+        staging.replace(target / "model.keras")
+
+
+def check_experiment(config, spec, source):
+    """Loss names, the data set's kind of sample and the baselines against the model."""
+    for name in config.loss.weights:
+        if name not in LOSSES:
+            raise ConfigError(f"{source}: unknown key 'loss.weights.{name}' "
+                              f"(expected one of: {', '.join(LOSSES)})")
+    kind = DATASET_KINDS.get(config.data.dataset, spec.sample_kind)
+    if kind != spec.sample_kind:
+        raise ConfigError(f"{source}: data.dataset: {config.data.dataset} holds {kind} samples, "
+                          f"but model {config.model.name} needs {spec.sample_kind} samples")
+    allowed = (*BASELINES_BY_KIND[spec.sample_kind], *spec.comparisons)
+    for name in config.eval.baselines:
+        if name not in allowed:
+            raise ConfigError(f"{source}: eval.baselines: {name} does not apply to model "
+                              f"{config.model.name} (expected names from: {', '.join(allowed)})")
 
 
 def run(config, registry, source, run_dir, resume=False, eval_only=False):
@@ -261,6 +306,12 @@ def run(config, registry, source, run_dir, resume=False, eval_only=False):
     Returns:
         {method: {metric: value}} of the final evaluation.
     """
+    spec, arguments = model_arguments(config.model, registry, source)
+    if spec.stages:
+        return run_stages(config, registry, source, run_dir, spec, arguments, resume, eval_only)
+    if config.train.stages:
+        raise ConfigError(f"{source}: train.stages: model {config.model.name} is one network; "
+                          "expected null")
     runner = Runner(config, registry, source, run_dir)
     runner.restore(required=resume or eval_only)
     if not eval_only:
@@ -270,4 +321,77 @@ def run(config, registry, source, run_dir, resume=False, eval_only=False):
     if not eval_only:
         runner.export()
     runner.close()
+    return results
+
+
+def stage_config(config, stage, spec, registry, arguments, source):
+    """The experiment of one stage: its network, the loss terms that apply to it, no baselines."""
+    network = registry[stage.model]
+    weights = loss_weights_for(network.output, config.loss.weights)
+    if not any(weight > 0 for weight in weights.values()):
+        raise ConfigError(f"{source}: loss.weights: no term for the {stage.title(arguments)} "
+                          f"(a network that predicts {network.output})")
+    return dataclasses.replace(
+        config, model=ModelConfig(stage.model, config.model.preset, stage.arguments(arguments)),
+        loss=dataclasses.replace(config.loss, weights=weights),
+        eval=dataclasses.replace(config.eval, baselines=[]),
+        train=dataclasses.replace(config.train, stages=None))
+
+
+def run_stages(config, registry, source, run_dir, spec, arguments, resume, eval_only):
+    """`run` for a model of separately trained networks (DPDE): trains each stage in
+    RUN_DIR/<stage>/ (those in `train.stages`, or all), restores the others, then evaluates the
+    baselines, the comparison networks, the first stage alone and the assembled model, and
+    exports the assembled model."""
+    check_experiment(config, spec, source)
+    stages = [*spec.stages] + [spec.comparisons[name] for name in config.eval.baselines
+                               if name in spec.comparisons]
+    names = [stage.name for stage in stages]
+    selected = names if config.train.stages is None else config.train.stages
+    for name in selected:
+        if name not in names:
+            raise ConfigError(f"{source}: train.stages: unknown stage '{name}' (expected names "
+                              f"from: {', '.join(names)})")
+    run_dir = pathlib.Path(run_dir)
+    strategy = make_strategy(config.distribute, source)
+    pipeline = make_pipeline(config, spec.sample_kind)
+    runners, restored = {}, []
+    for stage in stages:
+        runner = Runner(stage_config(config, stage, spec, registry, arguments, source), registry,
+                        source, run_dir / stage.name, strategy=strategy, pipeline=pipeline)
+        training = not eval_only and stage.name in selected
+        restored.append(runner.restore(required=not training) > 0)
+        runners[stage.name] = runner
+    if resume and not any(restored):
+        raise ConfigError(f"no checkpoint to resume from in {run_dir}/<stage>/checkpoints")
+    for stage in stages:
+        if not eval_only and stage.name in selected:
+            if runners[stage.name].chief:
+                print(f"stage {stage.name}: training the {stage.title(arguments)}")
+            runners[stage.name].train()
+
+    first = spec.stages[0]
+    assembled = spec.assemble({stage.name: runners[stage.name].model for stage in spec.stages},
+                              arguments)
+    methods, titles = {}, {"model": spec.title}
+    for name in config.eval.baselines:
+        if name in spec.comparisons:
+            methods[name] = runners[name].predictor
+            titles[name] = spec.comparisons[name].title(arguments)
+        else:
+            methods[name] = lambda batch, name=name: baseline_prediction(name, batch, config.eval)
+            titles[name] = BASELINE_TITLES[name]
+    methods[first.name] = runners[first.name].predictor
+    titles[first.name] = first.title(arguments)
+    methods["model"] = make_predictor(assembled, spec.inputs)
+    scorer = make_scorer(spec.sample_kind, spec.output, config.eval)
+    results, _, _ = evaluate(methods, pipeline.test_dataset(config.eval.batch_size), scorer)
+    chief = runners[first.name].chief
+    if chief:
+        write_report(run_dir, config, {name: r.step for name, r in runners.items()}, results,
+                     titles, scorer.metrics)
+        if not eval_only:
+            export_model(assembled, spec, config.export, run_dir)
+    for runner in runners.values():
+        runner.close()
     return results

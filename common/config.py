@@ -73,7 +73,9 @@ class CorruptionConfig:
 
 @dataclass
 class DataConfig:
-    """Which data set, how it is cut into batches, and (synthetic only) how much to generate."""
+    """Which data set (`root`: its folder), the size samples are resized or cropped to, how they
+    are cut into batches, and (synthetic only) how much to generate. `sceneflow_pass`: the
+    `frames_cleanpass` or `frames_finalpass` renderings."""
 
     dataset: str = "synthetic"
     root: str = ""
@@ -85,6 +87,7 @@ class DataConfig:
     flip: bool = True
     cache: bool = True
     seed: int = 0
+    sceneflow_pass: str = "clean"
     corruption: CorruptionConfig = field(default_factory=CorruptionConfig)
 
     def __post_init__(self):
@@ -97,6 +100,7 @@ class DataConfig:
             _require(len(self.crop_size) == 2 and min(self.crop_size) >= 1, "crop_size",
                      "[height, width], each >= 1")
         _require(self.batch_size >= 1, "batch_size", "an integer >= 1")
+        _require(self.sceneflow_pass in ("clean", "final"), "sceneflow_pass", "clean or final")
 
 
 DATASETS = ("synthetic", "sceneflow", "nyu", "make3d", "middlebury")

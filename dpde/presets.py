@@ -3,7 +3,7 @@
 `paper`: ResNet-50 FCRN with Laina's 1024-channel decoder and U-Net laterals, the ten-layer
 gradient network of width 108 (reconstruction, NOTES.md), IRLS with omega = 10. `small`: a
 one-block-per-stage ResNet encoder (32..256 channels, random init), a 128-channel decoder and a
-gradient network of width 32, for CPU runs in minutes.
+gradient network of width 16, for CPU runs in minutes.
 """
 
 PRESETS = {
@@ -25,7 +25,7 @@ PRESETS = {
         "decoder_width": 128,
         "fast_upconvolution": True,
         "lateral_connections": True,
-        "gradient_width": 32,
+        "gradient_width": 16,
         "gradient_layers": 10,
         "irls_omega": 10.0,
         "irls_eps": 1e-3,

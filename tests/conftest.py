@@ -4,7 +4,9 @@ import os
 import pathlib
 import subprocess
 import sys
+import textwrap
 
+import numpy as np
 import pytest
 import yaml
 
@@ -55,3 +57,19 @@ def run_train(*args, env=None, timeout=300):
     return subprocess.run([sys.executable, str(ROOT / "train.py"), *map(str, args)], cwd=ROOT,
                           capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, **(env or {})})
+
+
+def serve_in_fresh_process(export_dir, inputs, tmp_path):
+    """Runs an exported SavedModel's serving_default on {name: array} in a new Python process;
+    returns its "depth" output."""
+    for name, array in inputs.items():
+        np.save(tmp_path / f"{name}.npy", array)
+    feeds = ", ".join(f"{name}=tf.constant(np.load({str(tmp_path / f'{name}.npy')!r}))" for name in inputs)
+    script = textwrap.dedent(f"""
+        import numpy as np, tensorflow as tf
+        serve = tf.saved_model.load({str(export_dir)!r}).signatures["serving_default"]
+        np.save({str(tmp_path / 'out.npy')!r}, serve({feeds})["depth"].numpy())
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return np.load(tmp_path / "out.npy")

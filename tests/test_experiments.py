@@ -1,10 +1,11 @@
-"""Every experiment file loads, reaches a registered model, and the Scene Flow ones say where the
-data set must be."""
+"""Every experiment file loads, reaches a registered model whose samples its data set holds, and
+the real-data ones say where the data set must be."""
 
 import pytest
 
 import train
 from common.config import load_config
+from common.data.sources import DATASET_KINDS
 from common.models import model_arguments
 from tests.conftest import ROOT, run_train, user_error
 
@@ -15,7 +16,7 @@ EXPERIMENTS = sorted((ROOT / "experiments").rglob("*.yaml"))
 def test_experiment_loads(path):
     config = load_config(path)
     spec, arguments = model_arguments(config.model, train.registry(), path)
-    assert spec.sample_kind == "enhancement" and arguments
+    assert DATASET_KINDS.get(config.data.dataset, spec.sample_kind) == spec.sample_kind and arguments
 
 
 def test_ablations_change_only_their_table_entry():
@@ -29,6 +30,23 @@ def test_ablations_change_only_their_table_entry():
     assert k0.model.args == {"image_concat_layers": 0} and k0.loss == base.loss
 
 
-def test_sceneflow_without_data_fails_with_the_path(tmp_path):
-    line = user_error(run_train(ROOT / "experiments/igde/sceneflow.yaml", "--run-dir", tmp_path / "run"))
-    assert "dataset not found at" in line and "sceneflow" in line
+@pytest.mark.parametrize("experiment, folder", [
+    ("igde/sceneflow.yaml", "sceneflow"), ("dpde/nyu.yaml", "nyu"), ("dpde/make3d.yaml", "make3d"),
+    ("dpde/middlebury.yaml", "middlebury"), ("dpde/gradient_net.yaml", "nyu")])
+def test_real_data_experiments_without_data_fail_with_the_path(tmp_path, experiment, folder):
+    line = user_error(run_train(ROOT / "experiments" / experiment, "--run-dir", tmp_path / "run"))
+    assert "dataset not found at" in line and f"data/{folder}" in line
+
+
+def test_dpde_experiments_have_the_paper_schedule_and_table_4_overrides():
+    nyu = load_config(ROOT / "experiments/dpde/nyu.yaml")
+    assert (nyu.optimizer.name, nyu.optimizer.learning_rate, nyu.optimizer.momentum) == ("sgd", 1e-2, 0.9)
+    assert (nyu.schedule.boundaries, nyu.schedule.multipliers, nyu.train.epochs) == ([10, 20], [1.0, 0.5, 0.1], 30)
+    assert nyu.data.image_size == [240, 320] and load_config(ROOT / "experiments/dpde/make3d.yaml").data.image_size == [460, 345]
+    assert load_config(ROOT / "experiments/dpde/middlebury.yaml").data.image_size == [380, 430]
+    assert load_config(ROOT / "experiments/dpde/gradient_net.yaml").train.stages == ["gradient"]
+    ablation = ROOT / "experiments/dpde/ablation"
+    assert load_config(ablation / "no_fsim.yaml").loss.weights["fsim"] == 0.0
+    assert load_config(ablation / "no_unet.yaml").model.args == {"lateral_connections": False}
+    fcrn_berhu = load_config(ablation / "fcrn_berhu.yaml")
+    assert fcrn_berhu.model.args == {"lateral_connections": False} and fcrn_berhu.loss.weights["fsim"] == 0.0

@@ -13,6 +13,10 @@ import pathlib
 import numpy as np
 
 from common.data.corruption import corrupt_boundaries
+from common.data.make3d import Make3D
+from common.data.middlebury import Middlebury
+from common.data.nyu import NYUDepthV2
+from common.data.sceneflow import SceneFlow
 from common.data.synthetic import generate_scene, normalized_disparity
 from common.errors import DatasetError
 
@@ -23,7 +27,12 @@ SAMPLE_CHANNELS = {
 DATASET_KINDS = {"sceneflow": "enhancement", "nyu": "monocular", "make3d": "monocular",
                  "middlebury": "monocular"}
 SPLITS = {"train": 0, "test": 1}
-SCENEFLOW_PARTS = ("FlyingThings3D", "Monkaa", "Driving")
+READERS = {
+    "sceneflow": lambda data: SceneFlow(data.root, data.sceneflow_pass),
+    "nyu": lambda data: NYUDepthV2(data.root),
+    "make3d": lambda data: Make3D(data.root),
+    "middlebury": lambda data: Middlebury(data.root),
+}
 
 
 def enhancement_sample(image, target, seed, corruption):
@@ -52,14 +61,7 @@ def make_source(data, split, sample_kind):
         raise ValueError(f"unknown sample kind {sample_kind!r}")
     if data.dataset == "synthetic":
         return _synthetic_source(data, split, sample_kind)
-    if data.dataset == "sceneflow":
-        return _sceneflow_source(data)
-    root = pathlib.Path(data.root)
-    if not data.root or not root.is_dir():
-        raise DatasetError(f"dataset not found at {root.resolve()}: expected the {data.dataset} "
-                           "files there (set data.root)")
-    raise DatasetError(f"{root}: found a folder, but this version has no {data.dataset} reader "
-                       "yet; use data.dataset=synthetic")
+    return _real_source(data, split, sample_kind)
 
 
 def _synthetic_source(data, split, sample_kind):
@@ -77,13 +79,21 @@ def _synthetic_source(data, split, sample_kind):
     return length, load
 
 
-def _sceneflow_source(data):
-    root = pathlib.Path(data.root)
-    missing = [part for part in SCENEFLOW_PARTS if not (root / part).is_dir()]
-    if not data.root or missing:
-        raise DatasetError(
-            f"dataset not found at {root.resolve()}: expected the Scene Flow folders "
-            f"{', '.join(SCENEFLOW_PARTS)} there (set data.root)")
-    raise DatasetError(
-        f"{root}: found Scene Flow, but this version has no Scene Flow reader yet; "
-        "use data.dataset=synthetic")
+def _real_source(data, split, sample_kind):
+    """A split of a data set on disk, through its reader (`READERS`), resized or cropped to
+    `data.image_size`; IGDE samples get the boundary corruption seeded by (seed, split, index)."""
+    if not data.root:
+        raise DatasetError(f"dataset not found at {pathlib.Path('.').resolve()}: set data.root to "
+                           f"the {data.dataset} folder")
+    reader = READERS[data.dataset](data)
+    items = reader.items(split)
+    if not len(items):
+        raise DatasetError(f"{data.root}: the {split} split of {data.dataset} is empty")
+
+    def load(index):
+        image, depth = reader.load(items[index], data.image_size)
+        if sample_kind == "monocular":
+            return monocular_sample(image, depth)
+        return enhancement_sample(image, depth, (data.seed, SPLITS[split], int(index)), data.corruption)
+
+    return len(items), load

@@ -69,11 +69,13 @@ def generate_scene(seed, height, width):
 
 
 def normalized_disparity(depth):
-    """IGDE's 8-bit depth convention on [0, 1]: round(255 * (1/Z) / max(1/Z)) / 255, near = bright.
+    """IGDE's 8-bit depth convention on [0, 1] of a metric depth map (`eight_bit_disparity` of 1/Z)."""
+    return eight_bit_disparity(1.0 / depth)
 
-    (Reconstruction of the 3D-video convention, NOTES.md.)
-    """
-    disparity = 1.0 / depth
+
+def eight_bit_disparity(disparity):
+    """IGDE's 8-bit depth convention on [0, 1]: round(255 * d / max d) / 255 of a disparity map,
+    near = bright (reconstruction of the 3D-video convention, NOTES.md; Scene Flow uses it too)."""
     return (np.round(255.0 * disparity / disparity.max()) / 255.0).astype(np.float32)
 
 

@@ -7,7 +7,6 @@ import signal
 import socket
 import subprocess
 import sys
-import textwrap
 import time
 
 import keras
@@ -15,7 +14,7 @@ import numpy as np
 import pytest
 import yaml
 
-from tests.conftest import ROOT, TINY_EXPERIMENT, run_train, user_error
+from tests.conftest import ROOT, TINY_EXPERIMENT, run_train, serve_in_fresh_process, user_error
 
 
 @pytest.fixture(scope="module")
@@ -52,22 +51,10 @@ def test_exported_saved_model_matches_in_fresh_process(trained_run, tmp_path):
     rng = np.random.default_rng(0)
     image = rng.random((2, 24, 40, 3), np.float32)
     depth = rng.random((2, 24, 40, 1), np.float32)
-    np.save(tmp_path / "image.npy", image)
-    np.save(tmp_path / "depth.npy", depth)
-    script = textwrap.dedent(f"""
-        import numpy as np, tensorflow as tf
-        loaded = tf.saved_model.load({str(run_dir / 'export')!r})
-        serve = loaded.signatures["serving_default"]
-        out = serve(image=tf.constant(np.load({str(tmp_path / 'image.npy')!r})),
-                    depth=tf.constant(np.load({str(tmp_path / 'depth.npy')!r})))
-        np.save({str(tmp_path / 'out.npy')!r}, out["depth"].numpy())
-    """)
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT)
-    assert result.returncode == 0, result.stderr[-3000:]
+    exported = serve_in_fresh_process(run_dir / "export", {"image": image, "depth": depth}, tmp_path)
     import igde  # noqa: F401  registers the custom layers
     model = keras.models.load_model(run_dir / "model.keras")
     expected = model({"image": image, "depth": depth}).numpy()
-    exported = np.load(tmp_path / "out.npy")
     assert exported.shape == (2, 24, 40, 1) and exported.dtype == np.float32
     np.testing.assert_allclose(exported, expected, atol=1e-5)
 

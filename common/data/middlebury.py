@@ -1,0 +1,115 @@
+"""Middlebury stereo scenes as RGB-D (DPDE Sect. 4): the 2014 layout (`im0.png`, `disp0.pfm`,
+`calib.txt`) and the 2005/2006 layout (`view1.png`, `disp1.png`, optional `dmin.txt`).
+
+2014: depth = baseline * f / (disp + doffs) in mm, with f, doffs and baseline from calib.txt;
+unknown disparity is infinite. 2005/2006 (full size): disparity + dmin, 0 = unknown, depth =
+160 mm * 3740 px / (disp + dmin), the published baseline and focal length of those sets.
+The DPDE split of the 35 scenes is not in the text: every fifth scene in name order is a test
+scene (a reconstruction).
+
+Example:
+    scene = load_scene("data/middlebury/Adirondack")
+    scene["depth"][scene["valid"]].mean()   # mm
+"""
+
+import pathlib
+import re
+import sys
+
+import cv2
+import numpy as np
+
+from common.data.pfm import read_pfm
+from common.errors import DatasetError
+
+FOCAL_2006, BASELINE_2006 = 3740.0, 160.0  # px, mm (full-size 2005/2006 images)
+PAPER_COUNT = 35
+TEST_EVERY = 5
+MM_PER_M = 1000.0
+
+
+def read_calibration(path):
+    """{"focal", "cx", "cy", "doffs", "baseline"} of a 2014 calib.txt (pixels and mm)."""
+    if not path.is_file():
+        raise DatasetError(f"{path}: missing (the calibration of a 2014 scene)")
+    values = dict(line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
+    try:
+        cam0 = [float(v) for v in re.split(r"[\s;]+", values["cam0"].strip(" []")) if v]
+        return {"focal": cam0[0], "cx": cam0[2], "cy": cam0[5], "doffs": float(values["doffs"]),
+                "baseline": float(values["baseline"])}
+    except (KeyError, IndexError, ValueError) as error:
+        raise DatasetError(f"{path}: expected cam0=[f 0 cx; 0 f cy; 0 0 1], doffs= and baseline= "
+                           f"lines ({error!r})")
+
+
+def _read_image(path):
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if image is None:
+        raise DatasetError(f"{path}: missing or not a readable image")
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
+def load_scene(scene_dir):
+    """One scene at full resolution.
+
+    Returns:
+        {"image": [H, W, 3] uint8 RGB, "disparity": [H, W] float32 (NaN unknown), "depth":
+        [H, W] float32 mm (NaN unknown), "valid": [H, W] bool}.
+    Raises:
+        DatasetError: neither layout, or a missing, corrupt or mis-sized file.
+    """
+    scene_dir = pathlib.Path(scene_dir)
+    if (scene_dir / "disp0.pfm").is_file():
+        image = _read_image(scene_dir / "im0.png")
+        disparity = read_pfm(scene_dir / "disp0.pfm").astype(np.float32)
+        calibration = read_calibration(scene_dir / "calib.txt")
+        valid = np.isfinite(disparity) & (disparity > 0)
+        offset, numerator = calibration["doffs"], calibration["baseline"] * calibration["focal"]
+    elif (scene_dir / "disp1.png").is_file():
+        image = _read_image(scene_dir / "view1.png")
+        raw = cv2.imread(str(scene_dir / "disp1.png"), cv2.IMREAD_GRAYSCALE)
+        if raw is None:
+            raise DatasetError(f"{scene_dir / 'disp1.png'}: not a readable image")
+        dmin_path = scene_dir / "dmin.txt"
+        offset = float(dmin_path.read_text().split()[0]) if dmin_path.is_file() else 0.0
+        valid = raw > 0
+        disparity = raw.astype(np.float32)
+        numerator = BASELINE_2006 * FOCAL_2006
+    else:
+        raise DatasetError(f"{scene_dir}: not a Middlebury scene (expected disp0.pfm with im0.png and "
+                           "calib.txt, or disp1.png with view1.png)")
+    if disparity.shape != image.shape[:2]:
+        raise DatasetError(f"{scene_dir}: disparity {disparity.shape} and image {image.shape[:2]} "
+                           "differ in size")
+    disparity = np.where(valid, disparity, np.nan).astype(np.float32)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        depth = np.where(valid, numerator / (disparity + offset), np.nan).astype(np.float32)
+    return {"image": image, "disparity": disparity, "depth": depth, "valid": valid}
+
+
+class Middlebury:
+    """The scenes under `root` (any mix of layouts), split into train and test."""
+
+    def __init__(self, root):
+        root = pathlib.Path(root)
+        if not root.is_dir():
+            raise DatasetError(f"dataset not found at {root}: expected one folder per Middlebury scene")
+        scenes = sorted(p for p in root.iterdir()
+                        if (p / "disp0.pfm").is_file() or (p / "disp1.png").is_file())
+        if not scenes:
+            raise DatasetError(f"{root}: no Middlebury scene (folders with disp0.pfm or disp1.png)")
+        if len(scenes) != PAPER_COUNT:
+            print(f"warning: {root}: {len(scenes)} scenes, the paper used {PAPER_COUNT}", file=sys.stderr)
+        self.splits = {"train": [s for i, s in enumerate(scenes) if i % TEST_EVERY != TEST_EVERY - 1],
+                       "test": [s for i, s in enumerate(scenes) if i % TEST_EVERY == TEST_EVERY - 1]}
+
+    def items(self, split):
+        return self.splits[split]
+
+    def load(self, scene_dir, size):
+        """(image [H, W, 3] float32 RGB in [0, 1], depth [H, W] float32 metres, NaN unknown)."""
+        scene = load_scene(scene_dir)
+        height, width = size
+        image = cv2.resize(scene["image"], (width, height), interpolation=cv2.INTER_AREA)
+        depth = cv2.resize(scene["depth"] / MM_PER_M, (width, height), interpolation=cv2.INTER_NEAREST)
+        return image.astype(np.float32) / 255.0, depth

@@ -1,0 +1,76 @@
+"""FCRN, modified FCRN, gradient network and DPDE: parameter counts (Table 5), the shapes of
+every preset, encoder weights and save/load."""
+
+import keras
+import numpy as np
+import pytest
+
+import dpde
+from dpde.encoders import build_encoder
+from dpde.fcrn import build_fcrn
+from dpde.gradient_net import build_gradient_net
+from dpde.parameters import parameter_counts
+from dpde.presets import PRESETS
+
+
+def test_paper_parameter_counts_match_laina_and_table_5():
+    counts = parameter_counts("paper")
+    # Laina et al. 2016 report 63.6M for ResNet-50 + up-projection (ours: 63,654,401).
+    assert abs(counts["FCRN"] - 63.6e6) < 0.1e6
+    assert counts["modified FCRN"] > counts["FCRN"]
+    assert counts["gradient network"] == 845_642
+    assert 70 < counts["FCRN"] / counts["gradient network"] < 80   # Table 5: 1/76
+
+
+@pytest.mark.parametrize("preset", sorted(PRESETS))
+def test_every_preset_maps_an_image_to_depth_of_its_size(preset):
+    args = {**PRESETS[preset], "encoder_weights": "none"}
+    model = dpde.build_untrained_dpde(**args)
+    image = np.random.default_rng(0).random((1, 50, 70, 3)).astype(np.float32)
+    depth = model({"image": image})
+    assert depth.shape == (1, 50, 70, 1)
+    gradients = build_gradient_net(PRESETS[preset]["gradient_width"])({"image": image})
+    assert gradients.shape == (1, 50, 70, 2)
+
+
+def test_fcrn_without_laterals_is_laina_shaped():
+    model = build_fcrn(encoder="resnet_small", decoder_width=32)
+    names = [layer.name for layer in model.layers]
+    assert sum(name.endswith("_out") for name in names) == 4 and not any("lateral" in n for n in names)
+    lateral = build_fcrn(encoder="resnet_small", decoder_width=32, lateral_connections=True)
+    assert sum("lateral" in layer.name and layer.name.endswith("_fuse") for layer in lateral.layers) == 4
+
+
+@pytest.mark.parametrize("encoder", ["resnet_small", "resnet50"])
+def test_encoder_weights_load_from_a_local_file(tmp_path, encoder):
+    source = build_encoder(encoder)
+    path = tmp_path / f"{encoder}.weights.h5"
+    (source.get_layer("resnet50") if encoder == "resnet50" else source).save_weights(path)
+    loaded = build_encoder(encoder, str(path))
+    for a, b in zip(source.get_weights()[:6], loaded.get_weights()[:6]):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_encoder_weight_errors_say_what_to_do(monkeypatch, tmp_path):
+    with pytest.raises(ValueError, match="no such file .*missing.h5"):
+        build_encoder("resnet_small", str(tmp_path / "missing.h5"))
+    wrong = tmp_path / "wrong.weights.h5"
+    build_gradient_net(8).save_weights(wrong)
+    with pytest.raises(ValueError, match="does not hold resnet_small weights"):
+        build_encoder("resnet_small", str(wrong))
+
+    def offline(**kwargs):
+        raise Exception("URL fetch failure: no network")
+
+    monkeypatch.setattr(keras.applications, "ResNet50", offline)
+    with pytest.raises(ValueError, match="could not download .*set model.args.encoder_weights to its path"):
+        build_encoder("resnet50", "imagenet")
+
+
+def test_dpde_model_round_trips_through_a_keras_file(tmp_path):
+    args = {**PRESETS["small"], "decoder_width": 32, "gradient_width": 8}
+    model = dpde.build_untrained_dpde(**args)
+    image = np.random.default_rng(2).random((1, 32, 48, 3)).astype(np.float32)
+    model.save(tmp_path / "dpde.keras")
+    loaded = keras.models.load_model(tmp_path / "dpde.keras")
+    np.testing.assert_allclose(loaded({"image": image}).numpy(), model({"image": image}).numpy(), atol=1e-5)

@@ -1,0 +1,94 @@
+"""DPDE end to end in fresh processes: both networks (and the plain FCRN) train as stages, the
+table has the four rows, every loss falls, and the exported SavedModel (RGB in, fused depth out)
+matches the in-process model."""
+
+import csv
+import json
+
+import keras
+import numpy as np
+import pytest
+import yaml
+
+from common.training.runner import make_predictor
+from tests.conftest import run_train, serve_in_fresh_process, user_error
+
+TINY_DPDE = {
+    "name": "tiny_dpde",
+    "model": {"name": "dpde", "preset": "small", "args": {"decoder_width": 32, "gradient_width": 8}},
+    "data": {"dataset": "synthetic", "train_size": 16, "test_size": 4, "image_size": [32, 48],
+             "batch_size": 4},
+    "loss": {"weights": {"berhu": 1.0, "fsim": 1.0, "log_l1_gradient": 1.0}},
+    "optimizer": {"name": "adam", "learning_rate": 1.0e-3},
+    "train": {"epochs": 3, "checkpoint_every_steps": 4, "log_every_steps": 1},
+    "eval": {"batch_size": 4, "every_epochs": 3, "image_summaries": 1,
+             "baselines": ["mean_depth", "fcrn"]},
+}
+
+
+def _write(path, **sections):
+    config = {k: dict(v) if isinstance(v, dict) else v for k, v in TINY_DPDE.items()}
+    for section, values in sections.items():
+        config[section] = {**config[section], **values}
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+@pytest.fixture(scope="module")
+def dpde_run(tmp_path_factory):
+    base = tmp_path_factory.mktemp("dpde")
+    experiment = _write(base / "tiny_dpde.yaml")
+    run_dir = base / "run"
+    result = run_train(experiment, "--run-dir", run_dir, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return experiment, run_dir, result.stdout
+
+
+def test_stages_train_and_the_table_has_the_four_rows(dpde_run):
+    _, run_dir, stdout = dpde_run
+    for stage, loss_terms in (("depth", ("loss_berhu", "loss_fsim")), ("fcrn", ("loss_berhu",)),
+                              ("gradient", ("loss_log_l1_gradient",))):
+        rows = list(csv.DictReader((run_dir / stage / "metrics.csv").open()))
+        assert [int(r["epoch"]) for r in rows] == [1, 2, 3]
+        for term in ("loss", *loss_terms):
+            assert float(rows[-1][term]) < float(rows[0][term]), (stage, term)
+        assert rows[-1]["mge"]
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert list(metrics["results"]) == ["per-image mean depth", "FCRN", "modified FCRN", "DPDE"]
+    assert set(metrics["results"]["DPDE"]) == {"rms", "rms_log", "rel", "log10", "delta1", "delta2",
+                                               "delta3", "ssim", "gsm", "mge"}
+    for label in ("per-image mean depth", "modified FCRN", "DPDE", "RMS(log)", "GSM"):
+        assert label in stdout
+
+
+def test_exported_dpde_matches_in_fresh_process(dpde_run, tmp_path):
+    _, run_dir, _ = dpde_run
+    image = np.random.default_rng(0).random((2, 40, 56, 3), np.float32)
+    exported = serve_in_fresh_process(run_dir / "export", {"image": image}, tmp_path)
+    import dpde  # noqa: F401  registers the custom layers
+    model = keras.models.load_model(run_dir / "model.keras")
+    expected = make_predictor(model, ("image",))({"image": image})
+    assert exported.shape == (2, 40, 56, 1) and exported.dtype == np.float32
+    np.testing.assert_allclose(exported, expected, atol=1e-5)
+
+
+def test_eval_only_restores_every_stage(dpde_run):
+    experiment, run_dir, _ = dpde_run
+    before = json.loads((run_dir / "metrics.json").read_text())
+    result = run_train(experiment, "--run-dir", run_dir, "--eval-only")
+    assert result.returncode == 0, result.stderr[-3000:]
+    after = json.loads((run_dir / "metrics.json").read_text())
+    for row, values in before["results"].items():
+        for name, value in values.items():
+            assert after["results"][row][name] == pytest.approx(value, rel=1e-4, abs=1e-6)
+
+
+@pytest.mark.parametrize("sections, message", [
+    ({"train": {"stages": ["depth", "colour"]}}, "train.stages: unknown stage 'colour'"),
+    ({"data": {"dataset": "nyu", "root": "/no/such/nyu"}}, "dataset not found at /no/such/nyu"),
+    ({"eval": {"baselines": ["joint_bilateral"]}}, "eval.baselines: joint_bilateral does not apply"),
+    ({"loss": {"weights": {"berhu": 1.0}}}, "loss.weights: no term for the gradient network"),
+])
+def test_dpde_config_errors_are_one_line(tmp_path, sections, message):
+    result = run_train(_write(tmp_path / "bad.yaml", **sections), "--run-dir", tmp_path / "run")
+    assert message in user_error(result)

@@ -1,13 +1,24 @@
 """Non-learned baselines scored by the same evaluation as the networks.
 
-`input`: the corrupted depth itself (IGDE Table 1, "Input depth"). `joint_bilateral`: the joint
-bilateral filter (IGDE Sect. 1, refs. [11, 12]) from OpenCV's `cv2.ximgproc`, with the RGB image
-as the guide. `mean_depth` (monocular): each test image's mean true depth everywhere, the
-constant prediction a depth network must beat.
+`input`: the corrupted depth itself (IGDE Table 1, "Input depth"). The classical colour-guided
+filters the IGDE paper cites (Sect. 1), all from OpenCV's `cv2.ximgproc` with the RGB image as
+the guide and their parameters in `eval.<name>`: `joint_bilateral` (Kopf et al. 2007),
+`guided_filter` (He et al. 2013), `weighted_median` (Zhang et al. 2014) and
+`fast_global_smoother` (Min et al. 2014). `mean_depth` (monocular): each test image's mean true
+depth everywhere, the constant prediction a depth network must beat.
 """
 
 import cv2
 import numpy as np
+
+
+def _guide(image):
+    """[H, W, 3] RGB in [0, 1] -> float32 on 0..255, contiguous (OpenCV's guide)."""
+    return np.ascontiguousarray(image, np.float32) * np.float32(255.0)
+
+
+def _plane(depth, shape):
+    return np.ascontiguousarray(np.reshape(depth, shape), np.float32)
 
 
 def joint_bilateral_filter(image, depth, diameter=9, sigma_color=20.0, sigma_space=4.0):
@@ -21,10 +32,46 @@ def joint_bilateral_filter(image, depth, diameter=9, sigma_color=20.0, sigma_spa
     Returns:
         [H, W, 1] float32 filtered depth.
     """
-    guide = np.ascontiguousarray(image, np.float32) * np.float32(255.0)
-    source = np.ascontiguousarray(np.reshape(depth, guide.shape[:2]), np.float32)
-    filtered = cv2.ximgproc.jointBilateralFilter(guide, source, diameter, sigma_color, sigma_space)
+    guide = _guide(image)
+    filtered = cv2.ximgproc.jointBilateralFilter(guide, _plane(depth, guide.shape[:2]), diameter,
+                                                 sigma_color, sigma_space)
     return filtered[..., None]
+
+
+def guided_filter(image, depth, radius=4, eps=1e-4):
+    """He et al.'s guided filter of depth, guided by the RGB image; `eps` on the guide's [0, 1]
+    scale (OpenCV is given the guide on 0..255 and eps * 255^2, the same filter); shapes as
+    `joint_bilateral_filter`."""
+    guide = _guide(image)
+    return cv2.ximgproc.guidedFilter(guide, _plane(depth, guide.shape[:2]), radius,
+                                     eps * 255.0 ** 2)[..., None]
+
+
+def _guide_8bit(image):
+    return np.round(_guide(image)).astype(np.uint8)
+
+
+def weighted_median_filter(image, depth, radius=7, sigma=25.5):
+    """Weighted median of depth over a (2 radius + 1) window, weights exp(-|colour difference|^2 /
+    (2 sigma^2)) on the 0..255 scale; shapes as `joint_bilateral_filter`."""
+    guide = _guide_8bit(image)
+    return cv2.ximgproc.weightedMedianFilter(guide, _plane(depth, guide.shape[:2]), radius, sigma)[..., None]
+
+
+def fast_global_smoother(image, depth, lambda_=100.0, sigma_color=8.0):
+    """Min et al.'s fast global smoother (edge-aware weighted least squares) of depth, guided by
+    the 8-bit RGB image; shapes as `joint_bilateral_filter`."""
+    guide = _guide_8bit(image)
+    return cv2.ximgproc.fastGlobalSmootherFilter(guide, _plane(depth, guide.shape[:2]), lambda_,
+                                                 sigma_color)[..., None]
+
+
+FILTERS = {
+    "joint_bilateral": (joint_bilateral_filter, lambda c: (c.diameter, c.sigma_color, c.sigma_space)),
+    "guided_filter": (guided_filter, lambda c: (c.radius, c.eps)),
+    "weighted_median": (weighted_median_filter, lambda c: (c.radius, c.sigma)),
+    "fast_global_smoother": (fast_global_smoother, lambda c: (c.lambda_, c.sigma_color)),
+}
 
 
 def mean_depth_prediction(target, valid):
@@ -39,7 +86,7 @@ def baseline_prediction(name, batch, eval_config):
         return batch["depth"]
     if name == "mean_depth":
         return mean_depth_prediction(batch["target"], batch["valid"])
-    settings = eval_config.joint_bilateral
-    return np.stack([joint_bilateral_filter(image, depth, settings.diameter, settings.sigma_color,
-                                            settings.sigma_space)
+    function, settings = FILTERS[name]
+    arguments = settings(getattr(eval_config, name))
+    return np.stack([function(image, depth, *arguments)
                      for image, depth in zip(batch["image"], batch["depth"])])

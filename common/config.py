@@ -214,6 +214,42 @@ class JointBilateralConfig:
 
 
 @dataclass
+class GuidedFilterConfig:
+    """`cv2.ximgproc.guidedFilter` (He et al. 2013); eps on the guide's [0, 1] scale (0.01^2)."""
+
+    radius: int = 4
+    eps: float = 1e-4
+
+    def __post_init__(self):
+        _require(self.radius >= 1, "radius", "an integer >= 1")
+        _require(self.eps > 0, "eps", "a number > 0")
+
+
+@dataclass
+class WeightedMedianConfig:
+    """`cv2.ximgproc.weightedMedianFilter` (Zhang et al. 2014), guide RGB on 0..255."""
+
+    radius: int = 7
+    sigma: float = 25.5
+
+    def __post_init__(self):
+        _require(self.radius >= 1, "radius", "an integer >= 1")
+        _require(self.sigma > 0, "sigma", "a number > 0")
+
+
+@dataclass
+class FastGlobalSmootherConfig:
+    """`cv2.ximgproc.fastGlobalSmootherFilter` (Min et al. 2014), guide RGB on 0..255."""
+
+    lambda_: float = 100.0
+    sigma_color: float = 8.0
+
+    def __post_init__(self):
+        _require(self.lambda_ > 0, "lambda_", "a number > 0")
+        _require(self.sigma_color > 0, "sigma_color", "a number > 0")
+
+
+@dataclass
 class EvalConfig:
     """Evaluation on the test split, every `every_epochs` epochs and at the end."""
 
@@ -221,6 +257,9 @@ class EvalConfig:
     every_epochs: int = 1
     baselines: list[str] = field(default_factory=lambda: ["input", "joint_bilateral"])
     joint_bilateral: JointBilateralConfig = field(default_factory=JointBilateralConfig)
+    guided_filter: GuidedFilterConfig = field(default_factory=GuidedFilterConfig)
+    weighted_median: WeightedMedianConfig = field(default_factory=WeightedMedianConfig)
+    fast_global_smoother: FastGlobalSmootherConfig = field(default_factory=FastGlobalSmootherConfig)
     image_summaries: int = 3
     max_depth: typing.Optional[float] = None
     crop: typing.Optional[str] = None
@@ -240,7 +279,8 @@ class EvalConfig:
         _require(0 <= self.gsm_luminance_weight <= 1, "gsm_luminance_weight", "a number in [0, 1]")
 
 
-BASELINES = ("input", "joint_bilateral", "mean_depth", "fcrn")
+FILTER_BASELINES = ("joint_bilateral", "guided_filter", "weighted_median", "fast_global_smoother")
+BASELINES = ("input", *FILTER_BASELINES, "mean_depth", "fcrn")
 
 
 @dataclass

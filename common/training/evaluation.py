@@ -21,7 +21,8 @@ METRIC_TITLES = {
     "delta2": "d<1.25^2", "delta3": "d<1.25^3", "gsm": "GSM", "mge": "MGE",
 }
 BASELINE_TITLES = {"input": "input", "joint_bilateral": "joint bilateral filter",
-                   "mean_depth": "per-image mean depth"}
+                   "guided_filter": "guided filter", "weighted_median": "weighted median filter",
+                   "fast_global_smoother": "fast global smoother", "mean_depth": "per-image mean depth"}
 
 
 class EnhancementScorer:

@@ -23,7 +23,7 @@ import time
 import keras
 import tensorflow as tf
 
-from common.baselines import baseline_prediction
+from common.baselines import FILTERS, baseline_prediction
 from common.config import ModelConfig, save_config
 from common.data.pipeline import DataPipeline
 from common.data.sources import DATASET_KINDS, make_source
@@ -68,7 +68,7 @@ def make_train_step(strategy, model, optimizer, loss_config, inputs):
     return train_step
 
 
-BASELINES_BY_KIND = {"enhancement": ("input", "joint_bilateral"), "monocular": ("mean_depth",)}
+BASELINES_BY_KIND = {"enhancement": ("input", *FILTERS), "monocular": ("mean_depth",)}
 
 
 def make_pipeline(config, sample_kind):

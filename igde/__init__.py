@@ -1,10 +1,14 @@
 """IGDE: image-guided depth enhancement (`../shared/papers/igde.txt`)."""
 
 from common.models import ModelSpec
+from igde import baselines
 from igde.model import build_igde
 from igde.presets import PRESETS
 
 MODELS = {
     "igde": ModelSpec(build=build_igde, presets=PRESETS, inputs=("image", "depth"),
                       sample_kind="enhancement", title="IGDE"),
+    **{name: ModelSpec(build=build, presets=baselines.PRESETS[name], inputs=("image", "depth"),
+                       sample_kind="enhancement", title=baselines.TITLES[name])
+       for name, build in baselines.BUILDERS.items()},
 }

@@ -8,6 +8,7 @@ stderr and exit status 2.
 
 import argparse
 import os
+import shlex
 import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -44,7 +45,9 @@ def main(argv=None):
         from common.training.runner import run
 
         run_dir = args.run_dir or os.path.join("runs", config.name)
-        run(config, registry(), args.experiment, run_dir, resume=args.resume, eval_only=args.eval_only)
+        command = shlex.join(["python", "train.py", *(sys.argv[1:] if argv is None else argv)])
+        run(config, registry(), args.experiment, run_dir, resume=args.resume, eval_only=args.eval_only,
+            command=command)
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -235,11 +235,12 @@ class Runner:
             self.logger.examples(self.step, batch, predictions["model"], self.config.eval.image_summaries)
         return results
 
-    def report(self, results):
+    def report(self, results, command):
         """Prints the result table and writes `metrics.json` (chief only)."""
         if self.chief:
             titles = {**BASELINE_TITLES, "model": self.spec.title}
-            write_report(self.run_dir, self.config, self.step, results, titles, self.scorer.metrics)
+            write_report(self.run_dir, self.config, self.step, results, titles, self.scorer.metrics,
+                         command)
 
     def export(self):
         """The SavedModel under RUN_DIR/export/ and the Keras model as RUN_DIR/model.keras."""
@@ -257,11 +258,13 @@ def make_predictor(model, inputs):
     return lambda batch: predict({key: batch[key] for key in inputs}).numpy()
 
 
-def write_report(run_dir, config, step, results, titles, metrics):
-    """Prints the result table and writes RUN_DIR/metrics.json."""
+def write_report(run_dir, config, step, results, titles, metrics, command):
+    """Prints the result table and writes RUN_DIR/metrics.json (with the command and the kind of
+    device, for the reproduction report)."""
     print(format_table(results, titles, metrics))
     write_json_atomically(pathlib.Path(run_dir) / "metrics.json", {
-        "experiment": config.name, "step": step, "model": config.model.name,
+        "experiment": config.name, "step": step, "model": config.model.name, "command": command,
+        "device": "GPU" if tf.config.list_logical_devices("GPU") else "CPU",
         "results": {titles[name]: values for name, values in results.items()}})
 
 
@@ -294,7 +297,7 @@ def check_experiment(config, spec, source):
                               f"{config.model.name} (expected names from: {', '.join(allowed)})")
 
 
-def run(config, registry, source, run_dir, resume=False, eval_only=False):
+def run(config, registry, source, run_dir, resume=False, eval_only=False, command=None):
     """Trains (unless `eval_only`), evaluates with baselines, reports and exports.
 
     Args:
@@ -303,12 +306,15 @@ def run(config, registry, source, run_dir, resume=False, eval_only=False):
         source: the experiment file, named in error messages.
         run_dir: where checkpoints, logs, metrics and exports go.
         resume, eval_only: require a checkpoint in `run_dir` to continue from or to evaluate.
+        command: the command line that ran it, recorded in metrics.json (default: the train.py
+            command of `source`).
     Returns:
         {method: {metric: value}} of the final evaluation.
     """
     spec, arguments = model_arguments(config.model, registry, source)
+    command = command or f"python train.py {source} --run-dir {run_dir}"
     if spec.stages:
-        return run_stages(config, registry, source, run_dir, spec, arguments, resume, eval_only)
+        return run_stages(config, registry, source, run_dir, spec, arguments, resume, eval_only, command)
     if config.train.stages:
         raise ConfigError(f"{source}: train.stages: model {config.model.name} is one network; "
                           "expected null")
@@ -317,7 +323,7 @@ def run(config, registry, source, run_dir, resume=False, eval_only=False):
     if not eval_only:
         runner.train()
     results = runner.evaluate(baselines=True)
-    runner.report(results)
+    runner.report(results, command)
     if not eval_only:
         runner.export()
     runner.close()
@@ -338,7 +344,7 @@ def stage_config(config, stage, spec, registry, arguments, source):
         train=dataclasses.replace(config.train, stages=None))
 
 
-def run_stages(config, registry, source, run_dir, spec, arguments, resume, eval_only):
+def run_stages(config, registry, source, run_dir, spec, arguments, resume, eval_only, command):
     """`run` for a model of separately trained networks (DPDE): trains each stage in
     RUN_DIR/<stage>/ (those in `train.stages`, or all), restores the others, then evaluates the
     baselines, the comparison networks, the first stage alone and the assembled model, and
@@ -355,6 +361,9 @@ def run_stages(config, registry, source, run_dir, spec, arguments, resume, eval_
     run_dir = pathlib.Path(run_dir)
     strategy = make_strategy(config.distribute, source)
     pipeline = make_pipeline(config, spec.sample_kind)
+    if is_chief(strategy):
+        run_dir.mkdir(parents=True, exist_ok=True)
+        save_config(config, run_dir / "config.yaml")
     runners, restored = {}, []
     for stage in stages:
         runner = Runner(stage_config(config, stage, spec, registry, arguments, source), registry,
@@ -389,7 +398,7 @@ def run_stages(config, registry, source, run_dir, spec, arguments, resume, eval_
     chief = runners[first.name].chief
     if chief:
         write_report(run_dir, config, {name: r.step for name, r in runners.items()}, results,
-                     titles, scorer.metrics)
+                     titles, scorer.metrics, command)
         if not eval_only:
             export_model(assembled, spec, config.export, run_dir)
     for runner in runners.values():

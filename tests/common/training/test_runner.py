@@ -144,7 +144,7 @@ def test_multi_worker_run_as_two_local_processes(tiny_experiment, tmp_path):
 @pytest.mark.parametrize("sections, args, message", [
     ({"train": {"epochz": 1}}, [], "unknown key 'train.epochz'"),
     ({"train": {"epochs": "many"}}, [], "train.epochs: expected int, got 'many'"),
-    ({"model": {"name": "nonet"}}, [], "model.name: unknown model 'nonet' (expected one of: dpde, fcrn, gradient_net, igde)"),
+    ({"model": {"name": "nonet"}}, [], "model.name: unknown model 'nonet' (expected one of: de_cnn, den_cbpn, dpde, drecnn, fcrn, gradient_net, igde)"),
     ({}, ["--set", "model.args.blocks=two"], "model.args.blocks: expected int, got 'two'"),
 ])
 def test_config_errors_are_one_line_with_exit_code_2(tiny_experiment, tmp_path, sections, args, message):

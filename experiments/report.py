@@ -1,0 +1,200 @@
+"""Writes REPRODUCTION.md: each table of both papers (IGDE Tables 1-3, DPDE Tables 1-5) with the
+paper's numbers beside ours, every row of ours labelled with its data set, scale and the command
+that produced it, and one qualitative figure per paper (RGB | input | prediction | truth | error).
+
+    python -m experiments.report RUN_DIR [RUN_DIR ...] [--out REPRODUCTION.md]
+
+RUN_DIRs are finished runs (`metrics.json`, `config.yaml`, `model.keras`); figures go to
+`reproduction/` beside the output file.
+"""
+
+import argparse
+import json
+import os
+import pathlib
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+
+from common.errors import ConfigError, UserError  # noqa: E402
+from experiments.paper_tables import (DPDE_COLUMNS, DPDE_TABLES, IGDE_COLUMNS,  # noqa: E402
+                                      IGDE_TABLES, MIDDLEBURY_COLUMNS)
+
+FIGURE_SAMPLES, FIGURE_SCALE = 3, 3
+DPDE_DATASET_TABLES = {"make3d": "Table 1 (Make3D)", "nyu": "Table 2 (NYU Depth v2)",
+                       "synthetic": "Table 2 (NYU Depth v2)", "middlebury": "Table 3 (Middlebury)"}
+LOSS_ROWS = {("l1",): "L1", ("depth_focal", "l1"): "L1 + depth focal", ("l1", "sobel"): "L1 + Sobel",
+             ("depth_focal", "l1", "sobel"): "L1 + depth focal + Sobel"}
+
+
+class Run:
+    """What the report needs of a finished run directory."""
+
+    def __init__(self, run_dir):
+        import yaml
+
+        self.dir = pathlib.Path(run_dir)
+        for name in ("metrics.json", "config.yaml"):
+            if not (self.dir / name).is_file():
+                raise ConfigError(f"{self.dir}: no {name} (expected a finished run directory)")
+        self.metrics = json.loads((self.dir / "metrics.json").read_text())
+        self.config = yaml.safe_load((self.dir / "config.yaml").read_text())
+        self.paper = "dpde" if self.config["model"]["name"] in ("dpde", "fcrn", "gradient_net") else "igde"
+        data = self.config["data"]
+        self.scale = (f"{data['dataset']}, {self.config['model']['preset']} preset, "
+                      f"{self.metrics.get('device', 'CPU')}")
+        self.command = self.metrics.get("command") or f"python train.py ... --run-dir {self.dir}"
+
+    def label(self, row):
+        return f"{row} — *ours: {self.scale}*"
+
+
+def _cell(value):
+    """A paper's number exactly as printed there."""
+    return "not in the text" if value is None else repr(value)
+
+
+def _ours(value):
+    return "None" if value is None else (f"{value:.4f}" if abs(value) >= 1 else f"{value:.8g}")
+
+
+def _table(columns, paper_rows, our_rows):
+    from common.training.evaluation import METRIC_TITLES
+
+    titles = [METRIC_TITLES[c] for c in columns]
+    lines = ["| | " + " | ".join(titles) + " |", "|---" * (len(columns) + 1) + "|"]
+    lines += [f"| {name} (paper) | " + " | ".join(_cell(v) for v in values) + " |"
+              for name, values in paper_rows.items()]
+    lines += [f"| {label} | " + " | ".join(_ours(values.get(c)) for c in columns) + " |"
+              for label, values in our_rows]
+    return "\n".join(lines)
+
+
+def _commands(runs):
+    return "\n".join(f"- {run.scale}: `{run.command}`" for run in runs)
+
+
+def igde_section(runs):
+    parts = ["## IGDE (`../shared/papers/igde.txt`)", "",
+             "SSIM is the paper's convention (constants of a 0..255 range on depth in [0, 1]); "
+             "`metrics.json` also holds SSIM with the correct range."]
+    for title, paper_rows in IGDE_TABLES.items():
+        ours = []
+        for run in runs:
+            results, args = run.metrics["results"], run.config["model"].get("args", {})
+            weights = tuple(sorted(k for k, w in run.config["loss"]["weights"].items() if w > 0))
+            if title.startswith("Table 1"):
+                ours += [(run.label(row), values) for row, values in results.items()]
+            elif "IGDE" in results and title.startswith("Table 2"):
+                row = LOSS_ROWS.get(weights, " + ".join(weights))
+                ours.append((run.label(f"{row} (loss terms: {', '.join(weights)})"), results["IGDE"]))
+            elif "IGDE" in results and title.startswith("Table 3"):
+                ours.append((run.label(f"k = {args.get('image_concat_layers', 3)}"), results["IGDE"]))
+        parts += ["", f"### {title}", "", _table(IGDE_COLUMNS, paper_rows, ours)]
+    return parts
+
+
+def dpde_section(runs):
+    parts = ["## DPDE (`../shared/papers/dpde.txt`)", "",
+             "DPDE's tables did not survive the text extraction; only the numbers its prose quotes "
+             "are here, every other cell is marked \"not in the text\". Our metrics are per image, "
+             "averaged over the test images."]
+    for title, (columns, paper_rows, note) in DPDE_TABLES.items():
+        ours = []
+        for run in runs:
+            results = run.metrics["results"]
+            if title.startswith("Table 4"):
+                ours += [(run.label(row), values) for row, values in results.items()
+                         if row in ("FCRN", "modified FCRN", "DPDE")]
+            elif DPDE_DATASET_TABLES[run.config["data"]["dataset"]] == title:
+                ours += [(run.label(row), values) for row, values in results.items()]
+        if title.startswith("Table 2") and any(r.config["data"]["dataset"] == "synthetic" for r in runs):
+            columns = DPDE_COLUMNS + tuple(c for c in MIDDLEBURY_COLUMNS if c not in DPDE_COLUMNS)
+        parts += ["", f"### {title}", "", note, "", _table(columns, paper_rows, ours)]
+    parts += ["", "### Table 5 (parameters)", "", table_5()]
+    return parts
+
+
+def table_5():
+    from dpde.parameters import parameter_counts
+
+    counts = parameter_counts("paper")
+    ratio = counts["FCRN"] / counts["gradient network"]
+    return "\n".join([
+        "| | FCRN | modified FCRN | gradient network | FCRN / gradient network |", "|---|---|---|---|---|",
+        "| paper | not in the text | not in the text | not in the text | 76 |",
+        f"| ours (`python -m dpde.parameters`, paper preset) | {counts['FCRN']:,} | "
+        f"{counts['modified FCRN']:,} | {counts['gradient network']:,} | {ratio:.1f} |",
+        "", "Laina et al. 2016 report 63.6M parameters for FCRN (ResNet-50, up-projection)."])
+
+
+def figure(run, path):
+    """RGB | input depth (IGDE) | prediction | truth | |error| for the first test samples."""
+    import cv2
+    import keras
+
+    import train  # noqa: F401  registers both papers' layers
+    from common.config import load_config
+    from common.training.logs import colour_map
+    from common.training.runner import make_pipeline, make_predictor
+
+    registry = train.registry()
+    config = load_config(run.dir / "config.yaml")
+    spec = registry[config.model.name]
+    model = keras.models.load_model(run.dir / "model.keras")
+    batch = next(make_pipeline(config, spec.sample_kind).test_dataset(FIGURE_SAMPLES).as_numpy_iterator())
+    prediction = make_predictor(model, spec.inputs)(batch)
+    target = batch["target"]
+    high = max(1.0, float(target.max()))
+    panels = [np.round(batch["image"] * 255).astype(np.uint8)]
+    if "depth" in batch:
+        panels.append(colour_map(batch["depth"]))
+    panels += [colour_map(prediction, 0.0, high), colour_map(target, 0.0, high),
+               colour_map(np.abs(prediction - target), 0.0, 0.25 * high)]
+    rows = [np.concatenate([p[i] for p in panels], axis=1) for i in range(len(target))]
+    grid = np.concatenate(rows, axis=0)
+    grid = cv2.resize(grid, None, fx=FIGURE_SCALE, fy=FIGURE_SCALE, interpolation=cv2.INTER_NEAREST)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(path), cv2.cvtColor(grid, cv2.COLOR_RGB2BGR))
+    return "RGB | input depth | prediction | truth | error" if "depth" in batch else \
+        "RGB | prediction | truth | error"
+
+
+def write_report(run_dirs, out):
+    runs = [Run(d) for d in run_dirs]
+    out = pathlib.Path(out)
+    lines = ["# Reproduction report", "",
+             "Generated by `python -m experiments.report " + " ".join(map(str, run_dirs)) + "`. "
+             "The papers' numbers stand beside ours; each of our rows names its data set, scale and "
+             "device, and the commands below produced them. Synthetic-data rows are a check of the "
+             "code at CPU scale, not comparable number for number with the papers' real-data results.",
+             "", "Commands:", "", _commands(runs)]
+    for paper, section in (("igde", igde_section), ("dpde", dpde_section)):
+        members = [run for run in runs if run.paper == paper]
+        lines += [""] + section(members)
+        if members and (members[0].dir / "model.keras").is_file():
+            name = f"reproduction/{paper}.png"
+            caption = figure(members[0], out.parent / name)
+            lines += ["", f"### Qualitative results ({members[0].scale})", "",
+                      f"![{paper}]({name})", "", f"Columns: {caption}; rows: the first test scenes."]
+    out.write_text("\n".join(lines) + "\n")
+    return out
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("runs", nargs="+", help="finished run directories")
+    parser.add_argument("--out", default="REPRODUCTION.md")
+    args = parser.parse_args(argv)
+    try:
+        print(f"wrote {write_report(args.runs, args.out)}")
+    except UserError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

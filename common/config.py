@@ -75,7 +75,8 @@ class CorruptionConfig:
 class DataConfig:
     """Which data set (`root`: its folder), the size samples are resized or cropped to, how they
     are cut into batches, and (synthetic only) how much to generate. `sceneflow_pass`: the
-    `frames_cleanpass` or `frames_finalpass` renderings."""
+    `frames_cleanpass` or `frames_finalpass` renderings; `sceneflow_depth`: IGDE's depth from
+    disparity, `8bit` round(255 d / max d) / 255 (reconstruction) or `float` d / max d."""
 
     dataset: str = "synthetic"
     root: str = ""
@@ -88,6 +89,7 @@ class DataConfig:
     cache: bool = True
     seed: int = 0
     sceneflow_pass: str = "clean"
+    sceneflow_depth: str = "8bit"
     corruption: CorruptionConfig = field(default_factory=CorruptionConfig)
 
     def __post_init__(self):
@@ -101,6 +103,7 @@ class DataConfig:
                      "[height, width], each >= 1")
         _require(self.batch_size >= 1, "batch_size", "an integer >= 1")
         _require(self.sceneflow_pass in ("clean", "final"), "sceneflow_pass", "clean or final")
+        _require(self.sceneflow_depth in ("8bit", "float"), "sceneflow_depth", "8bit or float")
 
 
 DATASETS = ("synthetic", "sceneflow", "nyu", "make3d", "middlebury")

@@ -5,7 +5,7 @@ published layouts, `<part>/frames_cleanpass/...png` (or `frames_finalpass`) besi
 Split as in the paper: training = left and right views of FlyingThings3D `TRAIN`, Monkaa and
 Driving (22,390 + 8,664 + 4,400 pairs = 70,908 views); test = left and right views of
 FlyingThings3D `TEST` (4,370 pairs = 8,740 views). Depth for IGDE is the 8-bit convention of
-`eight_bit_disparity` (reconstruction); frames of 540x960 are centre-cropped to `data.image_size`
+`eight_bit_disparity` (reconstruction; `depth_format="float"` keeps d / max d unrounded); frames of 540x960 are centre-cropped to `data.image_size`
 (512x960 in the paper).
 
 Example:
@@ -31,15 +31,17 @@ PASSES = ("clean", "final")
 
 
 class SceneFlow:
-    """The Scene Flow views under `root`; `render_pass` is "clean" or "final"."""
+    """The Scene Flow views under `root`; `render_pass` is "clean" or "final", `depth_format`
+    "8bit" or "float"."""
 
-    def __init__(self, root, render_pass="clean"):
+    def __init__(self, root, render_pass="clean", depth_format="8bit"):
         self.root = pathlib.Path(root)
         missing = [part for part in PARTS if not (self.root / part).is_dir()]
         if missing:
             raise DatasetError(f"dataset not found at {self.root}: expected the Scene Flow folders "
                                f"{', '.join(PARTS)} there (missing: {', '.join(missing)})")
         self.frames = f"frames_{render_pass}pass"
+        self.depth_format = depth_format
         self.views = {split: self._views(split) for split in SPLIT_FOLDERS}
 
     def _views(self, split):
@@ -64,7 +66,7 @@ class SceneFlow:
         return self.views[split]
 
     def load(self, item, size):
-        """(image [H, W, 3] float32 RGB in [0, 1], 8-bit depth [H, W] in [0, 1]), centre-cropped."""
+        """(image [H, W, 3] float32 RGB in [0, 1], depth [H, W] in [0, 1], near = 1), centre-cropped."""
         image_path, disparity_path = item
         image = cv2.imread(str(image_path), cv2.IMREAD_COLOR)
         if image is None:
@@ -81,4 +83,7 @@ class SceneFlow:
         top, left = (image.shape[0] - height) // 2, (image.shape[1] - width) // 2
         window = (slice(top, top + height), slice(left, left + width))
         image = cv2.cvtColor(image[window], cv2.COLOR_BGR2RGB).astype(np.float32) / 255.0
-        return image, eight_bit_disparity(disparity[window])
+        disparity = disparity[window]
+        if self.depth_format == "float":
+            return image, (disparity / disparity.max()).astype(np.float32)
+        return image, eight_bit_disparity(disparity)

@@ -28,7 +28,7 @@ DATASET_KINDS = {"sceneflow": "enhancement", "nyu": "monocular", "make3d": "mono
                  "middlebury": "monocular"}
 SPLITS = {"train": 0, "test": 1}
 READERS = {
-    "sceneflow": lambda data: SceneFlow(data.root, data.sceneflow_pass),
+    "sceneflow": lambda data: SceneFlow(data.root, data.sceneflow_pass, data.sceneflow_depth),
     "nyu": lambda data: NYUDepthV2(data.root),
     "make3d": lambda data: Make3D(data.root),
     "middlebury": lambda data: Middlebury(data.root),

@@ -63,6 +63,8 @@ def test_sceneflow_split_scaling_and_crop(sceneflow_root, capsys):
     np.testing.assert_allclose(image, expected_image, atol=1e-6)
     # round(255 * 10 / 40) = 64 everywhere, 255 at the nearest point (row 10 - 2 after the crop)
     assert depth[8, 12] == 1.0 and np.all(np.delete(depth.ravel(), 8 * 24 + 12) == np.float32(64 / 255))
+    _, unrounded = SceneFlow(sceneflow_root, depth_format="float").load(sceneflow.items("test")[0], (16, 24))
+    assert unrounded[8, 12] == 1.0 and unrounded[0, 0] == np.float32(0.25)
 
 
 def test_sceneflow_source_gives_corrupted_enhancement_samples(sceneflow_root):

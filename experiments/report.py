@@ -65,8 +65,9 @@ def _table(columns, paper_rows, our_rows):
 
     titles = [METRIC_TITLES[c] for c in columns]
     lines = ["| | " + " | ".join(titles) + " |", "|---" * (len(columns) + 1) + "|"]
-    lines += [f"| {name} (paper) | " + " | ".join(_cell(v) for v in values) + " |"
-              for name, values in paper_rows.items()]
+    lines += [f"| {name} (paper) | " + " | ".join(_cell(v) for v in padded) + " |"
+              for name, values in paper_rows.items()
+              for padded in [tuple(values) + (None,) * (len(columns) - len(values))]]
     lines += [f"| {label} | " + " | ".join(_ours(values.get(c)) for c in columns) + " |"
               for label, values in our_rows]
     return "\n".join(lines)

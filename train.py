@@ -14,7 +14,7 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from common.config import load_config  # noqa: E402
-from common.errors import UserError  # noqa: E402
+from common.errors import exit_status  # noqa: E402
 
 
 def registry():
@@ -40,7 +40,8 @@ def parse_args(argv):
 
 def main(argv=None):
     args = parse_args(argv)
-    try:
+
+    def work():
         config = load_config(args.experiment, args.overrides)
         from common.training.runner import run
 
@@ -48,13 +49,12 @@ def main(argv=None):
         command = shlex.join(["python", "train.py", *(sys.argv[1:] if argv is None else argv)])
         run(config, registry(), args.experiment, run_dir, resume=args.resume, eval_only=args.eval_only,
             command=command)
-    except UserError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+
+    try:
+        return exit_status(work)
     except KeyboardInterrupt:
         print("interrupted: resume with --resume", file=sys.stderr)
         return 130
-    return 0
 
 
 if __name__ == "__main__":

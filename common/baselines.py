@@ -80,6 +80,11 @@ def mean_depth_prediction(target, valid):
     return np.broadcast_to(means[:, None, None, None], target.shape).astype(np.float32)
 
 
+def baseline_predictor(name, eval_config):
+    """fn(batch) -> the baseline `name`'s depth, a method for `common.training.evaluation`."""
+    return lambda batch: baseline_prediction(name, batch, eval_config)
+
+
 def baseline_prediction(name, batch, eval_config):
     """The baseline `name`'s depth for a batch of samples (NumPy arrays)."""
     if name == "input":

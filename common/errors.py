@@ -1,8 +1,20 @@
 """The exception types that carry a user's mistake to a one-line message.
 
-`train.py` (and every command-line entry point) catches `UserError` once, prints its message and
-exits with status 2; anything else is a bug and keeps its traceback.
+Every command-line entry point runs its work through `exit_status`, which catches `UserError`
+once, prints its message and returns status 2; anything else is a bug and keeps its traceback.
 """
+
+import sys
+
+
+def exit_status(work):
+    """Runs work(); returns 0, or 2 after printing `error: <message>` for a `UserError`."""
+    try:
+        work()
+    except UserError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
 
 
 class UserError(Exception):

@@ -149,11 +149,15 @@ LOSSES = {
 GRADIENT_LOSSES = ("log_l1_gradient",)
 
 
+def loss_applies_to(name, output):
+    """Whether the loss term `name` applies to a network whose output is "depth" or "gradients"."""
+    return (name in GRADIENT_LOSSES) == (output == "gradients")
+
+
 def loss_weights_for(output, weights):
-    """The entries of `loss.weights` that apply to a network whose output is "depth" or
-    "gradients" (a DPDE experiment lists the terms of both of its networks)."""
-    return {name: weight for name, weight in weights.items()
-            if (name in GRADIENT_LOSSES) == (output == "gradients")}
+    """The entries of `loss.weights` that apply to a network whose output is `output` (a DPDE
+    experiment lists the terms of both of its networks)."""
+    return {name: weight for name, weight in weights.items() if loss_applies_to(name, output)}
 
 
 def weighted_loss(target, prediction, batch, config):

@@ -19,7 +19,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import yaml  # noqa: E402
 
 from common.config import BASELINES, load_config  # noqa: E402
-from common.errors import ConfigError, UserError  # noqa: E402
+from common.errors import ConfigError, exit_status  # noqa: E402
 
 
 def load_run(run_dir, registry):
@@ -38,7 +38,7 @@ def load_run(run_dir, registry):
 def compare(config, source, run_dirs, baselines, registry):
     """{row title: {metric: value}} of the baselines (None: from `eval.baselines`) and the runs on
     `config`'s test set; prints the table."""
-    from common.baselines import baseline_prediction
+    from common.baselines import baseline_predictor
     from common.training.evaluation import BASELINE_TITLES, evaluate, format_table, make_scorer
     from common.training.runner import BASELINES_BY_KIND, make_pipeline, make_predictor
 
@@ -56,13 +56,13 @@ def compare(config, source, run_dirs, baselines, registry):
                               f"(expected names from: {', '.join(allowed)})")
     methods, titles = {}, {}
     for name in baselines:
-        methods[name] = lambda batch, name=name: baseline_prediction(name, batch, config.eval)
+        methods[name] = baseline_predictor(name, config.eval)
         titles[name] = BASELINE_TITLES[name]
     for title, model, spec in runs:
         methods[title] = make_predictor(model, spec.inputs)
         titles[title] = title
     scorer = make_scorer(kind, "depth", config.eval)
-    pipeline = make_pipeline(config, kind)
+    pipeline = make_pipeline(config, kind, train=False)
     results, _, _ = evaluate(methods, pipeline.test_dataset(config.eval.batch_size), scorer)
     print(format_table(results, titles, scorer.metrics))
     return {titles[name]: values for name, values in results.items()}
@@ -76,20 +76,18 @@ def main(argv=None):
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--out", help="also write the results as JSON here")
     args = parser.parse_args(argv)
-    try:
+
+    def work():
         import train
         from common.training.logs import write_json_atomically
 
-        registry = train.registry()
         config = load_config(args.experiment, args.overrides)
-        results = compare(config, args.experiment, args.runs, args.baselines, registry)
+        results = compare(config, args.experiment, args.runs, args.baselines, train.registry())
         if args.out:
             write_json_atomically(args.out, {"experiment": args.experiment, "runs": args.runs,
                                              "results": results})
-    except UserError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    return 0
+
+    return exit_status(work)
 
 
 if __name__ == "__main__":

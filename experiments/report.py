@@ -18,7 +18,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
-from common.errors import ConfigError, UserError  # noqa: E402
+from common.errors import ConfigError, exit_status  # noqa: E402
 from experiments.paper_tables import (DPDE_COLUMNS, DPDE_TABLES, IGDE_COLUMNS,  # noqa: E402
                                       IGDE_TABLES, MIDDLEBURY_COLUMNS)
 
@@ -145,7 +145,7 @@ def figure(run, path):
     config = load_config(run.dir / "config.yaml")
     spec = registry[config.model.name]
     model = keras.models.load_model(run.dir / "model.keras")
-    batch = next(make_pipeline(config, spec.sample_kind).test_dataset(FIGURE_SAMPLES).as_numpy_iterator())
+    batch = next(make_pipeline(config, spec.sample_kind, train=False).test_dataset(FIGURE_SAMPLES).as_numpy_iterator())
     prediction = make_predictor(model, spec.inputs)(batch)
     target = batch["target"]
     high = max(1.0, float(target.max()))
@@ -189,12 +189,7 @@ def main(argv=None):
     parser.add_argument("runs", nargs="+", help="finished run directories")
     parser.add_argument("--out", default="REPRODUCTION.md")
     args = parser.parse_args(argv)
-    try:
-        print(f"wrote {write_report(args.runs, args.out)}")
-    except UserError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    return 0
+    return exit_status(lambda: print(f"wrote {write_report(args.runs, args.out)}"))
 
 
 if __name__ == "__main__":

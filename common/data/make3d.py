@@ -29,9 +29,10 @@ class Make3D:
 
     def __init__(self, root):
         self.root = pathlib.Path(root)
-        self.pairs = {split: self._pairs(split) for split in FOLDERS}
 
-    def _pairs(self, split):
+    def items(self, split):
+        """[(image path, depth path)] of "train" or "test", sorted by name (the split's folders
+        are scanned on each call)."""
         image_dir, depth_dir = (self.root / name for name in FOLDERS[split])
         for folder in (image_dir, depth_dir):
             if not folder.is_dir():
@@ -47,10 +48,6 @@ class Make3D:
             print(f"warning: {image_dir}: {len(pairs)} {split} images, the paper's split has "
                   f"{PAPER_COUNTS[split]}", file=sys.stderr)
         return pairs
-
-    def items(self, split):
-        """[(image path, depth path)] of "train" or "test", sorted by name."""
-        return self.pairs[split]
 
     def load(self, item, size):
         """(image [H, W, 3] float32 RGB in [0, 1], depth [H, W] float32 metres) at size (H, W)."""

@@ -18,7 +18,8 @@ class DataPipeline:
 
     Args:
         data: the `DataConfig`.
-        train_source, test_source: (length, load) pairs from `make_source`.
+        train_source, test_source: (length, load) pairs from `make_source`; train_source None
+            for a pipeline that only evaluates.
         sample_kind: a key of `SAMPLE_CHANNELS`.
     Example:
         pipeline = DataPipeline(config.data, make_source(config.data, "train", "enhancement"),
@@ -29,8 +30,10 @@ class DataPipeline:
     def __init__(self, data, train_source, test_source, sample_kind):
         self.data = data
         self.channels = SAMPLE_CHANNELS[sample_kind]
-        self.train_size, self._train_load = train_source
         self.test_size, self._test_load = test_source
+        if train_source is None:  # evaluation only
+            return
+        self.train_size, self._train_load = train_source
         self._cached_train = self._loaded(self._train_load, tf.data.Dataset.range(self.train_size))
         if data.cache:
             self._cached_train = self._cached_train.cache()

@@ -42,9 +42,10 @@ class SceneFlow:
                                f"{', '.join(PARTS)} there (missing: {', '.join(missing)})")
         self.frames = f"frames_{render_pass}pass"
         self.depth_format = depth_format
-        self.views = {split: self._views(split) for split in SPLIT_FOLDERS}
 
-    def _views(self, split):
+    def items(self, split):
+        """[(frame path, disparity path)] of "train" or "test" (the split's folders are scanned
+        on each call)."""
         views = []
         for part, folder in SPLIT_FOLDERS[split].items():
             disparity_root = self.root / part / "disparity" / folder
@@ -60,10 +61,6 @@ class SceneFlow:
             print(f"warning: {self.root}: {len(views)} Scene Flow {split} views, the paper's split "
                   f"has {PAPER_COUNTS[split]}", file=sys.stderr)
         return views
-
-    def items(self, split):
-        """[(frame path, disparity path)] of "train" or "test"."""
-        return self.views[split]
 
     def load(self, item, size):
         """(image [H, W, 3] float32 RGB in [0, 1], depth [H, W] in [0, 1], near = 1), centre-cropped."""

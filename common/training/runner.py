@@ -23,13 +23,13 @@ import time
 import keras
 import tensorflow as tf
 
-from common.baselines import FILTERS, baseline_prediction
+from common.baselines import FILTERS, baseline_predictor
 from common.config import ModelConfig, save_config
 from common.data.pipeline import DataPipeline
 from common.data.sources import DATASET_KINDS, make_source
 from common.errors import ConfigError, TrainingError
 from common.export import export_saved_model
-from common.losses import LOSSES, loss_weights_for, weighted_loss
+from common.losses import LOSSES, loss_applies_to, loss_weights_for, weighted_loss
 from common.models import build_model, model_arguments
 from common.training.evaluation import BASELINE_TITLES, evaluate, format_table, make_scorer
 from common.training.logs import RunLogger, write_json_atomically
@@ -71,10 +71,11 @@ def make_train_step(strategy, model, optimizer, loss_config, inputs):
 BASELINES_BY_KIND = {"enhancement": ("input", *FILTERS), "monocular": ("mean_depth",)}
 
 
-def make_pipeline(config, sample_kind):
-    """The train and test data of an experiment."""
-    return DataPipeline(config.data, make_source(config.data, "train", sample_kind),
-                        make_source(config.data, "test", sample_kind), sample_kind)
+def make_pipeline(config, sample_kind, train=True):
+    """The train and test data of an experiment (`train=False`: the test data only)."""
+    train_source = make_source(config.data, "train", sample_kind) if train else None
+    return DataPipeline(config.data, train_source, make_source(config.data, "test", sample_kind),
+                        sample_kind)
 
 
 class Runner:
@@ -130,7 +131,7 @@ class Runner:
     def _check(self, config):
         check_experiment(config, self.spec, self.source)
         for name, weight in config.loss.weights.items():
-            if weight > 0 and name not in loss_weights_for(self.spec.output, {name: weight}):
+            if weight > 0 and not loss_applies_to(name, self.spec.output):
                 raise ConfigError(f"{self.source}: loss.weights.{name}: does not apply to a "
                                   f"network that predicts {self.spec.output}")
         data = config.data
@@ -227,7 +228,7 @@ class Runner:
         methods = {}
         if baselines:
             for name in self.config.eval.baselines:
-                methods[name] = lambda batch, name=name: baseline_prediction(name, batch, self.config.eval)
+                methods[name] = baseline_predictor(name, self.config.eval)
         methods["model"] = self.predictor
         results, predictions, batch = evaluate(
             methods, self.pipeline.test_dataset(self.config.eval.batch_size), self.scorer)
@@ -388,7 +389,7 @@ def run_stages(config, registry, source, run_dir, spec, arguments, resume, eval_
             methods[name] = runners[name].predictor
             titles[name] = spec.comparisons[name].title(arguments)
         else:
-            methods[name] = lambda batch, name=name: baseline_prediction(name, batch, config.eval)
+            methods[name] = baseline_predictor(name, config.eval)
             titles[name] = BASELINE_TITLES[name]
     methods[first.name] = runners[first.name].predictor
     titles[first.name] = first.title(arguments)

@@ -82,7 +82,7 @@ def test_sceneflow_errors_name_the_path(sceneflow_root, tmp_path_factory):
     frame = sceneflow_root / "Monkaa/frames_cleanpass/a_rain_of_stones_x2/left/0000.png"
     frame.unlink()
     with pytest.raises(DatasetError, match=f"{frame}: missing"):
-        SceneFlow(sceneflow_root)
+        SceneFlow(sceneflow_root).items("train")
 
 
 # NYU Depth v2 ----------------------------------------------------------------------------------
@@ -145,8 +145,9 @@ def make3d_root(tmp_path):
 def test_make3d_pairs_depth_channel_and_resize(make3d_root, capsys):
     make3d = Make3D(make3d_root)
     assert [p[0].name for p in make3d.items("train")] == ["img-a.jpg", "img-b.jpg"]
+    test_items = make3d.items("test")
     assert "1 test images, the paper's split has 134" in capsys.readouterr().err
-    image, depth = make3d.load(make3d.items("test")[0], (22, 14))
+    image, depth = make3d.load(test_items[0], (22, 14))
     grid = io.loadmat(make3d_root / "Test134Depth/depth_sph_corr-c.mat")["Position3DGrid"]
     np.testing.assert_allclose(depth, np.repeat(np.repeat(grid[..., 3], 2, 0), 2, 1), rtol=1e-6)
     assert image.shape == (22, 14, 3) and 0 <= image.min() and image.max() <= 1
@@ -154,14 +155,14 @@ def test_make3d_pairs_depth_channel_and_resize(make3d_root, capsys):
 
 def test_make3d_bad_input(make3d_root, tmp_path_factory):
     with pytest.raises(DatasetError, match="dataset not found at .*Train400Img"):
-        Make3D(tmp_path_factory.mktemp("empty"))
+        Make3D(tmp_path_factory.mktemp("empty")).items("train")
     io.savemat(make3d_root / "Test134Depth/depth_sph_corr-c.mat", {"Position3DGrid": np.ones((3, 3, 3))})
     make3d = Make3D(make3d_root)
     with pytest.raises(DatasetError, match=r"Position3DGrid has shape \(3, 3, 3\)"):
         make3d.load(make3d.items("test")[0], (6, 6))
     (make3d_root / "Train400Depth/depth_sph_corr-b.mat").unlink()
     with pytest.raises(DatasetError, match="depth_sph_corr-b.mat: missing"):
-        Make3D(make3d_root)
+        Make3D(make3d_root).items("train")
 
 
 # Middlebury ------------------------------------------------------------------------------------

@@ -183,7 +183,9 @@ class ScheduleConfig:
 class TrainConfig:
     """Length of training, checkpointing and logging; `steps_per_epoch: null` = the whole set.
     `stages`: for a model of separately trained networks (DPDE), the ones to train in this run
-    (null: all); the others are restored from the run directory."""
+    (null: all); the others are restored from the run directory. `mixed_precision`: the Keras
+    `mixed_float16` policy with dynamic loss scaling (outputs and losses stay float32; pays off on
+    GPUs with tensor cores). `jit_compile`: the forward and backward pass compiled with XLA."""
 
     epochs: int = 50
     steps_per_epoch: typing.Optional[int] = None
@@ -192,6 +194,8 @@ class TrainConfig:
     log_every_steps: int = 10
     seed: int = 0
     stages: typing.Optional[list[str]] = None
+    mixed_precision: bool = False
+    jit_compile: bool = False
 
     def __post_init__(self):
         _require(self.epochs >= 1, "epochs", "an integer >= 1")

@@ -31,3 +31,7 @@ class DatasetError(UserError):
 
 class TrainingError(UserError):
     """Training cannot go on (for example the loss became NaN); the last good checkpoint is kept."""
+
+
+class InputError(UserError):
+    """An inference command's model or input file is missing, unreadable or of the wrong shape."""

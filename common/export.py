@@ -2,7 +2,8 @@
 
 The signature takes the model's inputs by name (`image`: float32 RGB in [0, 1], NHWC; `depth`:
 float32 in [0, 1], NHWC, one channel) with any batch, height and width (height and width
-multiples of the model's stride) and returns {"depth": [B, H, W, 1] float32}.
+multiples of the model's stride, saved beside it as the variable `stride`) and returns
+{"depth": [B, H, W, 1] float32}.
 """
 
 import os
@@ -15,9 +16,12 @@ from common.data.sources import SAMPLE_CHANNELS
 
 
 class _Serving(tf.Module):
-    def __init__(self, model):
+    """The exported module: the model and its stride (read back by `common.inference.model`)."""
+
+    def __init__(self, model, stride):
         super().__init__()
         self.model = model
+        self.stride = tf.Variable(stride, trainable=False, dtype=tf.int32, name="stride")
 
 
 def export_saved_model(model, spec, export_dir):
@@ -25,7 +29,7 @@ def export_saved_model(model, spec, export_dir):
     channels = SAMPLE_CHANNELS[spec.sample_kind]
     signature = [tf.TensorSpec([None, None, None, channels[name]], tf.float32, name=name)
                  for name in spec.inputs]
-    module = _Serving(model)
+    module = _Serving(model, spec.stride)
 
     @tf.function(input_signature=signature)
     def serve(*tensors):

@@ -16,13 +16,11 @@ import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import numpy as np  # noqa: E402
-
 from common.errors import ConfigError, exit_status  # noqa: E402
 from experiments.paper_tables import (DPDE_COLUMNS, DPDE_TABLES, IGDE_COLUMNS,  # noqa: E402
                                       IGDE_TABLES, MIDDLEBURY_COLUMNS)
 
-FIGURE_SAMPLES, FIGURE_SCALE = 3, 3
+FIGURE_SAMPLES = 3
 DPDE_DATASET_TABLES = {"make3d": "Table 1 (Make3D)", "nyu": "Table 2 (NYU Depth v2)",
                        "synthetic": "Table 2 (NYU Depth v2)", "middlebury": "Table 3 (Middlebury)"}
 LOSS_ROWS = {("l1",): "L1", ("depth_focal", "l1"): "L1 + depth focal", ("l1", "sobel"): "L1 + Sobel",
@@ -132,35 +130,11 @@ def table_5():
 
 
 def figure(run, path):
-    """RGB | input depth (IGDE) | prediction | truth | |error| for the first test samples."""
-    import cv2
-    import keras
+    """RGB | input depth (IGDE) | prediction | truth | error for the first test samples."""
+    from common.viz import draw_examples
 
-    import train  # noqa: F401  registers both papers' layers
-    from common.config import load_config
-    from common.training.logs import colour_map
-    from common.training.runner import make_pipeline, make_predictor
-
-    registry = train.registry()
-    config = load_config(run.dir / "config.yaml")
-    spec = registry[config.model.name]
-    model = keras.models.load_model(run.dir / "model.keras")
-    batch = next(make_pipeline(config, spec.sample_kind, train=False).test_dataset(FIGURE_SAMPLES).as_numpy_iterator())
-    prediction = make_predictor(model, spec.inputs)(batch)
-    target = batch["target"]
-    high = max(1.0, float(target.max()))
-    panels = [np.round(batch["image"] * 255).astype(np.uint8)]
-    if "depth" in batch:
-        panels.append(colour_map(batch["depth"]))
-    panels += [colour_map(prediction, 0.0, high), colour_map(target, 0.0, high),
-               colour_map(np.abs(prediction - target), 0.0, 0.25 * high)]
-    rows = [np.concatenate([p[i] for p in panels], axis=1) for i in range(len(target))]
-    grid = np.concatenate(rows, axis=0)
-    grid = cv2.resize(grid, None, fx=FIGURE_SCALE, fy=FIGURE_SCALE, interpolation=cv2.INTER_NEAREST)
     path.parent.mkdir(parents=True, exist_ok=True)
-    cv2.imwrite(str(path), cv2.cvtColor(grid, cv2.COLOR_RGB2BGR))
-    return "RGB | input depth | prediction | truth | error" if "depth" in batch else \
-        "RGB | prediction | truth | error"
+    return " | ".join(draw_examples(run.dir, path, FIGURE_SAMPLES))
 
 
 def write_report(run_dirs, out):

@@ -28,9 +28,11 @@ class ResidualDenseBlock(keras.layers.Layer):
         self.features = features
         self.growth = growth
         self.num_layers = num_layers
+        # The block's own dtype policy (mixed_float16 when loaded from a mixed-precision run).
         self.dense_convs = [layers.Conv2D(growth, 3, padding="same", activation="relu",
-                                          name=f"dense_{i}") for i in range(num_layers)]
-        self.local_fusion = layers.Conv2D(features, 1, name="local_fusion")
+                                          dtype=self.dtype_policy, name=f"dense_{i}")
+                            for i in range(num_layers)]
+        self.local_fusion = layers.Conv2D(features, 1, dtype=self.dtype_policy, name="local_fusion")
 
     def build(self, input_shape):
         spatial, channels = tuple(input_shape[:-1]), input_shape[-1]

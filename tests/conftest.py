@@ -42,6 +42,22 @@ def tiny_experiment(tmp_path):
     return write
 
 
+@pytest.fixture(scope="session")
+def finished_runs(tmp_path_factory):
+    """[IGDE run dir, DPDE run dir]: the tiny experiments trained by train.py (DPDE for 1 epoch)."""
+    from tests.dpde.test_training import TINY_DPDE
+
+    base = tmp_path_factory.mktemp("finished")
+    runs = []
+    for config in (TINY_EXPERIMENT, {**TINY_DPDE, "train": {**TINY_DPDE["train"], "epochs": 1}}):
+        experiment = base / f"{config['name']}.yaml"
+        experiment.write_text(yaml.safe_dump(config))
+        runs.append(base / config["name"])
+        result = run_train(experiment, "--run-dir", runs[-1], timeout=600)
+        assert result.returncode == 0, result.stderr[-3000:]
+    return runs
+
+
 def user_error(result):
     """The one `error:` line of a failed run (TensorFlow's own start-up log lines aside)."""
     assert result.returncode == 2, result.stderr[-3000:]

@@ -7,22 +7,14 @@ import sys
 
 import cv2
 import pytest
-import yaml
 
-from tests.conftest import ROOT, TINY_EXPERIMENT, run_train, user_error
-from tests.dpde.test_training import TINY_DPDE
+from tests.conftest import ROOT, user_error
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory):
-    base = tmp_path_factory.mktemp("report")
-    runs = []
-    for config in (TINY_EXPERIMENT, {**TINY_DPDE, "train": {**TINY_DPDE["train"], "epochs": 1}}):
-        experiment = base / f"{config['name']}.yaml"
-        experiment.write_text(yaml.safe_dump(config))
-        runs.append(base / config["name"])
-        result = run_train(experiment, "--run-dir", runs[-1], timeout=600)
-        assert result.returncode == 0, result.stderr[-3000:]
+def report(finished_runs):
+    runs = finished_runs
+    base = runs[0].parent
     out = base / "docs" / "REPRODUCTION.md"
     out.parent.mkdir()
     result = subprocess.run([sys.executable, "-m", "experiments.report", *map(str, runs), "--out", str(out)],
@@ -48,10 +40,12 @@ def test_every_table_has_paper_and_labelled_rows(report):
 
 def test_one_figure_per_paper(report):
     out, _ = report
-    for paper, shape in (("igde", (3 * 32 * 3, 5 * 32 * 3, 3)), ("dpde", (3 * 32 * 3, 4 * 48 * 3, 3))):
-        assert f"![{paper}](reproduction/{paper}.png)" in out.read_text()
+    text = out.read_text()
+    for paper, columns in (("igde", "RGB | input depth | prediction | truth | error"),
+                           ("dpde", "RGB | prediction | truth | error")):
+        assert f"![{paper}](reproduction/{paper}.png)\n\nColumns: {columns}; rows" in text
         image = cv2.imread(str(out.parent / "reproduction" / f"{paper}.png"))
-        assert image is not None and image.shape == shape  # 3 scenes x panels, scaled 3x
+        assert image is not None and image.shape[0] > 300 and image.std() > 10
 
 
 def test_not_a_run_is_one_line(tmp_path):

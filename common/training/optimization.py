@@ -13,14 +13,19 @@ def learning_rate(optimizer_config, schedule_config, steps_per_epoch):
         values=[base * multiplier for multiplier in schedule_config.multipliers])
 
 
-def build_optimizer(optimizer_config, schedule_config, steps_per_epoch):
+def build_optimizer(optimizer_config, schedule_config, steps_per_epoch, loss_scaling=False):
+    """SGD or Adam; with `loss_scaling` (mixed precision) wrapped in Keras's dynamic
+    `LossScaleOptimizer`, which skips a step whose scaled gradients overflowed."""
     rate = learning_rate(optimizer_config, schedule_config, steps_per_epoch)
     if optimizer_config.name == "sgd":
-        return keras.optimizers.SGD(rate, momentum=optimizer_config.momentum,
-                                    clipnorm=optimizer_config.clipnorm)
-    return keras.optimizers.Adam(rate, beta_1=optimizer_config.beta_1,
-                                 beta_2=optimizer_config.beta_2, epsilon=optimizer_config.epsilon,
-                                 clipnorm=optimizer_config.clipnorm)
+        optimizer = keras.optimizers.SGD(rate, momentum=optimizer_config.momentum,
+                                         clipnorm=optimizer_config.clipnorm)
+    else:
+        optimizer = keras.optimizers.Adam(rate, beta_1=optimizer_config.beta_1,
+                                          beta_2=optimizer_config.beta_2,
+                                          epsilon=optimizer_config.epsilon,
+                                          clipnorm=optimizer_config.clipnorm)
+    return keras.optimizers.LossScaleOptimizer(optimizer) if loss_scaling else optimizer
 
 
 def current_learning_rate(optimizer):

@@ -34,28 +34,37 @@ from common.models import build_model, model_arguments
 from common.training.evaluation import BASELINE_TITLES, evaluate, format_table, make_scorer
 from common.training.logs import RunLogger, write_json_atomically
 from common.training.optimization import build_optimizer, current_learning_rate
+from common.training.precision import device_line, dtype_policy, gpu_names, with_float32_outputs
 from common.training.strategy import is_chief, make_strategy, worker_id
 
 
-def make_train_step(strategy, model, optimizer, loss_config, inputs):
+def make_train_step(strategy, model, optimizer, loss_config, inputs, jit_compile=False):
     """The compiled train step: forward, weighted loss, backward and update on every replica.
 
     Args:
         strategy: the `tf.distribute` strategy the model and optimizer were built in.
         loss_config: the `LossConfig`.
         inputs: the batch keys the model takes.
+        jit_compile: compile the forward and backward pass with XLA (the update, which may
+            all-reduce across replicas, stays outside).
     Returns:
         A `tf.function` of a (distributed) batch returning {"loss": total, "loss_<term>": ...},
         each the mean over replicas.
     """
     replicas = strategy.num_replicas_in_sync
 
-    def replica_step(batch):
+    def gradients_of(batch):
         with tf.GradientTape() as tape:
             prediction = model({key: batch[key] for key in inputs}, training=True)
             total, terms = weighted_loss(batch["target"], prediction, batch, loss_config)
-            scaled = total / replicas
-        gradients = tape.gradient(scaled, model.trainable_variables)
+            scaled = optimizer.scale_loss(total / replicas)
+        return tape.gradient(scaled, model.trainable_variables), total, terms
+
+    if jit_compile:
+        gradients_of = tf.function(gradients_of, jit_compile=True)
+
+    def replica_step(batch):
+        gradients, total, terms = gradients_of(batch)
         optimizer.apply_gradients(zip(gradients, model.trainable_variables))
         return {"loss": total, **{f"loss_{name}": value for name, value in terms.items()}}
 
@@ -109,12 +118,22 @@ class Runner:
         self.total_steps = config.train.epochs * self.steps_per_epoch
 
         self.run_dir.mkdir(parents=True, exist_ok=True)
+        mixed = config.train.mixed_precision
+        if self.chief:
+            print(device_line(gpu_names(), config.train))
         with self.strategy.scope():
             keras.utils.set_random_seed(config.train.seed)
-            _, self.model = build_model(config.model, registry, source)
-            self.optimizer = build_optimizer(config.optimizer, config.schedule, self.steps_per_epoch)
+            with dtype_policy(mixed):
+                _, self.model = build_model(config.model, registry, source)
+            if mixed:
+                self.model = with_float32_outputs(self.model)
+            self.optimizer = build_optimizer(config.optimizer, config.schedule, self.steps_per_epoch,
+                                             loss_scaling=mixed)
             self.optimizer.build(self.model.trainable_variables)
-        self.checkpoint = tf.train.Checkpoint(model=self.model, optimizer=self.optimizer)
+        # Batches trained: the optimizer's own count stops on the steps loss scaling skips.
+        self.trained_steps = tf.Variable(0, dtype=tf.int64, trainable=False, name="trained_steps")
+        self.checkpoint = tf.train.Checkpoint(model=self.model, optimizer=self.optimizer,
+                                              trained_steps=self.trained_steps)
         checkpoint_dir = self.run_dir / "checkpoints"
         if not self.chief:
             checkpoint_dir = self.run_dir / ".workers" / worker_id(self.strategy) / "checkpoints"
@@ -122,7 +141,7 @@ class Runner:
                                                   max_to_keep=config.train.keep_checkpoints)
         self.predictor = make_predictor(self.model, self.spec.inputs)
         self._train_step = make_train_step(self.strategy, self.model, self.optimizer,
-                                           config.loss, self.spec.inputs)
+                                           config.loss, self.spec.inputs, config.train.jit_compile)
         metric_names = list(self.scorer.metrics)
         loss_names = ["loss"] + [f"loss_{name}" for name, w in config.loss.weights.items() if w > 0]
         self.logger = RunLogger(self.run_dir, ["epoch", "step", "learning_rate", *loss_names,
@@ -146,7 +165,7 @@ class Runner:
 
     @property
     def step(self):
-        return int(self.optimizer.iterations.numpy())
+        return int(self.trained_steps.numpy())
 
     def restore(self, required):
         """Restores the newest checkpoint; returns its step (0 when there is none)."""
@@ -157,7 +176,10 @@ class Runner:
             if required:
                 raise ConfigError(f"no checkpoint to resume from in {self.run_dir / 'checkpoints'}")
             return 0
+        self.trained_steps.assign(-1)
         self.checkpoint.restore(latest).expect_partial()
+        if self.step < 0:  # written before trained_steps was checkpointed: no step was skipped
+            self.trained_steps.assign(self.optimizer.iterations)
         return self.step
 
     def _distributed_epoch(self, epoch, skip_batches):
@@ -190,6 +212,7 @@ class Runner:
             sums, started = {}, time.perf_counter()
             for index in range(skip, self.steps_per_epoch):
                 values = {k: float(v) for k, v in self._train_step(next(iterator)).items()}
+                self.trained_steps.assign_add(1)
                 if not math.isfinite(values["loss"]):
                     raise TrainingError(
                         f"loss is {values['loss']} at step {self.step}: training stopped; the last "

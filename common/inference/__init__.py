@@ -1,0 +1,1 @@
+"""Inference with exported models: the shared core of `igde-enhance` and `dpde-predict`."""

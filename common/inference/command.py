@@ -1,0 +1,226 @@
+"""What `igde-enhance` and `dpde-predict` share: arguments, pairing inputs, fitting them to the
+model's stride, batching, and writing the outputs.
+
+A run takes one input (a file, or an image and a depth file) or a directory of them. A directory
+run reports a bad input as one `error:` line and goes on; it ends with a count of the failures
+and exit status 2 when there were any.
+"""
+
+import argparse
+import dataclasses
+import pathlib
+import sys
+
+import keras
+import numpy as np
+
+from common.errors import InputError, UserError
+from common.inference.files import (DEPTH_SUFFIXES, IMAGE_SUFFIXES, read_depth, read_rgb,
+                                    write_colour, write_depth, write_ply)
+from common.inference.model import load_model
+
+FITS = ("none", "pad", "crop")
+FORMATS = tuple(suffix[1:] for suffix in DEPTH_SUFFIXES)
+
+
+@dataclasses.dataclass(frozen=True)
+class Units:
+    """How a command's model output becomes file values.
+
+    Attributes:
+        png_scale: 16-bit PNG value per model unit.
+        png_unit: what one PNG step is, for the help text.
+        depth_input: the model also takes a depth map (depth enhancement).
+    """
+
+    png_scale: float
+    png_unit: str
+    depth_input: bool
+
+
+@dataclasses.dataclass
+class Sample:
+    """One input, read and fitted: the model inputs, where the output goes and how to map it."""
+
+    name: str
+    inputs: dict
+    scale: float  # model units -> the units of PFM, NPY and PLY outputs
+    size: tuple  # (height, width) of the output (the input's, or the crop's)
+    offset: tuple = (0, 0)  # (top, left) of a crop, for the principal point
+
+    @property
+    def shape(self):
+        return self.inputs["image"].shape
+
+
+def argument_parser(description, units):
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--model", required=True,
+                        help="exported SavedModel directory (RUN_DIR/export) or .keras file")
+    parser.add_argument("--image", required=True, help="RGB image (PNG/JPEG) or a directory of them")
+    if units.depth_input:
+        parser.add_argument("--depth", required=True,
+                            help="depth map (8/16-bit PNG, PFM, NPY) or a directory of them, "
+                                 "matched to the images by file name stem")
+        parser.add_argument("--depth-scale", type=float,
+                            help="divide the depth values by this to get the model's [0, 1] units "
+                                 "(default: 255 for 8-bit PNG, 65535 for 16-bit PNG, 1 for PFM/NPY)")
+    parser.add_argument("--out", required=True,
+                        help="output file (.png, .pfm or .npy) or, for directory inputs, a directory")
+    parser.add_argument("--format", choices=FORMATS, default="png",
+                        help="output format in a directory run (default png: 16-bit, "
+                             f"{units.png_unit})")
+    parser.add_argument("--batch-size", type=int, default=4, help="inputs per model call")
+    parser.add_argument("--fit", choices=FITS, default="none",
+                        help="for sizes that are not multiples of the model's stride: pad "
+                             "(edge-replicate, then crop the output back) or crop (centre crop); "
+                             "none reports the input as an error")
+    parser.add_argument("--ply", action="store_true",
+                        help="also write a coloured point cloud (PLY) beside each output")
+    parser.add_argument("--intrinsics", type=float, nargs=4, metavar=("FX", "FY", "CX", "CY"),
+                        help="pinhole camera intrinsics in pixels, for --ply")
+    return parser
+
+
+def _check_arguments(args):
+    if args.batch_size < 1:
+        raise InputError(f"--batch-size: expected an integer >= 1, got {args.batch_size}")
+    if args.ply and args.intrinsics is None:
+        raise InputError("--ply needs --intrinsics FX FY CX CY (pixels)")
+    if args.intrinsics is not None and min(args.intrinsics[:2]) <= 0:
+        raise InputError(f"--intrinsics: expected positive focal lengths, got {args.intrinsics[:2]}")
+    if getattr(args, "depth_scale", None) is not None and args.depth_scale <= 0:
+        raise InputError(f"--depth-scale: expected a positive number, got {args.depth_scale}")
+
+
+def list_inputs(args, units):
+    """[(name, image path, depth path or None)] and whether the run is over a directory."""
+    image = pathlib.Path(args.image)
+    depth = pathlib.Path(args.depth) if units.depth_input else None
+    if not image.exists():
+        raise InputError(f"{image}: no such image file or directory")
+    if depth is not None and not depth.exists():
+        raise InputError(f"{depth}: no such depth file or directory")
+    if image.is_file():
+        if depth is not None and not depth.is_file():
+            raise InputError(f"{depth}: expected a depth file, as --image is a file")
+        return [(image.stem, image, depth)], False
+    if depth is not None and not depth.is_dir():
+        raise InputError(f"{depth}: expected a directory, as --image is a directory")
+    images = sorted(p for p in image.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    if not images:
+        raise InputError(f"{image}: no {', '.join(IMAGE_SUFFIXES)} images in the directory")
+    items = []
+    for path in images:
+        match = None
+        if depth is not None:
+            candidates = [depth / f"{path.stem}{suffix}" for suffix in DEPTH_SUFFIXES]
+            match = next((c for c in candidates if c.is_file()), candidates[0])
+        items.append((path.stem, path, match))
+    return items, True
+
+
+def output_path(args, name, directory):
+    out = pathlib.Path(args.out)
+    return out / f"{name}.{args.format}" if directory else out
+
+
+def read_sample(args, units, name, image_path, depth_path):
+    """Reads one input and checks it: RGB, and for depth enhancement a one-channel finite depth
+    map of the same size."""
+    image = read_rgb(image_path)
+    inputs, scale = {"image": image}, 1.0
+    if units.depth_input:
+        values, default_scale = read_depth(depth_path)
+        if values.shape != image.shape[:2]:
+            raise InputError(f"{depth_path}: depth is {values.shape[0]}x{values.shape[1]} but the "
+                             f"image {image_path.name} is {image.shape[0]}x{image.shape[1]}")
+        scale = args.depth_scale or default_scale
+        inputs["depth"] = (values / scale)[..., None]
+    return Sample(name, inputs, scale, image.shape[:2])
+
+
+def fit_to_stride(sample, stride, fit, source):
+    """Pads or centre-crops the sample's inputs to multiples of `stride`, as `fit` asks."""
+    height, width = sample.size
+    if height % stride == 0 and width % stride == 0:
+        return sample
+    if fit == "none":
+        raise InputError(f"{source}: {height}x{width} is not a multiple of the model's stride "
+                         f"{stride}; pass --fit pad or --fit crop")
+    if fit == "pad":
+        pad = [(0, -height % stride), (0, -width % stride), (0, 0)]
+        return dataclasses.replace(sample, inputs={k: np.pad(v, pad, mode="edge")
+                                                   for k, v in sample.inputs.items()})
+    new_height, new_width = height - height % stride, width - width % stride
+    if not new_height or not new_width:
+        raise InputError(f"{source}: {height}x{width} is smaller than the model's stride {stride}")
+    top, left = (height - new_height) // 2, (width - new_width) // 2
+    inputs = {k: v[top:top + new_height, left:left + new_width] for k, v in sample.inputs.items()}
+    return dataclasses.replace(sample, inputs=inputs, size=(new_height, new_width), offset=(top, left))
+
+
+def write_outputs(args, units, sample, prediction, path):
+    """The depth file, its colour-mapped PNG and, with --ply, the point cloud."""
+    height, width = sample.size
+    depth = prediction[:height, :width, 0]
+    if path.suffix.lower() == ".png":
+        write_depth(path, depth, units.png_scale)
+    else:
+        write_depth(path, depth * sample.scale, 1.0)
+    write_colour(path.with_name(f"{path.stem}_colour.png"), depth)
+    if args.ply:
+        fx, fy, cx, cy = args.intrinsics
+        top, left = sample.offset
+        rgb = sample.inputs["image"][:height, :width]
+        write_ply(path.with_suffix(".ply"), depth * sample.scale, rgb, (fx, fy, cx - left, cy - top))
+
+
+def run(args, units, registry):
+    """Runs the model over the inputs; returns the number of inputs that failed."""
+    _check_arguments(args)
+    model = load_model(args.model, registry)
+    expected = ("depth", "image") if units.depth_input else ("image",)
+    if model.inputs != expected:
+        raise InputError(f"{args.model}: the model takes {', '.join(model.inputs)}; this command "
+                         f"needs a model that takes {' and '.join(expected)}")
+    items, directory = list_inputs(args, units)
+    out = pathlib.Path(args.out)
+    if directory:
+        out.mkdir(parents=True, exist_ok=True)
+    elif out.suffix.lower() not in DEPTH_SUFFIXES:
+        raise InputError(f"--out {out}: expected a file ending in {', '.join(DEPTH_SUFFIXES)}")
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    progress = keras.utils.Progbar(len(items), unit_name="input") if directory else None
+    pending, failures, done = [], 0, 0
+
+    def flush():
+        batch = {key: np.stack([s.inputs[key] for s in pending]) for key in model.inputs}
+        for sample, prediction in zip(pending, model.predict(batch)):
+            write_outputs(args, units, sample, prediction, output_path(args, sample.name, directory))
+        pending.clear()
+
+    for name, image_path, depth_path in items:
+        source = image_path if depth_path is None else f"{image_path} + {depth_path.name}"
+        try:
+            sample = fit_to_stride(read_sample(args, units, name, image_path, depth_path),
+                                   model.stride, args.fit, source)
+        except UserError as error:
+            if not directory:
+                raise
+            print(f"\nerror: {error}", file=sys.stderr)
+            failures += 1
+        else:
+            if pending and (len(pending) == args.batch_size or pending[0].shape != sample.shape):
+                flush()
+            pending.append(sample)
+        done += 1
+        if progress:
+            progress.update(done)
+    if pending:
+        flush()
+    if failures:
+        raise InputError(f"{failures} of {len(items)} inputs failed (reported above); the other "
+                         f"{len(items) - failures} were written to {out}")
+    return 0

@@ -1,0 +1,170 @@
+"""Pictures of a run: its training curves and a grid of test examples, drawn with matplotlib.
+
+    python -m common.viz RUN_DIR [--out DIR] [--samples N]
+
+Writes DIR/curves.png (every loss term, the learning rate and every test metric logged in
+`metrics.csv`, per epoch; one row of panels per separately trained network of a DPDE run) and,
+once the run has exported `model.keras`, DIR/examples.png (RGB | input depth | prediction | truth |
+error for the first test samples; no input column for monocular depth). DIR defaults to RUN_DIR.
+"""
+
+import argparse
+import csv
+import math
+import os
+import pathlib
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from common.errors import InputError, exit_status  # noqa: E402
+
+PANELS_PER_ROW = 4
+NOT_PLOTTED = ("epoch", "step", "seconds")
+
+
+def curve_sources(run_dir):
+    """[(label, metrics.csv path)]: the run's own log, or those of its stages (DPDE)."""
+    run_dir = pathlib.Path(run_dir)
+    if (run_dir / "metrics.csv").is_file():
+        return [(run_dir.name, run_dir / "metrics.csv")]
+    stages = sorted(run_dir.glob("*/metrics.csv"))
+    if not stages:
+        raise InputError(f"{run_dir}: no metrics.csv (not a run directory, or no epoch finished yet)")
+    return [(f"{run_dir.name}/{path.parent.name}", path) for path in stages]
+
+
+def read_epochs(path):
+    """{column: (epochs, values)} of the non-empty cells of a metrics.csv."""
+    with open(path, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    columns = {}
+    for row in rows:
+        for name, value in row.items():
+            if name not in NOT_PLOTTED and value not in ("", None):
+                epochs, values = columns.setdefault(name, ([], []))
+                epochs.append(int(row["epoch"]))
+                values.append(float(value))
+    return columns
+
+
+def curve_panels(columns):
+    """[(title, {series name: (epochs, values)}, log scale)]: the losses together, then the
+    learning rate, then one panel per test metric."""
+    losses = {name: series for name, series in columns.items() if name.startswith("loss")}
+    panels = [("training loss", losses, False)] if losses else []
+    if "learning_rate" in columns:
+        panels.append(("learning rate", {"learning_rate": columns["learning_rate"]}, True))
+    panels += [(f"test {name}", {name: series}, False) for name, series in columns.items()
+               if name not in losses and name != "learning_rate"]
+    return panels
+
+
+def draw_curves(run_dir, path):
+    """Writes the training curves of `run_dir` to `path`."""
+    sections = [(label, curve_panels(read_epochs(csv_path))) for label, csv_path in curve_sources(run_dir)]
+    rows = sum(math.ceil(len(panels) / PANELS_PER_ROW) for _, panels in sections)
+    figure = Figure(figsize=(4 * PANELS_PER_ROW, 3 * rows), layout="constrained")
+    grid = figure.add_gridspec(rows, PANELS_PER_ROW)
+    row = 0
+    for label, panels in sections:
+        for index, (title, series, log) in enumerate(panels):
+            axes = figure.add_subplot(grid[row + index // PANELS_PER_ROW, index % PANELS_PER_ROW])
+            for name, (epochs, values) in series.items():
+                axes.plot(epochs, values, marker="o" if len(epochs) < 20 else None, markersize=3,
+                          label=name)
+            if log:
+                axes.set_yscale("log")
+            axes.set_title(f"{label}: {title}", fontsize=9)
+            axes.set_xlabel("epoch")
+            if len(series) > 1:
+                axes.legend(fontsize=7)
+        row += math.ceil(len(panels) / PANELS_PER_ROW)
+    figure.savefig(path, dpi=80)
+    return path
+
+
+def first_test_predictions(run_dir, samples):
+    """The first test samples of a finished run and its predictions: (batch, prediction)."""
+    import keras
+
+    import train
+    from common.config import load_config
+    from common.training.runner import make_pipeline, make_predictor
+
+    run_dir = pathlib.Path(run_dir)
+    registry = train.registry()
+    config = load_config(run_dir / "config.yaml")
+    spec = registry[config.model.name]
+    model = keras.models.load_model(run_dir / "model.keras")
+    dataset = make_pipeline(config, spec.sample_kind, train=False).test_dataset(samples)
+    batch = next(dataset.as_numpy_iterator())
+    return batch, make_predictor(model, spec.inputs)(batch)
+
+
+def draw_examples(run_dir, path, samples=3):
+    """Writes RGB | input depth | prediction | truth | error of the first test samples to `path`;
+    returns the column titles. Depth panels of a row share one colour scale (the truth's range);
+    the error is |prediction - truth|, blank where the truth is invalid."""
+    batch, prediction = first_test_predictions(run_dir, samples)
+    target = batch["target"][..., 0]
+    valid = batch.get("valid", np.ones_like(batch["target"]))[..., 0] > 0
+    columns = ["RGB", "input depth", "prediction", "truth", "error"]
+    if "depth" not in batch:
+        columns.remove("input depth")
+    count = len(target)
+    figure = Figure(figsize=(2.6 * len(columns), 2.2 * count), layout="constrained")
+    axes = figure.subplots(count, len(columns), squeeze=False)
+    for row in range(count):
+        low, high = float(target[row][valid[row]].min()), float(target[row][valid[row]].max())
+        error = np.where(valid[row], np.abs(prediction[row, ..., 0] - target[row]), np.nan)
+        panels = {"RGB": (batch["image"][row], {}),
+                  "prediction": (prediction[row, ..., 0], {"cmap": "turbo", "vmin": low, "vmax": high}),
+                  "truth": (np.where(valid[row], target[row], np.nan),
+                            {"cmap": "turbo", "vmin": low, "vmax": high}),
+                  "error": (error, {"cmap": "magma", "vmin": 0.0})}
+        if "depth" in batch:
+            panels["input depth"] = (batch["depth"][row, ..., 0], {"cmap": "turbo", "vmin": low, "vmax": high})
+        for column, title in enumerate(columns):
+            image, style = panels[title]
+            shown = axes[row, column].imshow(np.clip(image, 0, 1) if title == "RGB" else image, **style)
+            if title == "error":
+                figure.colorbar(shown, ax=axes[row, column], fraction=0.046)
+            axes[row, column].set_axis_off()
+            if row == 0:
+                axes[row, column].set_title(title, fontsize=10)
+    figure.savefig(path, dpi=80)
+    return columns
+
+
+def draw(run_dir, out=None, samples=3):
+    """Draws the curves and, if the run has exported its model, the examples; returns the paths."""
+    run_dir = pathlib.Path(run_dir)
+    if not run_dir.is_dir():
+        raise InputError(f"{run_dir}: no such run directory")
+    out = pathlib.Path(out) if out else run_dir
+    out.mkdir(parents=True, exist_ok=True)
+    written = [draw_curves(run_dir, out / "curves.png")]
+    if (run_dir / "model.keras").is_file() and (run_dir / "config.yaml").is_file():
+        draw_examples(run_dir, out / "examples.png", samples)
+        written.append(out / "examples.png")
+    else:
+        print(f"{run_dir}: no model.keras yet (training has not finished): drew the curves only")
+    return written
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("run_dir", help="a run directory (train.py --run-dir)")
+    parser.add_argument("--out", help="where to write the PNGs (default: RUN_DIR)")
+    parser.add_argument("--samples", type=int, default=3, help="test samples in the example grid")
+    args = parser.parse_args(argv)
+    return exit_status(lambda: print("wrote " + ", ".join(map(str, draw(args.run_dir, args.out,
+                                                                          args.samples)))))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

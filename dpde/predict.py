@@ -1,0 +1,32 @@
+"""dpde-predict: monocular depth in metres from RGB images with an exported DPDE (or FCRN) model.
+
+    dpde-predict --model runs/dpde_quickstart/export --image rgb.png --out depth.png
+    dpde-predict --model runs/dpde_quickstart/model.keras --image rgb/ --out depth/ --format npy
+
+Outputs: 16-bit PNG holds millimetres; PFM, NPY and the PLY's z hold metres.
+"""
+
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from common.errors import exit_status  # noqa: E402
+from common.inference import command  # noqa: E402
+
+UNITS = command.Units(png_scale=1000.0, png_unit="millimetres", depth_input=False)
+
+
+def main(argv=None):
+    args = command.argument_parser(__doc__.splitlines()[0], UNITS).parse_args(argv)
+
+    def work():
+        import dpde
+
+        command.run(args, UNITS, dpde.MODELS)
+
+    return exit_status(work)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

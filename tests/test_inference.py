@@ -1,0 +1,270 @@
+"""igde-enhance and dpde-predict on files the tests write: every input and output format, PLY
+point clouds, directories with bad files, stride fitting and bad models."""
+
+import dataclasses
+import shutil
+import subprocess
+
+import cv2
+import numpy as np
+import plyfile
+import pytest
+
+import dpde
+import igde
+from common.config import ExportConfig
+from common.data.pfm import read_pfm, write_pfm
+from common.training.runner import export_model
+from dpde.predict import main as dpde_predict
+from igde.enhance import main as igde_enhance
+
+RNG = np.random.default_rng(0)
+HEIGHT, WIDTH = 30, 42
+INTRINSICS = (40.0, 42.0, 20.5, 14.0)
+
+
+def _export(model, spec, directory):
+    export_model(model, spec, ExportConfig(saved_model=True, keras_file=True), directory)
+    return {"saved_model": directory / "export", "keras": directory / "model.keras"}
+
+
+@pytest.fixture(scope="module")
+def igde_model(tmp_path_factory):
+    spec = igde.MODELS["igde"]
+    model = spec.build(**{**spec.presets["small"], "features": 8, "growth": 8, "block_layers": 2,
+                          "blocks": 1})
+    return model, _export(model, spec, tmp_path_factory.mktemp("igde"))
+
+
+@pytest.fixture(scope="module")
+def dpde_model(tmp_path_factory):
+    spec = dpde.MODELS["dpde"]
+    model = spec.build(**{**spec.presets["small"], "decoder_width": 16, "gradient_width": 8})
+    return model, _export(model, spec, tmp_path_factory.mktemp("dpde"))
+
+
+def _write_rgb(path, height=HEIGHT, width=WIDTH):
+    rgb = RNG.integers(0, 256, (height, width, 3), dtype=np.uint8)
+    flags = [cv2.IMWRITE_JPEG_QUALITY, 100] if path.suffix == ".jpg" else []
+    cv2.imwrite(str(path), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), flags)
+    return cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB).astype(np.float32) / 255
+
+
+def _write_depth(path, kind, height=HEIGHT, width=WIDTH):
+    """Writes a depth map of `kind`; returns its values in [0, 1] model units."""
+    unit = RNG.random((height, width)).astype(np.float32)
+    if kind == "png8":
+        cv2.imwrite(str(path), np.round(unit * 255).astype(np.uint8))
+        return np.round(unit * 255) / 255
+    if kind == "png16":
+        cv2.imwrite(str(path), np.round(unit * 65535).astype(np.uint16))
+        return np.round(unit * 65535) / 65535
+    if kind == "pfm":
+        write_pfm(path, unit)
+    else:
+        np.save(path, unit)
+    return unit
+
+
+def _read_output(path):
+    if path.suffix == ".png":
+        raw = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+        assert raw.dtype == np.uint16
+        return raw.astype(np.float32)
+    return read_pfm(path) if path.suffix == ".pfm" else np.load(path)
+
+
+def _errors(capsys):
+    return [line for line in capsys.readouterr().err.splitlines() if line.startswith("error: ")]
+
+
+SUFFIX = {"png8": ".png", "png16": ".png", "pfm": ".pfm", "npy": ".npy"}
+
+
+@pytest.mark.parametrize("model_kind", ["saved_model", "keras"])
+@pytest.mark.parametrize("depth_kind, out_suffix", [("png8", ".pfm"), ("png16", ".png"),
+                                                    ("pfm", ".npy"), ("npy", ".png")])
+def test_igde_enhance_reads_and_writes_every_format(igde_model, model_kind, depth_kind, out_suffix,
+                                                    tmp_path):
+    model, paths = igde_model
+    image = _write_rgb(tmp_path / "rgb.jpg")
+    depth = _write_depth(tmp_path / f"depth{SUFFIX[depth_kind]}", depth_kind)
+    out = tmp_path / "out" / f"refined{out_suffix}"
+    status = igde_enhance(["--model", str(paths[model_kind]), "--image", str(tmp_path / "rgb.jpg"),
+                           "--depth", str(tmp_path / f"depth{SUFFIX[depth_kind]}"), "--out", str(out)])
+    assert status == 0
+    expected = model({"image": image[None], "depth": depth[None, ..., None]}).numpy()[0, ..., 0]
+    # PNG holds [0, 1] x 65535; PFM/NPY hold the input's units (here [0, 1] x the default scale).
+    scale = 65535 if out_suffix == ".png" else {"png8": 255, "png16": 65535}.get(depth_kind, 1)
+    if out_suffix == ".png":
+        expected = np.clip(expected, 0, 1)  # 16-bit PNG clips to its range
+    written = _read_output(out)
+    assert written.shape == (HEIGHT, WIDTH)
+    np.testing.assert_allclose(written, expected * scale, atol=max(1e-4 * scale, 0.51))
+    colour = cv2.imread(str(tmp_path / "out" / "refined_colour.png"))
+    assert colour.shape == (HEIGHT, WIDTH, 3) and colour.std() > 0
+
+
+def test_dpde_predict_writes_millimetre_png_and_a_ply_that_back_projects(dpde_model, tmp_path):
+    model, paths = dpde_model
+    image = _write_rgb(tmp_path / "rgb.png")
+    status = dpde_predict(["--model", str(paths["saved_model"]), "--image", str(tmp_path / "rgb.png"),
+                           "--out", str(tmp_path / "depth.npy"), "--ply",
+                           "--intrinsics", *map(str, INTRINSICS)])
+    assert status == 0
+    depth = np.load(tmp_path / "depth.npy")
+    # IRLS's conjugate-gradient solve stops at a relative residual, so eager and graph runs differ.
+    np.testing.assert_allclose(depth, model({"image": image[None]}).numpy()[0, ..., 0], atol=1e-3)
+
+    vertices = plyfile.PlyData.read(str(tmp_path / "depth.ply"))["vertex"].data
+    fx, fy, cx, cy = INTRINSICS
+    rows, cols = np.nonzero(depth > 0)
+    assert len(vertices) == len(rows) > 0
+    z = depth[rows, cols]
+    np.testing.assert_allclose(vertices["z"], z, rtol=1e-6)
+    np.testing.assert_allclose(vertices["x"], (cols - cx) * z / fx, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(vertices["y"], (rows - cy) * z / fy, rtol=1e-5, atol=1e-6)
+    colours = np.stack([vertices["red"], vertices["green"], vertices["blue"]], axis=1)
+    np.testing.assert_array_equal(colours, np.round(image[rows, cols] * 255).astype(np.uint8))
+
+    assert dpde_predict(["--model", str(paths["keras"]), "--image", str(tmp_path / "rgb.png"),
+                         "--out", str(tmp_path / "depth.png")]) == 0
+    millimetres = cv2.imread(str(tmp_path / "depth.png"), cv2.IMREAD_UNCHANGED)
+    np.testing.assert_allclose(millimetres, np.clip(depth * 1000, 0, 65535), atol=1.5)  # IRLS, as above
+
+
+def _bad_inputs(images, depths):
+    """Writes one input of each kind of problem; returns {stem: what the error must say}."""
+    cv2.imwrite(str(images / "grey.png"), np.zeros((HEIGHT, WIDTH), np.uint8))
+    (images / "broken.png").write_bytes(b"\x89PNG not really")
+    _write_rgb(images / "small.png")
+    _write_rgb(images / "nan.png")
+    nan = np.ones((HEIGHT, WIDTH), np.float32)
+    nan[3, 4] = np.nan
+    write_pfm(depths / "nan.pfm", nan)
+    _write_depth(depths / "small.npy", "npy", HEIGHT - 2, WIDTH)
+    _write_rgb(images / "orphan.png")
+    for stem in ("grey", "broken"):
+        _write_depth(depths / f"{stem}.png", "png8")
+    cv2.imwrite(str(depths / "rgbdepth.png"), np.zeros((HEIGHT, WIDTH, 3), np.uint8))
+    _write_rgb(images / "rgbdepth.png")
+    return {"grey": "expected an RGB image with 3 channels, got 1",
+            "broken": "missing or not a readable image",
+            "small": f"depth is {HEIGHT - 2}x{WIDTH} but the image small.png is {HEIGHT}x{WIDTH}",
+            "nan": "1 depth values are NaN or infinite",
+            "orphan": "missing or not a readable image",
+            "rgbdepth": "expected a one-channel depth map, got shape (30, 42, 3) (3 channels)"}
+
+
+def test_igde_directory_run_reports_bad_files_and_finishes_the_rest(igde_model, tmp_path, capsys):
+    _, paths = igde_model
+    images, depths = tmp_path / "rgb", tmp_path / "depth"
+    images.mkdir()
+    depths.mkdir()
+    good = ["a", "b", "c", "d", "e"]
+    for index, stem in enumerate(good):
+        _write_rgb(images / f"{stem}.png", HEIGHT + 2 * (index % 2), WIDTH)  # two sizes
+        _write_depth(depths / f"{stem}{('.png', '.npy', '.pfm')[index % 3]}", ("png16", "npy", "pfm")[index % 3],
+                     HEIGHT + 2 * (index % 2), WIDTH)
+    expected = _bad_inputs(images, depths)
+    status = igde_enhance(["--model", str(paths["saved_model"]), "--image", str(images),
+                           "--depth", str(depths), "--out", str(tmp_path / "out"), "--format", "npy",
+                           "--batch-size", "2"])
+    assert status == 2
+    errors = _errors(capsys)
+    for stem, message in expected.items():
+        assert sum(stem in line and message in line for line in errors) == 1, (stem, errors)
+    assert errors[-1] == (f"error: {len(expected)} of {len(expected) + len(good)} inputs failed "
+                          f"(reported above); the other {len(good)} were written to {tmp_path / 'out'}")
+    written = sorted(p.name for p in (tmp_path / "out").glob("*.npy"))
+    assert written == [f"{stem}.npy" for stem in good]
+    assert np.load(tmp_path / "out" / "b.npy").shape == (HEIGHT + 2, WIDTH)
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"--image": "grey.png"}, "grey.png: expected an RGB image with 3 channels, got 1"),
+    ({"--image": "missing.png"}, "missing.png: no such image file or directory"),
+    ({"--depth": "nan.pfm"}, "nan.pfm: 1 depth values are NaN or infinite"),
+    ({"--depth": "small.npy"}, f"small.npy: depth is {HEIGHT - 2}x{WIDTH} but the image"),
+    ({"--depth": "notes.txt"}, "notes.txt: expected a depth map ending in .png, .pfm, .npy"),
+    ({"--out": "out.tif"}, "--out out.tif: expected a file ending in .png, .pfm, .npy"),
+    ({"--ply": None}, "--ply needs --intrinsics FX FY CX CY (pixels)"),
+    ({"--model": "nowhere"}, "nowhere: no such model (expected a SavedModel directory or a .keras file)"),
+    ({"--model": "."}, ".: not a SavedModel directory (no saved_model.pb)"),
+    ({"--model": "notes.txt"}, "notes.txt: expected a SavedModel directory or a .keras file"),
+    ({"--model": "bad.keras"}, "bad.keras: could not load the Keras model"),
+])
+def test_igde_bad_single_inputs_are_one_line(igde_model, tmp_path, capsys, monkeypatch, changes,
+                                             message):
+    _, paths = igde_model
+    monkeypatch.chdir(tmp_path)
+    _bad_inputs(tmp_path, tmp_path)
+    _write_rgb(tmp_path / "rgb.png")
+    _write_depth(tmp_path / "depth.png", "png8")
+    (tmp_path / "notes.txt").write_text("not a depth map")
+    (tmp_path / "bad.keras").write_bytes(b"not a zip")
+    arguments = {"--model": str(paths["keras"]), "--image": "rgb.png", "--depth": "depth.png",
+                 "--out": "out.png", **changes}
+    argv = [item for flag, value in arguments.items() for item in (flag, value) if item is not None]
+    assert igde_enhance(argv) == 2
+    errors = _errors(capsys)
+    assert len(errors) == 1 and message in errors[0], errors
+
+
+def test_a_dpde_model_is_refused_by_igde_enhance(dpde_model, tmp_path, capsys):
+    _, paths = dpde_model
+    _write_rgb(tmp_path / "rgb.png")
+    _write_depth(tmp_path / "depth.png", "png8")
+    status = igde_enhance(["--model", str(paths["saved_model"]), "--image", str(tmp_path / "rgb.png"),
+                           "--depth", str(tmp_path / "depth.png"), "--out", str(tmp_path / "o.png")])
+    assert status == 2
+    assert "the model takes image; this command needs a model that takes depth and image" in \
+        _errors(capsys)[0]
+
+
+@pytest.fixture(scope="module")
+def stride_four_model(igde_model, tmp_path_factory):
+    """The tiny IGDE exported as if it needed inputs in multiples of 4."""
+    model, _ = igde_model
+    spec = dataclasses.replace(igde.MODELS["igde"], stride=4)
+    return model, _export(model, spec, tmp_path_factory.mktemp("stride4"))["saved_model"]
+
+
+@pytest.mark.parametrize("fit", ["none", "pad", "crop"])
+def test_sizes_off_the_stride_are_refused_padded_or_cropped(stride_four_model, fit, tmp_path, capsys):
+    model, export = stride_four_model
+    image = _write_rgb(tmp_path / "rgb.png")  # 30 x 42: neither is a multiple of 4
+    depth = _write_depth(tmp_path / "depth.npy", "npy")
+    status = igde_enhance(["--model", str(export), "--image", str(tmp_path / "rgb.png"),
+                           "--depth", str(tmp_path / "depth.npy"), "--out", str(tmp_path / "o.npy"),
+                           "--fit", fit, "--ply", "--intrinsics", *map(str, INTRINSICS)])
+    if fit == "none":
+        assert status == 2
+        assert "rgb.png + depth.npy: 30x42 is not a multiple of the model's stride 4; pass --fit " \
+               "pad or --fit crop" in _errors(capsys)[0]
+        return
+    assert status == 0
+    written = np.load(tmp_path / "o.npy")
+    if fit == "pad":
+        padded = {"image": np.pad(image, [(0, 2), (0, 2), (0, 0)], mode="edge")[None],
+                  "depth": np.pad(depth, [(0, 2), (0, 2)], mode="edge")[None, ..., None]}
+        np.testing.assert_allclose(written, model(padded).numpy()[0, :30, :42, 0], atol=1e-4)
+        return
+    crop = {"image": image[1:29, 1:41][None], "depth": depth[1:29, 1:41][None, ..., None]}
+    np.testing.assert_allclose(written, model(crop).numpy()[0, ..., 0], atol=1e-4)
+    vertices = plyfile.PlyData.read(str(tmp_path / "o.ply"))["vertex"].data
+    rows, cols = np.nonzero(written > 0)
+    z = written[rows, cols]  # the principal point moves with the crop (1 row, 1 column)
+    np.testing.assert_allclose(vertices["x"], (cols - (INTRINSICS[2] - 1)) * z / INTRINSICS[0],
+                               rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.skipif(shutil.which("dpde-predict") is None, reason="console scripts not installed")
+def test_console_script_runs(dpde_model, tmp_path):
+    _, paths = dpde_model
+    _write_rgb(tmp_path / "rgb.jpg")
+    result = subprocess.run(["dpde-predict", "--model", str(paths["keras"]), "--image",
+                             str(tmp_path / "rgb.jpg"), "--out", str(tmp_path / "d.pfm")],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert read_pfm(tmp_path / "d.pfm").shape == (HEIGHT, WIDTH)

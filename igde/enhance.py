@@ -13,21 +13,14 @@ import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from common.errors import exit_status  # noqa: E402
 from common.inference import command  # noqa: E402
+from igde import MODELS  # noqa: E402
 
 UNITS = command.Units(png_scale=65535.0, png_unit="[0, 1] depth x 65535", depth_input=True)
 
 
 def main(argv=None):
-    args = command.argument_parser(__doc__.splitlines()[0], UNITS).parse_args(argv)
-
-    def work():
-        import igde
-
-        command.run(args, UNITS, igde.MODELS)
-
-    return exit_status(work)
+    return command.main(__doc__.splitlines()[0], UNITS, MODELS, argv)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ import sys
 import keras
 import numpy as np
 
-from common.errors import InputError, UserError
+from common.errors import InputError, UserError, exit_status
 from common.inference.files import (DEPTH_SUFFIXES, IMAGE_SUFFIXES, read_depth, read_rgb,
                                     write_colour, write_depth, write_ply)
 from common.inference.model import load_model
@@ -224,3 +224,9 @@ def run(args, units, registry):
         raise InputError(f"{failures} of {len(items)} inputs failed (reported above); the other "
                          f"{len(items) - failures} were written to {out}")
     return 0
+
+
+def main(description, units, registry, argv=None):
+    """A command's entry point: parses `argv`, runs, returns the exit status (2 on bad input)."""
+    args = argument_parser(description, units).parse_args(argv)
+    return exit_status(lambda: run(args, units, registry))

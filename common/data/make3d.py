@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 from scipy import io
 
+from common.data.images import read_colour_image
 from common.errors import DatasetError
 
 FOLDERS = {"train": ("Train400Img", "Train400Depth"), "test": ("Test134Img", "Test134Depth")}
@@ -52,9 +53,7 @@ class Make3D:
     def load(self, item, size):
         """(image [H, W, 3] float32 RGB in [0, 1], depth [H, W] float32 metres) at size (H, W)."""
         image_path, depth_path = item
-        image = cv2.imread(str(image_path), cv2.IMREAD_COLOR)
-        if image is None:
-            raise DatasetError(f"{image_path}: not a readable image")
+        image = read_colour_image(image_path)
         try:
             grid = io.loadmat(depth_path)[GRID_KEY]
         except (ValueError, OSError, KeyError) as error:
@@ -62,7 +61,7 @@ class Make3D:
         if grid.ndim != 3 or grid.shape[2] <= DEPTH_CHANNEL:
             raise DatasetError(f"{depth_path}: {GRID_KEY} has shape {grid.shape}, expected [H, W, 4]")
         height, width = size
-        image = cv2.resize(cv2.cvtColor(image, cv2.COLOR_BGR2RGB), (width, height), interpolation=cv2.INTER_AREA)
+        image = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
         depth = cv2.resize(grid[..., DEPTH_CHANNEL].astype(np.float32), (width, height),
                            interpolation=cv2.INTER_NEAREST)
         return image.astype(np.float32) / 255.0, depth

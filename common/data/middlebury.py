@@ -19,6 +19,7 @@ import sys
 import cv2
 import numpy as np
 
+from common.data.images import read_colour_image
 from common.data.pfm import read_pfm
 from common.errors import DatasetError
 
@@ -42,13 +43,6 @@ def read_calibration(path):
                            f"lines ({error!r})")
 
 
-def _read_image(path):
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if image is None:
-        raise DatasetError(f"{path}: missing or not a readable image")
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-
-
 def load_scene(scene_dir):
     """One scene at full resolution.
 
@@ -60,13 +54,13 @@ def load_scene(scene_dir):
     """
     scene_dir = pathlib.Path(scene_dir)
     if (scene_dir / "disp0.pfm").is_file():
-        image = _read_image(scene_dir / "im0.png")
+        image = read_colour_image(scene_dir / "im0.png")
         disparity = read_pfm(scene_dir / "disp0.pfm").astype(np.float32)
         calibration = read_calibration(scene_dir / "calib.txt")
         valid = np.isfinite(disparity) & (disparity > 0)
         offset, numerator = calibration["doffs"], calibration["baseline"] * calibration["focal"]
     elif (scene_dir / "disp1.png").is_file():
-        image = _read_image(scene_dir / "view1.png")
+        image = read_colour_image(scene_dir / "view1.png")
         raw = cv2.imread(str(scene_dir / "disp1.png"), cv2.IMREAD_GRAYSCALE)
         if raw is None:
             raise DatasetError(f"{scene_dir / 'disp1.png'}: not a readable image")

@@ -16,9 +16,9 @@ Example:
 import pathlib
 import sys
 
-import cv2
 import numpy as np
 
+from common.data.images import read_colour_image
 from common.data.pfm import read_pfm
 from common.data.synthetic import eight_bit_disparity
 from common.errors import DatasetError
@@ -65,9 +65,7 @@ class SceneFlow:
     def load(self, item, size):
         """(image [H, W, 3] float32 RGB in [0, 1], depth [H, W] in [0, 1], near = 1), centre-cropped."""
         image_path, disparity_path = item
-        image = cv2.imread(str(image_path), cv2.IMREAD_COLOR)
-        if image is None:
-            raise DatasetError(f"{image_path}: not a readable image")
+        image = read_colour_image(image_path)
         disparity = read_pfm(disparity_path)
         if not (np.all(np.isfinite(disparity)) and disparity.max() > 0):
             raise DatasetError(f"{disparity_path}: expected finite disparity with a positive maximum")
@@ -79,7 +77,7 @@ class SceneFlow:
             raise DatasetError(f"{image_path}: frame {image.shape[:2]} is smaller than data.image_size {size}")
         top, left = (image.shape[0] - height) // 2, (image.shape[1] - width) // 2
         window = (slice(top, top + height), slice(left, left + width))
-        image = cv2.cvtColor(image[window], cv2.COLOR_BGR2RGB).astype(np.float32) / 255.0
+        image = image[window].astype(np.float32) / 255.0
         disparity = disparity[window]
         if self.depth_format == "float":
             return image, (disparity / disparity.max()).astype(np.float32)

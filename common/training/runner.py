@@ -119,8 +119,6 @@ class Runner:
 
         self.run_dir.mkdir(parents=True, exist_ok=True)
         mixed = config.train.mixed_precision
-        if self.chief:
-            print(device_line(gpu_names(), config.train))
         with self.strategy.scope():
             keras.utils.set_random_seed(config.train.seed)
             with dtype_policy(mixed):
@@ -343,6 +341,8 @@ def run(config, registry, source, run_dir, resume=False, eval_only=False, comman
         raise ConfigError(f"{source}: train.stages: model {config.model.name} is one network; "
                           "expected null")
     runner = Runner(config, registry, source, run_dir)
+    if runner.chief:
+        print(device_line(gpu_names(), config.train))
     runner.restore(required=resume or eval_only)
     if not eval_only:
         runner.train()
@@ -386,6 +386,7 @@ def run_stages(config, registry, source, run_dir, spec, arguments, resume, eval_
     strategy = make_strategy(config.distribute, source)
     pipeline = make_pipeline(config, spec.sample_kind)
     if is_chief(strategy):
+        print(device_line(gpu_names(), config.train))
         run_dir.mkdir(parents=True, exist_ok=True)
         save_config(config, run_dir / "config.yaml")
     runners, restored = {}, []

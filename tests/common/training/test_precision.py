@@ -72,10 +72,11 @@ def test_mixed_precision_igde_run_exports_float32(tmp_path, capsys):
                                                "depth": rng.random((1, 24, 32, 1), np.float32)})
 
 
-def test_mixed_precision_dpde_stages_assemble_and_export_float32(tmp_path):
+def test_mixed_precision_dpde_stages_assemble_and_export_float32(tmp_path, capsys):
     config = _config(tmp_path, {**TINY_DPDE, "eval": {**TINY_DPDE["eval"], "baselines": []}},
                      mixed_precision=True, epochs=1, steps_per_epoch=2)
     results = run(config, train.registry(), "experiment.yaml", tmp_path / "run")
+    assert capsys.readouterr().out.count("device: CPU; XLA off; mixed precision on") == 1
     assert all(math.isfinite(value) for value in results["model"].values())
     image = np.random.default_rng(0).random((1, 32, 48, 3), np.float32)
     _assert_float32_exports(tmp_path / "run", {"image": image})

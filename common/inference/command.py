@@ -177,7 +177,12 @@ def write_outputs(args, units, sample, prediction, path):
 
 
 def run(args, units, registry):
-    """Runs the model over the inputs; returns the number of inputs that failed."""
+    """Runs the model over the inputs and writes the outputs.
+
+    Raises:
+        InputError: a bad argument, model or single input; in a directory run, after the good
+            inputs are written, the count of the bad ones (each already reported on stderr).
+    """
     _check_arguments(args)
     model = load_model(args.model, registry)
     expected = ("depth", "image") if units.depth_input else ("image",)
@@ -223,7 +228,6 @@ def run(args, units, registry):
     if failures:
         raise InputError(f"{failures} of {len(items)} inputs failed (reported above); the other "
                          f"{len(items) - failures} were written to {out}")
-    return 0
 
 
 def main(description, units, registry, argv=None):

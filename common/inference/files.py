@@ -64,9 +64,8 @@ def read_depth(path):
     if values.ndim == 3 and values.shape[2] == 1:
         values = values[..., 0]
     if values.ndim != 2:
-        channels = values.shape[2] if values.ndim == 3 else "?"
-        raise InputError(f"{path}: expected a one-channel depth map, got shape {values.shape}"
-                         f"{f' ({channels} channels)' if values.ndim == 3 else ''}")
+        channels = f" ({values.shape[2]} channels)" if values.ndim == 3 else ""
+        raise InputError(f"{path}: expected a one-channel depth map, got shape {values.shape}{channels}")
     values = values.astype(np.float32)
     bad = int(np.count_nonzero(~np.isfinite(values)))
     if bad:

@@ -87,16 +87,17 @@ def draw_curves(run_dir, path):
     return path
 
 
-def first_test_predictions(run_dir, samples):
-    """The first test samples of a finished run and its predictions: (batch, prediction)."""
+def first_test_predictions(run_dir, samples, registry):
+    """The first test samples of a finished run and its predictions: (batch, prediction).
+
+    `registry` ({model name: ModelSpec}, e.g. `train.registry()`) names the run's model; building
+    it imports the paper packages, whose layers the saved model needs."""
     import keras
 
-    import train
     from common.config import load_config
     from common.training.runner import make_pipeline, make_predictor
 
     run_dir = pathlib.Path(run_dir)
-    registry = train.registry()
     config = load_config(run_dir / "config.yaml")
     spec = registry[config.model.name]
     model = keras.models.load_model(run_dir / "model.keras")
@@ -105,11 +106,11 @@ def first_test_predictions(run_dir, samples):
     return batch, make_predictor(model, spec.inputs)(batch)
 
 
-def draw_examples(run_dir, path, samples=3):
+def draw_examples(run_dir, path, registry, samples=3):
     """Writes RGB | input depth | prediction | truth | error of the first test samples to `path`;
     returns the column titles. Depth panels of a row share one colour scale (the truth's range);
     the error is |prediction - truth|, blank where the truth is invalid."""
-    batch, prediction = first_test_predictions(run_dir, samples)
+    batch, prediction = first_test_predictions(run_dir, samples, registry)
     target = batch["target"][..., 0]
     valid = batch.get("valid", np.ones_like(batch["target"]))[..., 0] > 0
     columns = ["RGB", "input depth", "prediction", "truth", "error"]
@@ -140,7 +141,7 @@ def draw_examples(run_dir, path, samples=3):
     return columns
 
 
-def draw(run_dir, out=None, samples=3):
+def draw(run_dir, registry, out=None, samples=3):
     """Draws the curves and, if the run has exported its model, the examples; returns the paths."""
     run_dir = pathlib.Path(run_dir)
     if not run_dir.is_dir():
@@ -149,7 +150,7 @@ def draw(run_dir, out=None, samples=3):
     out.mkdir(parents=True, exist_ok=True)
     written = [draw_curves(run_dir, out / "curves.png")]
     if (run_dir / "model.keras").is_file() and (run_dir / "config.yaml").is_file():
-        draw_examples(run_dir, out / "examples.png", samples)
+        draw_examples(run_dir, out / "examples.png", registry, samples)
         written.append(out / "examples.png")
     else:
         print(f"{run_dir}: no model.keras yet (training has not finished): drew the curves only")
@@ -162,8 +163,14 @@ def main(argv=None):
     parser.add_argument("--out", help="where to write the PNGs (default: RUN_DIR)")
     parser.add_argument("--samples", type=int, default=3, help="test samples in the example grid")
     args = parser.parse_args(argv)
-    return exit_status(lambda: print("wrote " + ", ".join(map(str, draw(args.run_dir, args.out,
-                                                                          args.samples)))))
+
+    def work():
+        import train
+
+        written = draw(args.run_dir, train.registry(), args.out, args.samples)
+        print("wrote " + ", ".join(map(str, written)))
+
+    return exit_status(work)
 
 
 if __name__ == "__main__":

@@ -131,10 +131,11 @@ def table_5():
 
 def figure(run, path):
     """RGB | input depth (IGDE) | prediction | truth | error for the first test samples."""
+    import train
     from common.viz import draw_examples
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    return " | ".join(draw_examples(run.dir, path, FIGURE_SAMPLES))
+    return " | ".join(draw_examples(run.dir, path, train.registry(), FIGURE_SAMPLES))
 
 
 def write_report(run_dirs, out):

@@ -104,7 +104,10 @@ def solve_weighted_system(depth, grad_x, grad_y, weight_x, weight_y, omega=10.0,
     return d
 
 
-def irls_fuse(depth, grad_x, grad_y, omega=10.0, eps=1e-3, iterations=10, tol=1e-4,
+IRLS_TOLERANCE = 1e-4  # relative change of d at which IRLS stops: the fused depth's stated accuracy
+
+
+def irls_fuse(depth, grad_x, grad_y, omega=10.0, eps=1e-3, iterations=10, tol=IRLS_TOLERANCE,
               cg_iterations=500, cg_tol=1e-6):
     """Fuses a depth map with depth gradients by IRLS (DPDE; omega = 10 in the paper).
 

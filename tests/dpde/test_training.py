@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import yaml
 
+from common.irls import IRLS_TOLERANCE
 from common.training.runner import make_predictor
 from tests.conftest import run_train, serve_in_fresh_process, user_error
 
@@ -69,7 +70,12 @@ def test_exported_dpde_matches_in_fresh_process(dpde_run, tmp_path):
     model = keras.models.load_model(run_dir / "model.keras")
     expected = make_predictor(model, ("image",))({"image": image})
     assert exported.shape == (2, 40, 56, 1) and exported.dtype == np.float32
-    np.testing.assert_allclose(exported, expected, atol=1e-5)
+    # Two float32 runs of the fusion differ by rounding that IRLS may carry over one more or one
+    # fewer iteration: each image agrees to the solver's stated accuracy, a relative change of
+    # IRLS_TOLERANCE, in norm and pixel by pixel against the image's largest depth.
+    for ours, theirs in zip(exported, np.asarray(expected)):
+        assert np.linalg.norm(ours - theirs) <= IRLS_TOLERANCE * np.linalg.norm(theirs)
+        np.testing.assert_allclose(ours, theirs, rtol=0, atol=IRLS_TOLERANCE * np.abs(theirs).max())
 
 
 def test_eval_only_restores_every_stage(dpde_run):

@@ -4,8 +4,9 @@ delta < 1.25^k, and on Middlebury SSIM, gradient similarity (GSM) and mean gradi
 Pixel metrics are pooled over the valid pixels of the arrays given: finite ground truth > 0,
 inside an optional `valid` mask, depth cap and evaluation crop. Predictions are clipped to
 [MIN_DEPTH, max_depth] first (logs need positive depth). SSIM, GSM and MGE are computed per image
-and averaged over images. The evaluator (`common.training.evaluation`) calls this once per test
-image and averages over images.
+and averaged over images. The evaluator (`common.training.evaluation`) pools the pixel sums of
+the whole test set (DPDE: "1/T sum over T pixels"; `eval.pooling: pixels`) or averages each
+image's metrics (`eval.pooling: images`, the later common protocol).
 
 GSM follows Liu, Lin and Narwaria (IEEE TIP 2012): a gradient from four directional 5x5
 high-pass kernels (the largest response), a contrast-structure similarity with a masking
@@ -23,7 +24,8 @@ import numpy as np
 from skimage.metrics import structural_similarity
 
 MIN_DEPTH = 1e-3
-SSIM_BORDER = 3  # (7 - 1) / 2 for scikit-image's 7x7 window
+SSIM_SIGMA = 1.5  # Wang et al. 2004 (DPDE ref. [41]): an 11x11 Gaussian window of sigma 1.5
+SSIM_BORDER = 5  # (11 - 1) / 2: scikit-image's window for sigma 1.5 (truncated at 3.5 sigma)
 DEPTH_METRICS = ("rms", "rms_log", "rel", "log10", "delta1", "delta2", "delta3", "ssim", "gsm", "mge")
 # Rows and columns of the Eigen et al. crop, as fractions of the 480x640 NYU frame.
 CROPS = {"eigen": (45 / 480, 471 / 480, 41 / 640, 601 / 640)}
@@ -52,9 +54,9 @@ def valid_mask(target, valid=None, max_depth=None, crop=None):
     return mask
 
 
-def depth_metrics(pred, target, valid=None, max_depth=None, crop=None, gsm_masking=200.0,
-                  gsm_luminance_weight=0.1):
-    """The DPDE metric set of predictions against ground truth.
+def depth_statistics(pred, target, valid=None, max_depth=None, crop=None, gsm_masking=200.0,
+                     gsm_luminance_weight=0.1):
+    """What a test set pools: sums over the valid pixels and the per-image structure scores.
 
     Args:
         pred, target: depth, [H, W], [H, W, 1], [B, H, W] or [B, H, W, 1], same shape.
@@ -63,7 +65,8 @@ def depth_metrics(pred, target, valid=None, max_depth=None, crop=None, gsm_maski
             upper clip of predictions.
         crop: a name from `CROPS` or None.
     Returns:
-        {name: float} for `DEPTH_METRICS`.
+        {"count": valid pixels, "squared", "squared_log", "relative", "log10", "delta1".."delta3":
+        sums over them, "ssim", "gsm", "mge": [one score per image with a valid pixel]}.
     Raises:
         ValueError: no valid ground-truth pixel.
     """
@@ -77,22 +80,53 @@ def depth_metrics(pred, target, valid=None, max_depth=None, crop=None, gsm_maski
     target = np.where(mask, target, pred)  # invalid truth takes the prediction's value
     p, t = pred[mask], target[mask]
     ratio = np.maximum(p / t, t / p)
-    results = {
-        "rms": float(np.sqrt(np.mean((p - t) ** 2))),
-        "rms_log": float(np.sqrt(np.mean((np.log(p) - np.log(t)) ** 2))),
-        "rel": float(np.mean(np.abs(p - t) / t)),
-        "log10": float(np.mean(np.abs(np.log10(p) - np.log10(t)))),
-        **{f"delta{k}": float(np.mean(ratio < 1.25 ** k)) for k in (1, 2, 3)},
+    statistics = {
+        "count": p.size,
+        "squared": np.sum((p - t) ** 2),
+        "squared_log": np.sum((np.log(p) - np.log(t)) ** 2),
+        "relative": np.sum(np.abs(p - t) / t),
+        "log10": np.sum(np.abs(np.log10(p) - np.log10(t))),
+        **{f"delta{k}": np.sum(ratio < 1.25 ** k) for k in (1, 2, 3)},
     }
     images = [i for i in range(len(mask)) if mask[i].any()]
-    results["ssim"] = float(np.mean([masked_ssim(pred[i], target[i], mask[i]) for i in images]))
-    results["gsm"] = float(np.mean([gradient_similarity(pred[i], target[i], mask[i], gsm_masking,
-                                                        gsm_luminance_weight) for i in images]))
+    statistics["ssim"] = [masked_ssim(pred[i], target[i], mask[i]) for i in images]
+    statistics["gsm"] = [gradient_similarity(pred[i], target[i], mask[i], gsm_masking, gsm_luminance_weight)
+                         for i in images]
     gradients = [(np.diff(pred[i], axis=1, append=pred[i][:, -1:]),
                   np.diff(pred[i], axis=0, append=pred[i][-1:])) for i in images]
-    results["mge"] = float(np.mean([mean_gradient_error(gx, gy, target[i], mask[i])
-                                    for (gx, gy), i in zip(gradients, images)]))
-    return results
+    statistics["mge"] = [mean_gradient_error(gx, gy, target[i], mask[i]) for (gx, gy), i in zip(gradients, images)]
+    return statistics
+
+
+def pooled_metrics(statistics):
+    """The DPDE metric set from `depth_statistics` of any number of calls: the pixel metrics are
+    DPDE's "1/T sum over T pixels" over all their valid pixels together, SSIM, GSM and MGE the
+    mean over all their images."""
+    count = sum(s["count"] for s in statistics)
+
+    def total(name):
+        return sum(s[name] for s in statistics)
+
+    return {
+        "rms": float(np.sqrt(total("squared") / count)),
+        "rms_log": float(np.sqrt(total("squared_log") / count)),
+        "rel": float(total("relative") / count),
+        "log10": float(total("log10") / count),
+        **{f"delta{k}": float(total(f"delta{k}") / count) for k in (1, 2, 3)},
+        **{name: float(np.mean([score for s in statistics for score in s[name]])) for name in ("ssim", "gsm", "mge")},
+    }
+
+
+def depth_metrics(pred, target, valid=None, max_depth=None, crop=None, gsm_masking=200.0,
+                  gsm_luminance_weight=0.1):
+    """The DPDE metric set of predictions against ground truth, pixel metrics pooled over all the
+    valid pixels given (arguments as `depth_statistics`).
+
+    Returns:
+        {name: float} for `DEPTH_METRICS`.
+    """
+    return pooled_metrics([depth_statistics(pred, target, valid, max_depth, crop, gsm_masking,
+                                            gsm_luminance_weight)])
 
 
 def _as_images(array):
@@ -103,11 +137,13 @@ def _as_images(array):
 
 
 def masked_ssim(pred, target, mask):
-    """SSIM (Wang et al. 2004, scikit-image, 7x7 window) averaged over the valid pixels at least
-    3 pixels from the border (scikit-image's own pooling); the data range is that of the valid
-    ground truth."""
+    """SSIM as Wang et al. 2004 define it (DPDE ref. [41]: 11x11 Gaussian window, sigma 1.5,
+    K1 = 0.01, K2 = 0.03, population statistics; computed by scikit-image) averaged over the valid
+    pixels at least 5 pixels from the border (scikit-image's own pooling); the data range is that
+    of the valid ground truth."""
     data_range = max(float(np.ptp(target[mask])), 1e-6)
-    _, ssim_map = structural_similarity(target, pred, data_range=data_range, full=True)
+    _, ssim_map = structural_similarity(target, pred, data_range=data_range, full=True, gaussian_weights=True,
+                                        sigma=SSIM_SIGMA, use_sample_covariance=False)
     interior = np.zeros_like(mask)
     interior[SSIM_BORDER:-SSIM_BORDER, SSIM_BORDER:-SSIM_BORDER] = True
     pooled = mask & interior if (mask & interior).any() else mask

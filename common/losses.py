@@ -53,15 +53,19 @@ def sobel_weighted_loss(target, prediction, edge_mask, beta=0.9):
     return tf.reduce_mean(beta * error * edge_mask + (1.0 - beta) * error * (1.0 - edge_mask))
 
 
-def berhu_loss(target, prediction, threshold_fraction=0.2, valid=None):
+def berhu_loss(target, prediction, threshold_fraction=0.2, valid=None, per_image=True):
     """Reverse Huber (DPDE eq. 3): |x| for |x| <= c, else (x^2 + c^2) / (2c), averaged over pixels.
 
-    c = threshold_fraction * max |x| over the batch (Laina et al. 2016), held constant for the
-    gradient. A perfect prediction (c = 0) has loss 0. `valid`: optional [B, H, W, 1] 0/1 mask.
+    c = threshold_fraction * max |x|, held constant for the gradient: per image by default (DPDE:
+    "c = 1/5 max_i |d_i - d_i^gt|, i indicates the index of each pixel in each depth image d"),
+    or over the whole batch with `per_image=False` (Laina et al. 2016). A perfect prediction
+    (c = 0) has loss 0. `valid`: optional [B, H, W, 1] 0/1 mask.
     """
     valid = tf.ones_like(target) if valid is None else valid
     residual = tf.abs(target - prediction) * valid
-    c = tf.stop_gradient(threshold_fraction * tf.reduce_max(residual))
+    largest = (tf.reduce_max(residual, axis=[1, 2, 3], keepdims=True) if per_image
+               else tf.reduce_max(residual))
+    c = tf.stop_gradient(threshold_fraction * largest)
     quadratic = tf.math.divide_no_nan(tf.square(residual) + tf.square(c), 2.0 * c)
     berhu = tf.where(residual <= c, residual, quadratic) * valid
     return tf.math.divide_no_nan(tf.reduce_sum(berhu), tf.reduce_sum(valid))
@@ -126,7 +130,8 @@ def _sobel_term(target, prediction, batch, config):
 
 
 def _berhu_term(target, prediction, batch, config):
-    return berhu_loss(target, prediction, config.berhu_threshold, batch.get("valid"))
+    return berhu_loss(target, prediction, config.berhu_threshold, batch.get("valid"),
+                      config.berhu_scope == "image")
 
 
 def _fsim_term(target, prediction, batch, config):

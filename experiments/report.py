@@ -95,11 +95,17 @@ def igde_section(runs):
     return parts
 
 
+POOLING_NOTES = {"pixels": "pooled over all valid test pixels, the text's \"1/T sum over T pixels\"",
+                 "images": "computed per image and averaged over the test images"}
+
+
 def dpde_section(runs):
+    poolings = sorted({run.config["eval"].get("pooling", "pixels") for run in runs}) or ["pixels"]
     parts = ["## DPDE (`../shared/papers/dpde.txt`)", "",
              "DPDE's tables did not survive the text extraction; only the numbers its prose quotes "
-             "are here, every other cell is marked \"not in the text\". Our metrics are per image, "
-             "averaged over the test images."]
+             "are here, every other cell is marked \"not in the text\". Our pixel metrics are "
+             + " or ".join(POOLING_NOTES[p] for p in poolings) + "; SSIM, GSM and MGE are per image, "
+             "averaged."]
     for title, (columns, paper_rows, note) in DPDE_TABLES.items():
         ours = []
         for run in runs:

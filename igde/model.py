@@ -7,7 +7,8 @@ default 3, Table 3: the shallowest are dropped first) the image branch's feature
 layer are concatenated in and fused back to G0 channels by a 1x1 conv. The fusion module
 concatenates the two branches' outputs (1x1 then 3x3 conv); the refinement RDN and a 1x1 conv give
 the depth, or (`residual_output`, a reconstruction) a correction added to the input depth. Every
-conv has a ReLU (Sect. 3.1); the output's is `output_activation`.
+conv has a ReLU (Sect. 3.1), the RDN fusions too (`fusion_activation`); the output's is
+`output_activation`.
 """
 
 import keras
@@ -18,7 +19,7 @@ from igde.rdn import concat_fuse, conv, rdn_body
 EARLY_LAYERS = 3  # shallow conv 1, shallow conv 2, first RDB
 
 
-def _branch(x, name, features, growth, block_layers, blocks, guides=None):
+def _branch(x, name, features, growth, block_layers, blocks, fusion_activation, guides=None):
     """An RDN feature extractor; returns (output, [its three early-layer features]).
 
     `guides` maps early-layer indices (0, 1, 2) to image features concatenated in after them.
@@ -32,14 +33,14 @@ def _branch(x, name, features, growth, block_layers, blocks, guides=None):
     x = concat_fuse(x, guides[1], f"{name}_shallow_2_guide") if 1 in guides else x
     block_outputs = []
     block_guides = {0: guides[2]} if 2 in guides else None
-    out = rdn_body(x, shallow, blocks, features, growth, block_layers, name, guides=block_guides,
-                   block_outputs=block_outputs)
+    out = rdn_body(x, shallow, blocks, features, growth, block_layers, name, fusion_activation,
+                   guides=block_guides, block_outputs=block_outputs)
     early.append(block_outputs[0])
     return out, early
 
 
 def build_igde(features=16, growth=16, block_layers=3, blocks=2, image_concat_layers=3,
-               residual_output=True, output_activation="relu"):
+               residual_output=True, output_activation="relu", fusion_activation="relu"):
     """Builds the IGDE model.
 
     Args:
@@ -50,9 +51,12 @@ def build_igde(features=16, growth=16, block_layers=3, blocks=2, image_concat_la
         image_concat_layers: k in 0..3, early layers of the depth branch that receive image
             features.
         residual_output: the 1x1 output conv predicts a correction added to the input depth
-            (reconstruction: the paper's Fig. 7 is lost; see the README).
+            (reconstruction: the paper's Fig. 7 is lost; see the README); that conv starts at
+            zero, so the untrained network returns its input depth.
         output_activation: applied to the output depth ("relu": every conv has a ReLU in the
             paper; or "linear").
+        fusion_activation: of the RDNs' local and global fusion convs ("relu": "All the
+            convolutions used in the module utilize ReLU", Sect. 3.1; "linear": RDN's layout).
     Returns:
         A functional `keras.Model` with inputs {"image": [B, H, W, 3] RGB in [0, 1],
         "depth": [B, H, W, 1] in [0, 1]} and output [B, H, W, 1] refined depth.
@@ -64,7 +68,8 @@ def build_igde(features=16, growth=16, block_layers=3, blocks=2, image_concat_la
         raise ValueError(f"image_concat_layers must be in 0..{EARLY_LAYERS}, got {image_concat_layers}")
     if blocks < 1:
         raise ValueError(f"blocks must be >= 1, got {blocks}")
-    sizes = dict(features=features, growth=growth, block_layers=block_layers, blocks=blocks)
+    sizes = dict(features=features, growth=growth, block_layers=block_layers, blocks=blocks,
+                 fusion_activation=fusion_activation)
     image = keras.Input(shape=(None, None, 3), name="image")
     depth = keras.Input(shape=(None, None, 1), name="depth")
     image_features, image_early = _branch(image, "image", **sizes)
@@ -73,9 +78,11 @@ def build_igde(features=16, growth=16, block_layers=3, blocks=2, image_concat_la
     fused = layers.Concatenate(name="fusion_concat")([image_features, depth_features])
     fused = conv(features, 1, "fusion_1x1")(fused)
     fused = conv(features, 3, "fusion_3x3")(fused)
-    refined = rdn_body(fused, fused, blocks, features, growth, block_layers, "refine")
-    output = conv(1, 1, "output", activation=None if residual_output else output_activation)(refined)
-    if residual_output:
+    refined = rdn_body(fused, fused, blocks, features, growth, block_layers, "refine", fusion_activation)
+    if residual_output:  # the correction starts at zero: the untrained network is the identity
+        output = layers.Conv2D(1, 1, kernel_initializer="zeros", name="output")(refined)
         output = layers.Activation(output_activation, name="output_activation")(
             layers.Add(name="output_residual")([depth, output]))
+    else:
+        output = conv(1, 1, "output", activation=output_activation)(refined)
     return keras.Model(inputs={"image": image, "depth": depth}, outputs=output, name="igde")

@@ -1,6 +1,7 @@
-"""Reading the colour images of the data sets."""
+"""Reading the colour images of the data sets, and resizing an image with its depth map."""
 
 import cv2
+import numpy as np
 
 from common.errors import DatasetError
 
@@ -15,3 +16,19 @@ def read_colour_image(path):
     if image is None:
         raise DatasetError(f"{path}: missing or not a readable image")
     return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
+def resize_image_and_depth(image, depth, size):
+    """(image float32 RGB in [0, 1], depth float32) resized to size (H, W).
+
+    The image is resized bilinearly, as DPDE resizes NYU Depth v2 ("rescaled to 240 x 320 pixels
+    via bilinear interpolation") and Make3D ("a bilinear interpolation algorithm is used to
+    adjust all the images"); Middlebury, of which the text says nothing, is treated alike. The
+    depth takes its nearest sample (reconstruction; FCRN's protocol for Make3D's ground truth):
+    interpolating across an object boundary would invent depths that lie on no surface, and NaN
+    (unknown) stays NaN without spreading.
+    """
+    height, width = size
+    image = cv2.resize(image, (width, height), interpolation=cv2.INTER_LINEAR)
+    depth = cv2.resize(depth.astype(np.float32), (width, height), interpolation=cv2.INTER_NEAREST)
+    return image.astype(np.float32) / 255.0, depth

@@ -1,7 +1,7 @@
 """Make3D (Saxena et al.; DPDE Sect. 4): `Train400Img/`, `Train400Depth/`, `Test134Img/`,
 `Test134Depth/` as published. Image `img-NAME.jpg` pairs with `depth_sph_corr-NAME.mat`, whose
-`Position3DGrid` [55, 305, 4] holds the laser depth (metres) in channel 4. Images are resized with
-area averaging and depth with nearest neighbour to `data.image_size` (460x345, height x width, in
+`Position3DGrid` [55, 305, 4] holds the laser depth (metres) in channel 4. Images are resized
+bilinearly ("a bilinear interpolation algorithm is used") and depth with nearest neighbour to `data.image_size` (460x345, height x width, in
 the paper).
 
 Example:
@@ -12,11 +12,10 @@ Example:
 import pathlib
 import sys
 
-import cv2
 import numpy as np
 from scipy import io
 
-from common.data.images import read_colour_image
+from common.data.images import read_colour_image, resize_image_and_depth
 from common.errors import DatasetError
 
 FOLDERS = {"train": ("Train400Img", "Train400Depth"), "test": ("Test134Img", "Test134Depth")}
@@ -60,8 +59,4 @@ class Make3D:
             raise DatasetError(f"{depth_path}: expected a MATLAB file with {GRID_KEY} ({error})")
         if grid.ndim != 3 or grid.shape[2] <= DEPTH_CHANNEL:
             raise DatasetError(f"{depth_path}: {GRID_KEY} has shape {grid.shape}, expected [H, W, 4]")
-        height, width = size
-        image = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
-        depth = cv2.resize(grid[..., DEPTH_CHANNEL].astype(np.float32), (width, height),
-                           interpolation=cv2.INTER_NEAREST)
-        return image.astype(np.float32) / 255.0, depth
+        return resize_image_and_depth(image, grid[..., DEPTH_CHANNEL], size)

@@ -19,7 +19,7 @@ import sys
 import cv2
 import numpy as np
 
-from common.data.images import read_colour_image
+from common.data.images import read_colour_image, resize_image_and_depth
 from common.data.pfm import read_pfm
 from common.errors import DatasetError
 
@@ -103,7 +103,4 @@ class Middlebury:
     def load(self, scene_dir, size):
         """(image [H, W, 3] float32 RGB in [0, 1], depth [H, W] float32 metres, NaN unknown)."""
         scene = load_scene(scene_dir)
-        height, width = size
-        image = cv2.resize(scene["image"], (width, height), interpolation=cv2.INTER_AREA)
-        depth = cv2.resize(scene["depth"] / MM_PER_M, (width, height), interpolation=cv2.INTER_NEAREST)
-        return image.astype(np.float32) / 255.0, depth
+        return resize_image_and_depth(scene["image"], scene["depth"] / MM_PER_M, size)

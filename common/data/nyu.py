@@ -3,8 +3,8 @@
 The labeled file is MATLAB v7.3, i.e. HDF5, read with h5py. MATLAB writes arrays column-major,
 so h5py sees `images` as [N, 3, W, H] uint8 and `depths` (metres, holes filled) as [N, W, H];
 both are transposed back to [H, W(, 3)]. `splits.mat` (MATLAB v5, SciPy) holds the official
-1-based `trainNdxs` (795) and `testNdxs` (654). Images are resized with area averaging and depth
-with nearest neighbour to `data.image_size` (240x320 in the paper).
+1-based `trainNdxs` (795) and `testNdxs` (654). Images are resized bilinearly ("rescaled to 240 x 320 pixels via
+bilinear interpolation") and depth with nearest neighbour to `data.image_size` (240x320 in the paper).
 
 Example:
     nyu = NYUDepthV2("data/nyu")
@@ -14,11 +14,11 @@ Example:
 import pathlib
 import sys
 
-import cv2
 import h5py
 import numpy as np
 from scipy import io
 
+from common.data.images import resize_image_and_depth
 from common.errors import DatasetError
 
 LABELED_FILE = "nyu_depth_v2_labeled.mat"
@@ -73,7 +73,4 @@ class NYUDepthV2:
         """(image [H, W, 3] float32 RGB in [0, 1], depth [H, W] float32 metres) at size (H, W)."""
         image = np.transpose(self.file["images"][index], (2, 1, 0))
         depth = np.transpose(self.file["depths"][index]).astype(np.float32)
-        height, width = size
-        image = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
-        depth = cv2.resize(depth, (width, height), interpolation=cv2.INTER_NEAREST)
-        return image.astype(np.float32) / 255.0, depth
+        return resize_image_and_depth(image, depth, size)

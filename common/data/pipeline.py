@@ -1,6 +1,10 @@
 """tf.data pipelines over a data source: parallel loading, optional cache, random crop and flip
 for training, a fixed order for evaluation, prefetch.
 
+Without `data.cache` (the default, and the only choice for real data sets) a training epoch
+shuffles sample indices, not samples, and loads each file when its batch is due: the samples in
+flight are bounded by the parallel loads and the prefetch buffer, whatever the size of the set.
+
 Training order is a function of (seed, epoch) only, and augmentation of (seed, epoch, sample
 index), so a resumed run that skips the batches it already trained on sees exactly the batches an
 uninterrupted run would have seen.
@@ -31,12 +35,15 @@ class DataPipeline:
         self.data = data
         self.channels = SAMPLE_CHANNELS[sample_kind]
         self.test_size, self._test_load = test_source
+        self._test = self._loaded(self._test_load, tf.data.Dataset.range(self.test_size))
+        self._test = self._test.map(lambda sample: {k: v for k, v in sample.items() if k != "index"})
+        if data.cache:
+            self._test = self._test.cache()
         if train_source is None:  # evaluation only
             return
         self.train_size, self._train_load = train_source
-        self._cached_train = self._loaded(self._train_load, tf.data.Dataset.range(self.train_size))
         if data.cache:
-            self._cached_train = self._cached_train.cache()
+            self._cached_train = self._loaded(self._train_load, tf.data.Dataset.range(self.train_size)).cache()
 
     def steps_per_epoch(self, global_batch):
         return self.train_size // global_batch
@@ -61,10 +68,9 @@ class DataPipeline:
         return dataset.batch(global_batch, drop_remainder=True).prefetch(AUTOTUNE)
 
     def test_dataset(self, batch_size):
-        """All test samples in index order, full size, unaugmented."""
-        dataset = self._loaded(self._test_load, tf.data.Dataset.range(self.test_size))
-        dataset = dataset.map(lambda sample: {k: v for k, v in sample.items() if k != "index"})
-        return dataset.batch(batch_size).prefetch(AUTOTUNE)
+        """All test samples in index order, full size, unaugmented (from the cache after the first
+        pass when `data.cache` is set)."""
+        return self._test.batch(batch_size).prefetch(AUTOTUNE)
 
     def _loaded(self, load, indices):
         keys = list(self.channels)

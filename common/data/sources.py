@@ -7,7 +7,6 @@ corrupted input depth in [0, 1], `target` [H, W, 1] the true depth and `error_ma
 known).
 """
 
-import dataclasses
 import pathlib
 
 import numpy as np
@@ -17,7 +16,7 @@ from common.data.make3d import Make3D
 from common.data.middlebury import Middlebury
 from common.data.nyu import NYUDepthV2
 from common.data.sceneflow import SceneFlow
-from common.data.synthetic import generate_scene, normalized_disparity
+from common.data.synthetic import EIGHT_BIT_LEVELS, generate_scene, normalized_disparity
 from common.errors import DatasetError
 
 SAMPLE_CHANNELS = {
@@ -35,9 +34,12 @@ READERS = {
 }
 
 
-def enhancement_sample(image, target, seed, corruption):
-    """Image and true depth (both in [0, 1]) -> an enhancement sample with corrupted depth."""
-    corrupted, error_mask = corrupt_boundaries(target, seed, **dataclasses.asdict(corruption))
+def enhancement_sample(image, target, seed, corruption, levels):
+    """Image and true depth (both in [0, 1]) -> an enhancement sample with corrupted depth.
+
+    `levels`: 255 when the depth is 8-bit (the corrupted input is requantised like it), else None.
+    """
+    corrupted, error_mask = corrupt_boundaries(target, seed, corruption, levels)
     return {"image": image.astype(np.float32), "depth": corrupted[..., None],
             "target": target[..., None], "error_mask": error_mask[..., None].astype(np.float32)}
 
@@ -74,7 +76,8 @@ def _synthetic_source(data, split, sample_kind):
         image = scene["image"] / np.float32(255.0)
         if sample_kind == "monocular":
             return monocular_sample(image, scene["depth"])
-        return enhancement_sample(image, normalized_disparity(scene["depth"]), seed, data.corruption)
+        return enhancement_sample(image, normalized_disparity(scene["depth"]), seed, data.corruption,
+                                  EIGHT_BIT_LEVELS)
 
     return length, load
 
@@ -94,6 +97,7 @@ def _real_source(data, split, sample_kind):
         image, depth = reader.load(items[index], data.image_size)
         if sample_kind == "monocular":
             return monocular_sample(image, depth)
-        return enhancement_sample(image, depth, (data.seed, SPLITS[split], int(index)), data.corruption)
+        return enhancement_sample(image, depth, (data.seed, SPLITS[split], int(index)), data.corruption,
+                                  EIGHT_BIT_LEVELS if data.sceneflow_depth == "8bit" else None)
 
     return len(items), load

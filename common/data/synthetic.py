@@ -17,14 +17,16 @@ from scipy import ndimage
 CAMERA_HEIGHT = 1.5  # metres above the ground plane
 MIN_OBJECTS, MAX_OBJECTS = 3, 7
 SENSOR_NOISE = 2.0  # standard deviation, in 0..255 grey levels
+EIGHT_BIT_LEVELS = 255  # IGDE's depth maps are 8-bit: values k / 255
 
 
-def generate_scene(seed, height, width):
+def generate_scene(seed, height, width, objects=(MIN_OBJECTS, MAX_OBJECTS)):
     """One scene.
 
     Args:
         seed: any integer or tuple of integers; the same seed gives the same scene.
         height, width: image size in pixels.
+        objects: (fewest, most) objects in front of the walls.
     Returns:
         {"image": [H, W, 3] uint8 RGB, "depth": [H, W] float32 metric depth (> 0)}.
     """
@@ -53,7 +55,7 @@ def generate_scene(seed, height, width):
         depth = np.where(nearer, side_depth, depth)
         image[nearer] = _random_colour(rng) * _stripes(rng, rows, cols)[nearer, None]
 
-    for object_depth in sorted(rng.uniform(1.5, wall_depth - 1.0, rng.integers(MIN_OBJECTS, MAX_OBJECTS + 1)))[::-1]:
+    for object_depth in sorted(rng.uniform(1.5, wall_depth - 1.0, rng.integers(objects[0], objects[1] + 1)))[::-1]:
         mask, slant = _object_shape(rng, rows, cols, height, width)
         surface = object_depth + slant
         visible = mask & (surface < depth)
@@ -76,7 +78,7 @@ def normalized_disparity(depth):
 def eight_bit_disparity(disparity):
     """IGDE's 8-bit depth convention on [0, 1]: round(255 * d / max d) / 255 of a disparity map,
     near = bright (reconstruction of the 3D-video convention, NOTES.md; Scene Flow uses it too)."""
-    return (np.round(255.0 * disparity / disparity.max()) / 255.0).astype(np.float32)
+    return (np.round(EIGHT_BIT_LEVELS * disparity / disparity.max()) / EIGHT_BIT_LEVELS).astype(np.float32)
 
 
 def _random_colour(rng):

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from common.depth_metrics import DEPTH_METRICS, depth_metrics, mean_gradient_error, valid_mask
+from common.depth_metrics import DEPTH_METRICS, depth_statistics, mean_gradient_error, pooled_metrics, valid_mask
 from common.errors import DatasetError
 from common.metrics import make_enhancement_metrics, metric_results, update_enhancement_metrics
 
@@ -41,11 +41,14 @@ class EnhancementScorer:
 
 
 class DepthScorer:
-    """DPDE's depth metrics per image (`common.depth_metrics`), averaged over the test images."""
+    """DPDE's depth metrics (`common.depth_metrics`) over the test images: the pixel metrics pooled
+    over all their valid pixels (`eval.pooling: pixels`, the paper's "1/T sum over T pixels") or
+    each image's metrics averaged (`images`)."""
 
     metrics = DEPTH_METRICS
 
     def __init__(self, eval_config):
+        self.pooling = eval_config.pooling
         self.options = {"max_depth": eval_config.max_depth, "crop": eval_config.crop,
                         "gsm_masking": eval_config.gsm_masking,
                         "gsm_luminance_weight": eval_config.gsm_luminance_weight}
@@ -56,13 +59,16 @@ class DepthScorer:
     def update(self, state, prediction, batch):
         for index in range(len(prediction)):
             try:
-                state.append(depth_metrics(prediction[index], batch["target"][index],
-                                           batch["valid"][index], **self.options))
+                state.append(depth_statistics(prediction[index], batch["target"][index],
+                                              batch["valid"][index], **self.options))
             except ValueError as error:
                 raise DatasetError(f"test image {len(state)}: {error}")
 
     def result(self, state):
-        return {name: float(np.mean([values[name] for values in state])) for name in self.metrics}
+        if self.pooling == "pixels":
+            return pooled_metrics(state)
+        per_image = [pooled_metrics([statistics]) for statistics in state]
+        return {name: float(np.mean([values[name] for values in per_image])) for name in self.metrics}
 
 
 class GradientScorer:

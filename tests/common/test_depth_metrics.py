@@ -64,8 +64,12 @@ def test_perfect_prediction_and_ssim_against_skimage():
     assert perfect["rms"] == 0 and perfect["delta1"] == 1 and perfect["mge"] == 0
     assert perfect["ssim"] == pytest.approx(1.0) and perfect["gsm"] == pytest.approx(1.0)
     pred = ndimage.gaussian_filter(target[0], 1.0)
-    ssim = structural_similarity(target[0], pred, data_range=np.ptp(target[0]))
+    # Wang et al. 2004: 11x11 Gaussian window, sigma 1.5, population statistics
+    ssim = structural_similarity(target[0], pred, data_range=np.ptp(target[0]), gaussian_weights=True,
+                                 sigma=1.5, use_sample_covariance=False)
     assert depth_metrics(pred, target[0])["ssim"] == pytest.approx(ssim, rel=1e-9)
+    uniform_7x7 = structural_similarity(target[0], pred, data_range=np.ptp(target[0]))
+    assert abs(uniform_7x7 - ssim) > 1e-3  # scikit-image's default window is a different metric
 
 
 def test_gsm_against_scipy_correlate_reference():
@@ -99,3 +103,29 @@ def test_all_invalid_is_a_clear_error():
         depth_metrics(pred, np.zeros_like(target))
     with pytest.raises(ValueError, match="no valid"):
         depth_metrics(pred, target, valid=np.zeros_like(target, bool))
+
+
+def test_pooling_over_pixels_against_a_hand_computed_example():
+    from common.config import EvalConfig
+    from common.training.evaluation import DepthScorer
+
+    # two 12x12 images (SSIM's window needs 11x11); only the pixels below are valid:
+    # image 1, two pixels, truth 2 and 4, both predicted 1 too deep; image 2, eight exact pixels
+    first_truth, first_pred, first_valid = np.full((12, 12), 2.0), np.full((12, 12), 2.0), np.zeros((12, 12))
+    first_truth[0, :2], first_pred[0, :2], first_valid[0, :2] = [2.0, 4.0], [3.0, 5.0], 1
+    second_truth, second_valid = np.full((12, 12), 2.0), np.zeros((12, 12))
+    second_valid[:2, :4] = 1
+    batches = [(first_pred, first_truth, first_valid), (second_truth, second_truth, second_valid)]
+    expected = {  # pooled over the 10 pixels / averaged over the two images
+        "pixels": {"rms": np.sqrt(2 / 10), "rel": (1 / 2 + 1 / 4) / 10, "delta1": 8 / 10},  # 3/2, 5/4 not < 1.25
+        "images": {"rms": (1.0 + 0.0) / 2, "rel": ((1 / 2 + 1 / 4) / 2 + 0) / 2, "delta1": (0 + 1) / 2},
+    }
+    for pooling, values in expected.items():
+        scorer = DepthScorer(EvalConfig(pooling=pooling))
+        state = scorer.start()
+        for pred, truth, valid in batches:
+            batch = {"target": truth[None, ..., None], "valid": valid[None, ..., None]}
+            scorer.update(state, pred[None, ..., None], batch)
+        result = scorer.result(state)
+        for name, value in values.items():
+            assert result[name] == pytest.approx(value, rel=1e-12), (pooling, name)

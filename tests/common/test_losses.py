@@ -53,17 +53,21 @@ def test_weighted_loss_sums_the_weighted_terms_and_skips_zero_weights():
     assert float(total) == pytest.approx(2.0 * np.mean(error) + 0.5 * sobel, rel=1e-5)
 
 
-def reference_berhu(target, prediction, fraction=0.2):
+def reference_berhu(target, prediction, fraction=0.2, per_image=True):
     x = np.abs(target.astype(np.float64) - prediction)
-    c = fraction * x.max()
+    c = fraction * (x.max(axis=(1, 2, 3), keepdims=True) if per_image else x.max())
     return np.mean(np.where(x <= c, x, (x ** 2 + c ** 2) / (2 * c)))
 
 
 def test_berhu_loss_against_numpy():
     target, prediction = pair(5)
-    assert float(berhu_loss(target, prediction)) == pytest.approx(reference_berhu(target, prediction), rel=1e-5)
-    assert float(berhu_loss(target, prediction, 0.5)) == pytest.approx(
-        reference_berhu(target, prediction, 0.5), rel=1e-5)
+    prediction[0] += 3.0  # one image's errors far larger than the other's: the scopes differ
+    for per_image in (True, False):
+        for fraction in (0.2, 0.5):
+            assert float(berhu_loss(target, prediction, fraction, per_image=per_image)) == pytest.approx(
+                reference_berhu(target, prediction, fraction, per_image), rel=1e-5)
+    assert float(berhu_loss(target, prediction)) != pytest.approx(
+        float(berhu_loss(target, prediction, per_image=False)), rel=1e-3)
 
 
 def test_berhu_threshold_at_the_boundary():

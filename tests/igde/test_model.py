@@ -13,15 +13,28 @@ def inputs(batch=2, height=24, width=32):
             "depth": rng.random((batch, height, width, 1), np.float32)}
 
 
-@pytest.mark.parametrize("preset", ["small", "paper"])
-def test_presets_build_with_the_right_shapes(preset):
+@pytest.mark.parametrize("preset, blocks, layers", [("small", 2, 3), ("paper", 4, 2), ("rdn", 16, 8)])
+def test_presets_build_with_the_right_shapes(preset, blocks, layers):
     model = build_igde(**PRESETS[preset])
     assert model.output_shape == (None, None, None, 1)
     assert model(inputs(1, 16, 20)).shape == (1, 16, 20, 1)
-    if preset == "paper":
-        rdbs = [layer for layer in model.layers if isinstance(layer, ResidualDenseBlock)]
-        assert len(rdbs) == 3 * 16 and all(len(b.dense_convs) == 8 for b in rdbs)
+    rdbs = [layer for layer in model.layers if isinstance(layer, ResidualDenseBlock)]
+    assert len(rdbs) == 3 * blocks and all(len(b.dense_convs) == layers for b in rdbs)
+    if preset == "rdn":
         assert model.count_params() > 60_000_000
+
+
+@pytest.mark.parametrize("activation", ["relu", "linear"])
+def test_every_fusion_conv_takes_the_fusion_activation(activation):
+    model = build_igde(**{**PRESETS["small"], "fusion_activation": activation})
+    rdbs = [layer for layer in model.layers if isinstance(layer, ResidualDenseBlock)]
+    global_fusions = [layer for layer in model.layers if "_global_fusion_" in layer.name]
+    assert len(global_fusions) == 2 * 3
+    for conv in [block.local_fusion for block in rdbs] + global_fusions:
+        assert conv.activation.__name__ == activation
+    others = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)
+              and layer not in global_fusions and layer.name != "output"]
+    assert others and all(conv.activation.__name__ == "relu" for conv in others)
 
 
 @pytest.mark.parametrize("k", [0, 1, 2, 3])
@@ -32,13 +45,14 @@ def test_image_features_enter_the_depth_branch_at_the_last_k_early_layers(k):
     assert guides == sorted(early[3 - k:])
 
 
-def test_residual_output_starts_near_the_input_depth_and_can_be_switched_off():
+def test_residual_output_starts_as_the_identity_and_can_be_switched_off():
     data = inputs()
     model = build_igde(**PRESETS["small"])
-    assert model.get_layer("output_residual") is not None
+    np.testing.assert_array_equal(model(data), data["depth"])  # zero correction, ReLU of depth >= 0
     plain = build_igde(**{**PRESETS["small"], "residual_output": False})
     assert "output_residual" not in [layer.name for layer in plain.layers]
     assert plain(data).shape == model(data).shape
+    assert not np.allclose(plain(data), data["depth"], atol=1e-3)
 
 
 def test_saved_keras_file_reloads_with_the_same_output(tmp_path):
@@ -48,7 +62,7 @@ def test_saved_keras_file_reloads_with_the_same_output(tmp_path):
     model.save(path)
     reloaded = keras.models.load_model(path)
     np.testing.assert_allclose(reloaded(data), model(data), atol=1e-6)
-    block = ResidualDenseBlock(8, 4, 2)
+    block = ResidualDenseBlock(8, 4, 2, fusion_activation="linear")
     assert ResidualDenseBlock.from_config(block.get_config()).get_config() == block.get_config()
 
 

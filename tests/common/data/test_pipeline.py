@@ -35,10 +35,16 @@ def test_train_batches_are_cropped_deterministic_and_resumable(cache):
 
 
 def test_cached_and_uncached_pipelines_agree():
-    cached = batches(pipeline(cache=True).train_dataset(epoch=0, global_batch=2))
-    uncached = batches(pipeline(cache=False).train_dataset(epoch=0, global_batch=2))
+    cached_pipeline, uncached_pipeline = pipeline(cache=True), pipeline(cache=False)
+    cached = batches(cached_pipeline.train_dataset(epoch=0, global_batch=2))
+    uncached = batches(uncached_pipeline.train_dataset(epoch=0, global_batch=2))
     for first, second in zip(cached, uncached):
         np.testing.assert_array_equal(first["depth"], second["depth"])
+    for _ in range(2):  # the second pass of the cached test split comes from the cache
+        for first, second in zip(batches(cached_pipeline.test_dataset(2)), batches(uncached_pipeline.test_dataset(2))):
+            assert first.keys() == second.keys()
+            for key in first:
+                np.testing.assert_array_equal(first[key], second[key])
 
 
 def test_test_split_is_full_size_in_order_and_differs_from_training():

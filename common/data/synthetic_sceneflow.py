@@ -51,9 +51,9 @@ def write_sceneflow_tree(root, train_views, test_views, height=HEIGHT, width=WID
     for number, (split, index) in enumerate(views):
         key = number if distinct is None else number % distinct
         if key not in scenes:
+            if distinct is None:  # every view its own scene: keep only the current one
+                scenes.clear()
             scenes[key] = _frame_and_disparity(generate_scene((seed, key), height, width, objects))
-            if distinct is None:
-                scenes = {key: scenes[key]}
         frame, disparity = scenes[key]
         pair, side = divmod(index, 2)
         folder = (TRAIN_FOLDERS[pair % 3] if split == "train" else TEST_FOLDER)

@@ -165,7 +165,10 @@ def test_missing_dataset_names_the_path(tiny_experiment, tmp_path):
 
 
 def test_nan_loss_stops_the_run_and_keeps_the_last_good_checkpoint(tiny_experiment, tmp_path):
-    experiment = tiny_experiment(optimizer={"learning_rate": 1.0e30}, train={"epochs": 3},
+    # A plain (non-residual) output: the residual correction starts at zero, and one step of
+    # lr 1e30 on it alone saturates the output ReLU instead of overflowing.
+    model = {**TINY_EXPERIMENT["model"], "args": {**TINY_EXPERIMENT["model"]["args"], "residual_output": False}}
+    experiment = tiny_experiment(model=model, optimizer={"learning_rate": 1.0e30}, train={"epochs": 3},
                                  eval={"every_epochs": 0})
     line = user_error(run_train(experiment, "--run-dir", tmp_path / "run"))
     assert "training stopped; the last good checkpoint is" in line

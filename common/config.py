@@ -279,7 +279,11 @@ class EvalConfig:
     """Evaluation on the test split, every `every_epochs` epochs and at the end. DPDE:
     `max_depth` caps the ground truth, `crop` names an evaluation crop, `pooling` is `pixels` (the
     pixel metrics pooled over every valid test pixel, DPDE's "1/T sum over T pixels") or `images`
-    (each image's metrics, averaged)."""
+    (each image's metrics, averaged), `resolution` is `input` (the ground truth resized with the
+    image to `data.image_size`, as the paper rescales "all images") or `original` (the prediction
+    resized bilinearly to the data set's own ground truth, FCRN's protocol: 480x640 on NYU).
+    `trained_runs`: finished run directories to score on this experiment's test set instead of
+    training a model (DPDE Table 3: the NYU run on Middlebury)."""
 
     batch_size: int = 4
     every_epochs: int = 1
@@ -292,6 +296,8 @@ class EvalConfig:
     max_depth: typing.Optional[float] = None
     crop: typing.Optional[str] = None
     pooling: str = "pixels"
+    resolution: str = "input"
+    trained_runs: list[str] = field(default_factory=list)
     gsm_masking: float = 200.0
     gsm_luminance_weight: float = 0.1
 
@@ -305,6 +311,7 @@ class EvalConfig:
             _require(self.max_depth > 0, "max_depth", "a number > 0 or null")
         _require(self.crop in (None, "eigen"), "crop", "null or eigen")
         _require(self.pooling in ("pixels", "images"), "pooling", "pixels or images")
+        _require(self.resolution in ("input", "original"), "resolution", "input or original")
         _require(self.gsm_masking > 0, "gsm_masking", "a number > 0")
         _require(0 <= self.gsm_luminance_weight <= 1, "gsm_luminance_weight", "a number in [0, 1]")
 

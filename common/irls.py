@@ -12,7 +12,17 @@ solves the normal equations
 
     (2 I + omega (Dx^T Wx Dx + Dy^T Wy Dy)) d = 2 d_est + omega (Dx^T Wx Gx + Dy^T Wy Gy),
 
-which minimise a quadratic majoriser of E, so E never increases. The system is solved matrix-free
+which minimise a quadratic majoriser of E, so E never increases.
+
+Units: the data term is in (depth unit)^2 and the gradient term, phi being about |x|, in the depth
+unit, so the balance omega strikes depends on the unit: depth in units s times larger (mm instead
+of m: s = 1000) is fused like metres with omega / s. The text gives omega = 10 and no unit; our
+reading is that it applies to depth in metres, the unit of every data set the paper scores (NYU
+Depth v2 and Make3D in metres, Middlebury converted to metres, `common.data.middlebury`), and the
+readers give metres. eps = 1e-3 is in the same unit (1 mm). A measured sensitivity to omega is in
+the README (`python -m experiments.omega_sweep`).
+
+The system is solved matrix-free
 with Jacobi-preconditioned conjugate gradients. Everything is batched NHWC TF ops, so the fusion
 runs inside `tf.function`, on a GPU and inside an exported SavedModel.
 """

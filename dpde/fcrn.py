@@ -2,11 +2,17 @@
 
 FCRN: encoder -> 1x1 conv + BN to `decoder_width` channels -> four up-projection blocks, each
 halving the channels and doubling the resolution -> 3x3 conv to one channel. The prediction, at
-about half the input resolution, is resized bilinearly to the input's size.
+half the input resolution, is resized bilinearly to the input's size.
 
-The modification (`lateral_connections`): before each decoder stage whose input has the size of
-an encoder stage output (strides 16, 8, 4 and 2), the two are concatenated (U-Net) and a 1x1 conv
-restores the decoder's channel count.
+The decoder doubles from ceil(H / 32), so it overshoots the encoder's stride-16..2 grids when H or
+W is not a multiple of 32 (240 rows: 8 -> 128 rows, where the stride-2 grid has 120). Before each
+up-projection after the first, and before the last conv, the decoder is cropped to the encoder
+stage of its size, in both FCRN and the modified FCRN: the two differ only in the laterals, and
+both predict on the stride-2 grid that the final resize maps exactly onto the input (DPDE Table 4
+compares them).
+
+The modification (`lateral_connections`): at each of those points the decoder is concatenated
+with the encoder stage output (U-Net) and a 1x1 conv restores the decoder's channel count.
 
 Example:
     model = build_fcrn(encoder="resnet50", decoder_width=1024)  # 63.6M parameters
@@ -34,11 +40,14 @@ def up_projection(x, filters, fast, name):
     return layers.ReLU(name=f"{name}_out")(layers.Add(name=f"{name}_add")([branch, projection]))
 
 
-def lateral_connection(decoder, encoder_feature, name):
-    """U-Net skip: concat(decoder cropped to the encoder feature's size, feature) -> 1x1 conv."""
-    decoder = CropToMatch(name=f"{name}_crop")(decoder, encoder_feature)
-    merged = layers.Concatenate(name=f"{name}_concat")([decoder, encoder_feature])
-    return layers.Conv2D(decoder.shape[-1], 1, activation="relu", name=f"{name}_fuse")(merged)
+def decoder_join(decoder, encoder_feature, lateral, index):
+    """The decoder cropped to the encoder feature's size, and with `lateral` the U-Net skip:
+    concat(cropped decoder, feature) -> 1x1 conv back to the decoder's channels."""
+    decoder = CropToMatch(name=f"decoder_crop_{index}")(decoder, encoder_feature)
+    if not lateral:
+        return decoder
+    merged = layers.Concatenate(name=f"lateral_{index}_concat")([decoder, encoder_feature])
+    return layers.Conv2D(decoder.shape[-1], 1, activation="relu", name=f"lateral_{index}_fuse")(merged)
 
 
 def build_fcrn(encoder="resnet50", encoder_weights="none", decoder_width=1024,
@@ -63,12 +72,11 @@ def build_fcrn(encoder="resnet50", encoder_weights="none", decoder_width=1024,
     x = layers.BatchNormalization(name="bottleneck_bn")(x)
     width = decoder_width
     for index in range(UP_PROJECTIONS):
-        if lateral_connections and index > 0:
-            x = lateral_connection(x, stages[-1 - index], f"lateral_{index}")
+        if index > 0:
+            x = decoder_join(x, stages[-1 - index], lateral_connections, index)
         width //= 2
         x = up_projection(x, width, fast_upconvolution, f"up_projection_{index + 1}")
-    if lateral_connections:
-        x = lateral_connection(x, stages[0], f"lateral_{UP_PROJECTIONS}")
+    x = decoder_join(x, stages[0], lateral_connections, UP_PROJECTIONS)
     depth = layers.Conv2D(1, 3, padding="same", name="depth_conv")(x)
     depth = ResizeToMatch(name="depth_resize")(depth, image)
     name = "modified_fcrn" if lateral_connections else "fcrn"

@@ -1,6 +1,7 @@
 """Writes REPRODUCTION.md: each table of both papers (IGDE Tables 1-3, DPDE Tables 1-5) with the
-paper's numbers beside ours, every row of ours labelled with its data set, scale and the command
-that produced it, and one qualitative figure per paper (RGB | input | prediction | truth | error).
+paper's numbers beside ours, every row of ours labelled with its data set, scale, evaluation
+protocol and the command that produced it, and one qualitative figure per paper (RGB | input |
+prediction | truth | error).
 
     python -m experiments.report RUN_DIR [RUN_DIR ...] [--out REPRODUCTION.md]
 
@@ -46,7 +47,8 @@ class Run:
         self.command = self.metrics.get("command") or f"python train.py ... --run-dir {self.dir}"
 
     def label(self, row):
-        return f"{row} — *ours: {self.scale}*"
+        """The row name with the run's data set, scale and evaluation protocol (one per run)."""
+        return f"{row} — *ours: {self.scale}; {self.metrics.get('protocol', 'protocol not recorded')}*"
 
 
 def _cell(value):
@@ -105,7 +107,9 @@ def dpde_section(runs):
              "DPDE's tables did not survive the text extraction; only the numbers its prose quotes "
              "are here, every other cell is marked \"not in the text\". Our pixel metrics are "
              + " or ".join(POOLING_NOTES[p] for p in poolings) + "; SSIM, GSM and MGE are per image, "
-             "averaged."]
+             "averaged. Each of our rows names its protocol (pooling, resolution, crop, depth cap); "
+             "FCRN's published NYU numbers are at the 480x640 ground truth (`eval.resolution: "
+             "original`), DPDE's at 240x320 as far as the text says."]
     for title, (columns, paper_rows, note) in DPDE_TABLES.items():
         ours = []
         for run in runs:

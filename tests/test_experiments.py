@@ -32,10 +32,16 @@ def test_ablations_change_only_their_table_entry():
 
 @pytest.mark.parametrize("experiment, folder", [
     ("igde/sceneflow.yaml", "sceneflow"), ("dpde/nyu.yaml", "nyu"), ("dpde/make3d.yaml", "make3d"),
-    ("dpde/middlebury.yaml", "middlebury"), ("dpde/gradient_net.yaml", "nyu")])
+    ("dpde/gradient_net.yaml", "nyu")])
 def test_real_data_experiments_without_data_fail_with_the_path(tmp_path, experiment, folder):
     line = user_error(run_train(ROOT / "experiments" / experiment, "--run-dir", tmp_path / "run"))
     assert "dataset not found at" in line and f"data/{folder}" in line
+
+
+def test_middlebury_evaluation_without_the_nyu_run_names_it(tmp_path):
+    line = user_error(run_train(ROOT / "experiments/dpde/middlebury.yaml", "--run-dir", tmp_path / "run"))
+    assert "runs/dpde_nyu: no model.keras (expected a finished run directory)" in line
+    assert not (tmp_path / "run").exists()
 
 
 def test_dpde_experiments_have_the_paper_schedule_and_table_4_overrides():

@@ -1,4 +1,5 @@
-"""Reading the colour images of the data sets, and resizing an image with its depth map."""
+"""Reading the colour images of the data sets; resizing an image (bilinear) and a depth map
+(nearest)."""
 
 import cv2
 import numpy as np
@@ -18,17 +19,19 @@ def read_colour_image(path):
     return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 
-def resize_image_and_depth(image, depth, size):
-    """(image float32 RGB in [0, 1], depth float32) resized to size (H, W).
-
-    The image is resized bilinearly, as DPDE resizes NYU Depth v2 ("rescaled to 240 x 320 pixels
-    via bilinear interpolation") and Make3D ("a bilinear interpolation algorithm is used to
-    adjust all the images"); Middlebury, of which the text says nothing, is treated alike. The
-    depth takes its nearest sample (reconstruction; FCRN's protocol for Make3D's ground truth):
-    interpolating across an object boundary would invent depths that lie on no surface, and NaN
-    (unknown) stays NaN without spreading.
-    """
+def resize_image(image, size):
+    """uint8 RGB -> float32 RGB in [0, 1] at size (H, W), resized bilinearly, as DPDE resizes NYU
+    Depth v2 ("rescaled to 240 x 320 pixels via bilinear interpolation") and Make3D ("a bilinear
+    interpolation algorithm is used to adjust all the images"); Middlebury, of which the text says
+    nothing, is treated alike."""
     height, width = size
-    image = cv2.resize(image, (width, height), interpolation=cv2.INTER_LINEAR)
-    depth = cv2.resize(depth.astype(np.float32), (width, height), interpolation=cv2.INTER_NEAREST)
-    return image.astype(np.float32) / 255.0, depth
+    return cv2.resize(image, (width, height), interpolation=cv2.INTER_LINEAR).astype(np.float32) / 255.0
+
+
+def resize_depth(depth, size):
+    """Depth resized to size (H, W) by taking the nearest sample (reconstruction; FCRN's protocol
+    for Make3D's ground truth): interpolating across an object boundary would invent depths that
+    lie on no surface, and NaN (unknown) stays NaN without spreading."""
+    height, width = size
+    return cv2.resize(depth.astype(np.float32), (width, height), interpolation=cv2.INTER_NEAREST)
+

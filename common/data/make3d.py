@@ -1,12 +1,12 @@
 """Make3D (Saxena et al.; DPDE Sect. 4): `Train400Img/`, `Train400Depth/`, `Test134Img/`,
 `Test134Depth/` as published. Image `img-NAME.jpg` pairs with `depth_sph_corr-NAME.mat`, whose
-`Position3DGrid` [55, 305, 4] holds the laser depth (metres) in channel 4. Images are resized
-bilinearly ("a bilinear interpolation algorithm is used") and depth with nearest neighbour to `data.image_size` (460x345, height x width, in
-the paper).
+`Position3DGrid` [55, 305, 4] holds the laser depth (metres) in channel 4, at a lower resolution
+than the 2272x1704 image; `common.data.sources` resizes both to `data.image_size` (460x345, height
+x width, in the paper).
 
 Example:
     make3d = Make3D("data/make3d")
-    image, depth = make3d.load(make3d.items("test")[0], (460, 345))
+    image, depth = make3d.read(make3d.items("test")[0])   # uint8 RGB, metres [55, 305]
 """
 
 import pathlib
@@ -15,7 +15,7 @@ import sys
 import numpy as np
 from scipy import io
 
-from common.data.images import read_colour_image, resize_image_and_depth
+from common.data.images import read_colour_image
 from common.errors import DatasetError
 
 FOLDERS = {"train": ("Train400Img", "Train400Depth"), "test": ("Test134Img", "Test134Depth")}
@@ -49,8 +49,8 @@ class Make3D:
                   f"{PAPER_COUNTS[split]}", file=sys.stderr)
         return pairs
 
-    def load(self, item, size):
-        """(image [H, W, 3] float32 RGB in [0, 1], depth [H, W] float32 metres) at size (H, W)."""
+    def read(self, item):
+        """(image [H, W, 3] uint8 RGB, depth [h, w] float32 metres), each at its original size."""
         image_path, depth_path = item
         image = read_colour_image(image_path)
         try:
@@ -59,4 +59,4 @@ class Make3D:
             raise DatasetError(f"{depth_path}: expected a MATLAB file with {GRID_KEY} ({error})")
         if grid.ndim != 3 or grid.shape[2] <= DEPTH_CHANNEL:
             raise DatasetError(f"{depth_path}: {GRID_KEY} has shape {grid.shape}, expected [H, W, 4]")
-        return resize_image_and_depth(image, grid[..., DEPTH_CHANNEL], size)
+        return image, grid[..., DEPTH_CHANNEL].astype(np.float32)

@@ -4,8 +4,10 @@
 2014: depth = baseline * f / (disp + doffs) in mm, with f, doffs and baseline from calib.txt;
 unknown disparity is infinite. 2005/2006 (full size): disparity + dmin, 0 = unknown, depth =
 160 mm * 3740 px / (disp + dmin), the published baseline and focal length of those sets.
-The DPDE split of the 35 scenes is not in the text: every fifth scene in name order is a test
-scene (a reconstruction).
+Middlebury is a test set only: DPDE calls it "an indoor testing dataset" and shows "the test
+results on the MID dataset, which uses NYU as the training set" (Sect. 4), so its test split is
+all the scenes and it has no training split; `experiments/dpde/middlebury.yaml` scores the NYU run
+on it.
 
 Example:
     scene = load_scene("data/middlebury/Adirondack")
@@ -19,13 +21,12 @@ import sys
 import cv2
 import numpy as np
 
-from common.data.images import read_colour_image, resize_image_and_depth
+from common.data.images import read_colour_image
 from common.data.pfm import read_pfm
 from common.errors import DatasetError
 
 FOCAL_2006, BASELINE_2006 = 3740.0, 160.0  # px, mm (full-size 2005/2006 images)
 PAPER_COUNT = 35
-TEST_EVERY = 5
 MM_PER_M = 1000.0
 
 
@@ -82,7 +83,7 @@ def load_scene(scene_dir):
 
 
 class Middlebury:
-    """The scenes under `root` (any mix of layouts), split into train and test."""
+    """The scenes under `root` (any mix of layouts), all of them the test split."""
 
     def __init__(self, root):
         root = pathlib.Path(root)
@@ -94,13 +95,17 @@ class Middlebury:
             raise DatasetError(f"{root}: no Middlebury scene (folders with disp0.pfm or disp1.png)")
         if len(scenes) != PAPER_COUNT:
             print(f"warning: {root}: {len(scenes)} scenes, the paper used {PAPER_COUNT}", file=sys.stderr)
-        self.splits = {"train": [s for i, s in enumerate(scenes) if i % TEST_EVERY != TEST_EVERY - 1],
-                       "test": [s for i, s in enumerate(scenes) if i % TEST_EVERY == TEST_EVERY - 1]}
+        self.root, self.scenes = root, scenes
 
     def items(self, split):
-        return self.splits[split]
+        """Every scene folder for "test"; "train" is a `DatasetError` (DPDE trains on NYU)."""
+        if split != "test":
+            raise DatasetError(f"{self.root}: Middlebury is a test set (DPDE Sect. 4: \"uses NYU as "
+                               "the training set\"); train on NYU and score the run on it with "
+                               "eval.trained_runs (experiments/dpde/middlebury.yaml)")
+        return self.scenes
 
-    def load(self, scene_dir, size):
-        """(image [H, W, 3] float32 RGB in [0, 1], depth [H, W] float32 metres, NaN unknown)."""
+    def read(self, scene_dir):
+        """(image [H, W, 3] uint8 RGB, depth [H, W] float32 metres, NaN unknown), original size."""
         scene = load_scene(scene_dir)
-        return resize_image_and_depth(scene["image"], scene["depth"] / MM_PER_M, size)
+        return scene["image"], scene["depth"] / MM_PER_M

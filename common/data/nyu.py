@@ -3,12 +3,12 @@
 The labeled file is MATLAB v7.3, i.e. HDF5, read with h5py. MATLAB writes arrays column-major,
 so h5py sees `images` as [N, 3, W, H] uint8 and `depths` (metres, holes filled) as [N, W, H];
 both are transposed back to [H, W(, 3)]. `splits.mat` (MATLAB v5, SciPy) holds the official
-1-based `trainNdxs` (795) and `testNdxs` (654). Images are resized bilinearly ("rescaled to 240 x 320 pixels via
-bilinear interpolation") and depth with nearest neighbour to `data.image_size` (240x320 in the paper).
+1-based `trainNdxs` (795) and `testNdxs` (654). Frames are 480x640; `common.data.sources` resizes
+them to `data.image_size` (240x320 in the paper).
 
 Example:
     nyu = NYUDepthV2("data/nyu")
-    image, depth = nyu.load(nyu.items("test")[0], (240, 320))
+    image, depth = nyu.read(nyu.items("test")[0])   # uint8 [480, 640, 3], metres [480, 640]
 """
 
 import pathlib
@@ -18,7 +18,6 @@ import h5py
 import numpy as np
 from scipy import io
 
-from common.data.images import resize_image_and_depth
 from common.errors import DatasetError
 
 LABELED_FILE = "nyu_depth_v2_labeled.mat"
@@ -69,8 +68,7 @@ class NYUDepthV2:
         """0-based indices into the labeled set of "train" or "test"."""
         return self.splits[split]
 
-    def load(self, index, size):
-        """(image [H, W, 3] float32 RGB in [0, 1], depth [H, W] float32 metres) at size (H, W)."""
+    def read(self, index):
+        """(image [H, W, 3] uint8 RGB, depth [H, W] float32 metres) at the original size."""
         image = np.transpose(self.file["images"][index], (2, 1, 0))
-        depth = np.transpose(self.file["depths"][index]).astype(np.float32)
-        return resize_image_and_depth(image, depth, size)
+        return image, np.transpose(self.file["depths"][index]).astype(np.float32)

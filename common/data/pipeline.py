@@ -25,14 +25,17 @@ class DataPipeline:
         train_source, test_source: (length, load) pairs from `make_source`; train_source None
             for a pipeline that only evaluates.
         sample_kind: a key of `SAMPLE_CHANNELS`.
+        single_test_batches: evaluate one sample a batch (test ground truth at each data set's own
+            size, which may differ from sample to sample, e.g. Middlebury's).
     Example:
         pipeline = DataPipeline(config.data, make_source(config.data, "train", "enhancement"),
                                 make_source(config.data, "test", "enhancement"), "enhancement")
         for batch in pipeline.train_dataset(epoch=0, global_batch=2): ...
     """
 
-    def __init__(self, data, train_source, test_source, sample_kind):
+    def __init__(self, data, train_source, test_source, sample_kind, single_test_batches=False):
         self.data = data
+        self.single_test_batches = single_test_batches
         self.channels = SAMPLE_CHANNELS[sample_kind]
         self.test_size, self._test_load = test_source
         self._test = self._loaded(self._test_load, tf.data.Dataset.range(self.test_size))
@@ -69,8 +72,8 @@ class DataPipeline:
 
     def test_dataset(self, batch_size):
         """All test samples in index order, full size, unaugmented (from the cache after the first
-        pass when `data.cache` is set)."""
-        return self._test.batch(batch_size).prefetch(AUTOTUNE)
+        pass when `data.cache` is set), `batch_size` a batch (one with `single_test_batches`)."""
+        return self._test.batch(1 if self.single_test_batches else batch_size).prefetch(AUTOTUNE)
 
     def _loaded(self, load, indices):
         keys = list(self.channels)

@@ -4,7 +4,8 @@ An *enhancement* sample (IGDE) holds `image` [H, W, 3] RGB in [0, 1], `depth` [H
 corrupted input depth in [0, 1], `target` [H, W, 1] the true depth and `error_mask` [H, W, 1]
 (1 where the corruption changed the depth), all float32. A *monocular* sample (DPDE) holds
 `image`, `target` [H, W, 1] the true depth in metres and `valid` [H, W, 1] (1 where the truth is
-known).
+known); a test sample for FCRN's protocol (`resolution="original"`) keeps `target` and `valid` at
+the data set's own ground-truth size while `image` has `data.image_size`.
 """
 
 import pathlib
@@ -12,6 +13,7 @@ import pathlib
 import numpy as np
 
 from common.data.corruption import corrupt_boundaries
+from common.data.images import resize_depth, resize_image
 from common.data.make3d import Make3D
 from common.data.middlebury import Middlebury
 from common.data.nyu import NYUDepthV2
@@ -51,9 +53,13 @@ def monocular_sample(image, depth):
             "valid": valid[..., None].astype(np.float32)}
 
 
-def make_source(data, split, sample_kind):
+def make_source(data, split, sample_kind, resolution="input"):
     """The `split` ("train" or "test") of the data set named by `data.dataset`.
 
+    Args:
+        resolution: "input" (the monocular ground truth resized with the image to
+            `data.image_size`) or "original" (left at the data set's size; a generated scene's is
+            `data.image_size`).
     Returns:
         (length, load) where load(index) returns a sample dict of `sample_kind`.
     Raises:
@@ -63,7 +69,7 @@ def make_source(data, split, sample_kind):
         raise ValueError(f"unknown sample kind {sample_kind!r}")
     if data.dataset == "synthetic":
         return _synthetic_source(data, split, sample_kind)
-    return _real_source(data, split, sample_kind)
+    return _real_source(data, split, sample_kind, resolution)
 
 
 def _synthetic_source(data, split, sample_kind):
@@ -82,9 +88,10 @@ def _synthetic_source(data, split, sample_kind):
     return length, load
 
 
-def _real_source(data, split, sample_kind):
-    """A split of a data set on disk, through its reader (`READERS`), resized or cropped to
-    `data.image_size`; IGDE samples get the boundary corruption seeded by (seed, split, index)."""
+def _real_source(data, split, sample_kind, resolution):
+    """A split of a data set on disk through its reader (`READERS`): monocular images resized to
+    `data.image_size` with their depth (unless `resolution` is "original"), Scene Flow frames
+    centre-cropped to it with the boundary corruption seeded by (seed, split, index)."""
     if not data.root:
         raise DatasetError(f"dataset not found at {pathlib.Path('.').resolve()}: set data.root to "
                            f"the {data.dataset} folder")
@@ -94,9 +101,12 @@ def _real_source(data, split, sample_kind):
         raise DatasetError(f"{data.root}: the {split} split of {data.dataset} is empty")
 
     def load(index):
-        image, depth = reader.load(items[index], data.image_size)
         if sample_kind == "monocular":
-            return monocular_sample(image, depth)
+            image, depth = reader.read(items[index])
+            if resolution == "input":
+                depth = resize_depth(depth, data.image_size)
+            return monocular_sample(resize_image(image, data.image_size), depth)
+        image, depth = reader.load(items[index], data.image_size)
         return enhancement_sample(image, depth, (data.seed, SPLITS[split], int(index)), data.corruption,
                                   EIGHT_BIT_LEVELS if data.sceneflow_depth == "8bit" else None)
 

@@ -2,12 +2,15 @@
 result table (rows: methods; columns: metrics).
 
 A scorer per kind of prediction: `EnhancementScorer` (IGDE's PSNR / PSNRt / PSNRf / SSIM /
-RMSE, pooled over the set), `DepthScorer` (DPDE's depth metrics, computed per test image and
-averaged over images) and `GradientScorer` (the gradient network's mean gradient error).
+RMSE, pooled over the set), `DepthScorer` (DPDE's depth metrics, pooled over the test pixels or
+averaged over images) and `GradientScorer` (the gradient network's mean gradient error). Each
+names its protocol (`scorer.protocol`), printed above the table and written beside every row of
+metrics.json.
 """
 
 import math
 
+import cv2
 import numpy as np
 
 from common.depth_metrics import DEPTH_METRICS, depth_statistics, mean_gradient_error, pooled_metrics, valid_mask
@@ -30,6 +33,10 @@ class EnhancementScorer:
 
     metrics = ("psnr", "psnr_t", "psnr_f", "ssim", "ssim_paper", "rmse")  # make_enhancement_metrics
 
+    def __init__(self, config):
+        height, width = config.data.image_size
+        self.protocol = f"errors pooled over all test pixels; {height}x{width} frames"
+
     def start(self):
         return make_enhancement_metrics()
 
@@ -40,26 +47,51 @@ class EnhancementScorer:
         return metric_results(state)
 
 
+def depth_protocol(config):
+    """The label of a DPDE evaluation protocol: pooling, resolution, crop and depth cap."""
+    evaluation = config.eval
+    height, width = config.data.image_size
+    pooling = {"pixels": "pixels pooled over the test set", "images": "per-image mean"}[evaluation.pooling]
+    resolution = {"input": f"{height}x{width} (network input)",
+                  "original": "original ground truth (prediction resized bilinearly)"}[evaluation.resolution]
+    cap = "none" if evaluation.max_depth is None else f"{evaluation.max_depth:g} m"
+    return (f"pooling: {pooling}; resolution: {resolution}; crop: {evaluation.crop or 'full frame'}; "
+            f"depth cap: {cap}")
+
+
+def resized_to(prediction, shape):
+    """A [H, W, C] prediction resized bilinearly to shape[:2] (FCRN's protocol brings the
+    prediction to the original ground truth); unchanged when the size already matches."""
+    if prediction.shape[:2] == tuple(shape[:2]):
+        return prediction
+    resized = cv2.resize(prediction.astype(np.float32), (shape[1], shape[0]), interpolation=cv2.INTER_LINEAR)
+    return resized.reshape(*shape[:2], prediction.shape[-1])
+
+
 class DepthScorer:
     """DPDE's depth metrics (`common.depth_metrics`) over the test images: the pixel metrics pooled
     over all their valid pixels (`eval.pooling: pixels`, the paper's "1/T sum over T pixels") or
-    each image's metrics averaged (`images`)."""
+    each image's metrics averaged (`images`); each prediction is first brought to its ground
+    truth's size (`resized_to`)."""
 
     metrics = DEPTH_METRICS
 
-    def __init__(self, eval_config):
-        self.pooling = eval_config.pooling
-        self.options = {"max_depth": eval_config.max_depth, "crop": eval_config.crop,
-                        "gsm_masking": eval_config.gsm_masking,
-                        "gsm_luminance_weight": eval_config.gsm_luminance_weight}
+    def __init__(self, config):
+        evaluation = config.eval
+        self.pooling = evaluation.pooling
+        self.protocol = depth_protocol(config)
+        self.options = {"max_depth": evaluation.max_depth, "crop": evaluation.crop,
+                        "gsm_masking": evaluation.gsm_masking,
+                        "gsm_luminance_weight": evaluation.gsm_luminance_weight}
 
     def start(self):
         return []
 
     def update(self, state, prediction, batch):
         for index in range(len(prediction)):
+            target = batch["target"][index]
             try:
-                state.append(depth_statistics(prediction[index], batch["target"][index],
+                state.append(depth_statistics(resized_to(prediction[index], target.shape), target,
                                               batch["valid"][index], **self.options))
             except ValueError as error:
                 raise DatasetError(f"test image {len(state)}: {error}")
@@ -76,8 +108,9 @@ class GradientScorer:
 
     metrics = ("mge",)
 
-    def __init__(self, eval_config):
-        self.options = {"max_depth": eval_config.max_depth, "crop": eval_config.crop}
+    def __init__(self, config):
+        self.options = {"max_depth": config.eval.max_depth, "crop": config.eval.crop}
+        self.protocol = depth_protocol(config)
 
     def start(self):
         return []
@@ -91,11 +124,12 @@ class GradientScorer:
         return {"mge": float(np.nanmean(state))}
 
 
-def make_scorer(sample_kind, output, eval_config):
-    """The scorer of a model's predictions ("depth" or "gradients") on samples of `sample_kind`."""
+def make_scorer(sample_kind, output, config):
+    """The scorer of a model's predictions ("depth" or "gradients") on samples of `sample_kind`,
+    with the data and evaluation settings of the experiment `config`."""
     if sample_kind == "enhancement":
-        return EnhancementScorer()
-    return DepthScorer(eval_config) if output == "depth" else GradientScorer(eval_config)
+        return EnhancementScorer(config)
+    return DepthScorer(config) if output == "depth" else GradientScorer(config)
 
 
 def evaluate(methods, dataset, scorer):
@@ -120,12 +154,18 @@ def evaluate(methods, dataset, scorer):
     return {name: scorer.result(state) for name, state in states.items()}, first_predictions, first_batch
 
 
-def format_table(results, titles, metrics):
-    """A fixed-width text table; `titles` maps method names to row labels, `metrics` the columns."""
+def labelled_rows(results, titles, protocol):
+    """{row title: {metric: value, ..., "protocol": protocol}}: the rows as metrics.json holds them."""
+    return {titles[name]: {**values, "protocol": protocol} for name, values in results.items()}
+
+
+def format_table(results, titles, metrics, protocol):
+    """A fixed-width text table under a line naming the protocol; `titles` maps method names to
+    row labels, `metrics` the columns."""
     label_width = max(len(titles[name]) for name in results)
     widths = [max(len(METRIC_TITLES[c]), 10) for c in metrics]
     header = " | ".join([" " * label_width] + [METRIC_TITLES[c].rjust(w) for c, w in zip(metrics, widths)])
-    lines = [header, "-" * len(header)]
+    lines = [f"protocol: {protocol}", header, "-" * len(header)]
     for name, values in results.items():
         cells = [_format_value(values.get(c)).rjust(w) for c, w in zip(metrics, widths)]
         lines.append(" | ".join([titles[name].ljust(label_width)] + cells))

@@ -31,7 +31,7 @@ from common.errors import ConfigError, TrainingError
 from common.export import export_saved_model
 from common.losses import LOSSES, loss_applies_to, loss_weights_for, weighted_loss
 from common.models import build_model, model_arguments
-from common.training.evaluation import BASELINE_TITLES, evaluate, format_table, make_scorer
+from common.training.evaluation import BASELINE_TITLES, evaluate, format_table, labelled_rows, make_scorer
 from common.training.logs import RunLogger, write_json_atomically
 from common.training.optimization import build_optimizer, current_learning_rate
 from common.training.precision import device_line, dtype_policy, gpu_names, with_float32_outputs
@@ -81,10 +81,13 @@ BASELINES_BY_KIND = {"enhancement": ("input", *FILTERS), "monocular": ("mean_dep
 
 
 def make_pipeline(config, sample_kind, train=True):
-    """The train and test data of an experiment (`train=False`: the test data only)."""
+    """The train and test data of an experiment (`train=False`: the test data only); the test
+    ground truth at `eval.resolution`."""
     train_source = make_source(config.data, "train", sample_kind) if train else None
-    return DataPipeline(config.data, train_source, make_source(config.data, "test", sample_kind),
-                        sample_kind)
+    resolution = config.eval.resolution if sample_kind == "monocular" else "input"
+    return DataPipeline(config.data, train_source,
+                        make_source(config.data, "test", sample_kind, resolution), sample_kind,
+                        single_test_batches=resolution == "original")
 
 
 class Runner:
@@ -104,7 +107,7 @@ class Runner:
         self.spec, _ = model_arguments(config.model, registry, source)
         self._check(config)
         self.pipeline = pipeline or make_pipeline(config, self.spec.sample_kind)
-        self.scorer = make_scorer(self.spec.sample_kind, self.spec.output, config.eval)
+        self.scorer = make_scorer(self.spec.sample_kind, self.spec.output, config)
         self.global_batch = config.data.batch_size
         replicas = self.strategy.num_replicas_in_sync
         if self.global_batch % replicas:
@@ -261,8 +264,7 @@ class Runner:
         """Prints the result table and writes `metrics.json` (chief only)."""
         if self.chief:
             titles = {**BASELINE_TITLES, "model": self.spec.title}
-            write_report(self.run_dir, self.config, self.step, results, titles, self.scorer.metrics,
-                         command)
+            write_report(self.run_dir, self.config, self.step, results, titles, self.scorer, command)
 
     def export(self):
         """The SavedModel under RUN_DIR/export/ and the Keras model as RUN_DIR/model.keras."""
@@ -280,14 +282,14 @@ def make_predictor(model, inputs):
     return lambda batch: predict({key: batch[key] for key in inputs}).numpy()
 
 
-def write_report(run_dir, config, step, results, titles, metrics, command):
-    """Prints the result table and writes RUN_DIR/metrics.json (with the command and the kind of
-    device, for the reproduction report)."""
-    print(format_table(results, titles, metrics))
+def write_report(run_dir, config, step, results, titles, scorer, command):
+    """Prints the result table and writes RUN_DIR/metrics.json (with the command, the kind of
+    device and the evaluation protocol, for the reproduction report)."""
+    print(format_table(results, titles, scorer.metrics, scorer.protocol))
     write_json_atomically(pathlib.Path(run_dir) / "metrics.json", {
         "experiment": config.name, "step": step, "model": config.model.name, "command": command,
         "device": "GPU" if tf.config.list_logical_devices("GPU") else "CPU",
-        "results": {titles[name]: values for name, values in results.items()}})
+        "protocol": scorer.protocol, "results": labelled_rows(results, titles, scorer.protocol)})
 
 
 def export_model(model, spec, export_config, target):
@@ -335,6 +337,8 @@ def run(config, registry, source, run_dir, resume=False, eval_only=False, comman
     """
     spec, arguments = model_arguments(config.model, registry, source)
     command = command or f"python train.py {source} --run-dir {run_dir}"
+    if config.eval.trained_runs:
+        return score_runs(config, registry, source, run_dir, command)
     if spec.stages:
         return run_stages(config, registry, source, run_dir, spec, arguments, resume, eval_only, command)
     if config.train.stages:
@@ -351,6 +355,19 @@ def run(config, registry, source, run_dir, resume=False, eval_only=False, comman
     if not eval_only:
         runner.export()
     runner.close()
+    return results
+
+
+def score_runs(config, registry, source, run_dir, command):
+    """`run` for an experiment that trains nothing: scores `eval.trained_runs` and the baselines
+    on its test set and writes the table to RUN_DIR/metrics.json."""
+    from common.training.trained_runs import score_trained_runs
+
+    results, titles, scorer = score_trained_runs(config, source, config.eval.trained_runs, None, registry)
+    run_dir = pathlib.Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    save_config(config, run_dir / "config.yaml")
+    write_report(run_dir, config, None, results, titles, scorer, command)
     return results
 
 
@@ -418,14 +435,18 @@ def run_stages(config, registry, source, run_dir, spec, arguments, resume, eval_
     methods[first.name] = runners[first.name].predictor
     titles[first.name] = first.title(arguments)
     methods["model"] = make_predictor(assembled, spec.inputs)
-    scorer = make_scorer(spec.sample_kind, spec.output, config.eval)
+    scorer = make_scorer(spec.sample_kind, spec.output, config)
     results, _, _ = evaluate(methods, pipeline.test_dataset(config.eval.batch_size), scorer)
     chief = runners[first.name].chief
     if chief:
         write_report(run_dir, config, {name: r.step for name, r in runners.items()}, results,
-                     titles, scorer.metrics, command)
+                     titles, scorer, command)
         if not eval_only:
             export_model(assembled, spec, config.export, run_dir)
+            for name in spec.comparisons:  # beside the run, for scoring it on other test sets
+                if name in runners and config.export.keras_file:
+                    export_model(runners[name].model, registry[spec.comparisons[name].model],
+                                 dataclasses.replace(config.export, saved_model=False), run_dir / name)
     for runner in runners.values():
         runner.close()
     return results

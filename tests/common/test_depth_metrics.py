@@ -106,7 +106,7 @@ def test_all_invalid_is_a_clear_error():
 
 
 def test_pooling_over_pixels_against_a_hand_computed_example():
-    from common.config import EvalConfig
+    from common.config import EvalConfig, ExperimentConfig
     from common.training.evaluation import DepthScorer
 
     # two 12x12 images (SSIM's window needs 11x11); only the pixels below are valid:
@@ -121,7 +121,7 @@ def test_pooling_over_pixels_against_a_hand_computed_example():
         "images": {"rms": (1.0 + 0.0) / 2, "rel": ((1 / 2 + 1 / 4) / 2 + 0) / 2, "delta1": (0 + 1) / 2},
     }
     for pooling, values in expected.items():
-        scorer = DepthScorer(EvalConfig(pooling=pooling))
+        scorer = DepthScorer(ExperimentConfig(eval=EvalConfig(pooling=pooling)))
         state = scorer.start()
         for pred, truth, valid in batches:
             batch = {"target": truth[None, ..., None], "valid": valid[None, ..., None]}
@@ -129,3 +129,36 @@ def test_pooling_over_pixels_against_a_hand_computed_example():
         result = scorer.result(state)
         for name, value in values.items():
             assert result[name] == pytest.approx(value, rel=1e-12), (pooling, name)
+
+
+def test_fcrn_protocol_resizes_the_prediction_and_crops_like_eigen():
+    """Hand-computed: the prediction brought bilinearly to the 480x640 ground truth, Eigen's crop
+    (rows 45-470, columns 41-600 of the NYU frame), the 10 m cap, and the label of all four."""
+    from common.config import EvalConfig, ExperimentConfig
+    from common.training.evaluation import DepthScorer, resized_to
+
+    # a row ramp upsampled 2x: OpenCV samples output row r at r / 2 - 1/4 (pixel centres),
+    # clamped at the borders, so bilinear interpolation reproduces the ramp there
+    ramp = np.repeat(np.arange(6, dtype=np.float32)[:, None], 6, axis=1)[..., None] + 1
+    rows = np.clip(np.arange(12) / 2 - 0.25, 0, 5) + 1
+    np.testing.assert_allclose(resized_to(ramp, (12, 12, 1))[..., 0], np.repeat(rows[:, None], 12, 1), atol=1e-6)
+
+    truth = np.full((480, 640), 5.0)
+    truth[45:471, 41:601] = 3.0      # the crop
+    truth[100, 100] = 20.0           # beyond the cap: left out
+    prediction = np.full((1, 240, 320, 1), 2.0, np.float32)
+    batch = {"target": truth[None, ..., None], "valid": np.ones((1, 480, 640, 1))}
+    inside, total = 426 * 560 - 1, 480 * 640 - 1
+    for crop, rms in (("eigen", 1.0), (None, np.sqrt((inside * 1 + (total - inside) * 9) / total))):
+        config = ExperimentConfig(eval=EvalConfig(resolution="original", crop=crop, max_depth=10.0))
+        config.data.image_size = [240, 320]
+        scorer = DepthScorer(config)
+        state = scorer.start()
+        scorer.update(state, prediction, batch)
+        assert state[0]["count"] == (inside if crop else total)
+        assert scorer.result(state)["rms"] == pytest.approx(rms, rel=1e-12)
+    assert scorer.protocol == ("pooling: pixels pooled over the test set; resolution: original ground truth "
+                               "(prediction resized bilinearly); crop: full frame; depth cap: 10 m")
+    config.eval.crop, config.eval.resolution, config.eval.max_depth = "eigen", "input", None
+    assert DepthScorer(config).protocol == ("pooling: pixels pooled over the test set; resolution: 240x320 "
+                                            "(network input); crop: eigen; depth cap: none")

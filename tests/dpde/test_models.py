@@ -41,6 +41,18 @@ def test_fcrn_without_laterals_is_laina_shaped():
     assert sum("lateral" in layer.name and layer.name.endswith("_fuse") for layer in lateral.layers) == 4
 
 
+def test_fcrn_and_modified_fcrn_predict_on_the_same_grid():
+    """Table 4 compares them: both decoders end on the stride-2 grid (24x40 for 48x80; the
+    uncropped decoder, doubling from ceil(48 / 32) = 2 rows, would have 32), and the final resize
+    maps that grid exactly onto the input."""
+    image = np.random.default_rng(0).random((1, 48, 80, 3)).astype(np.float32)
+    for lateral in (False, True):
+        model = build_fcrn(encoder="resnet_small", decoder_width=32, lateral_connections=lateral)
+        before_resize = keras.Model(model.input, model.get_layer("depth_conv").output)
+        assert before_resize({"image": image}).shape == (1, 24, 40, 1)
+        assert model({"image": image}).shape == (1, 48, 80, 1)
+
+
 @pytest.mark.parametrize("encoder", ["resnet_small", "resnet50"])
 def test_encoder_weights_load_from_a_local_file(tmp_path, encoder):
     source = build_encoder(encoder)

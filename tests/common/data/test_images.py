@@ -29,13 +29,13 @@ def test_missing_or_broken_file_is_one_line(tmp_path, content):
 def test_resize_is_bilinear_for_the_image_and_nearest_for_the_depth():
     from skimage.transform import resize
 
-    from common.data.images import resize_image_and_depth
+    from common.data.images import resize_depth, resize_image
 
     rng = np.random.default_rng(0)
     image = rng.integers(0, 256, (11, 13, 3), dtype=np.uint8)
     depth = rng.uniform(1, 10, (11, 13)).astype(np.float32)
     depth[0, 0] = np.nan
-    resized, nearest = resize_image_and_depth(image, depth, (4, 5))
+    resized, nearest = resize_image(image, (4, 5)), resize_depth(depth, (4, 5))
     bilinear = resize(image / 255.0, (4, 5), order=1, mode="edge", anti_aliasing=False)
     np.testing.assert_allclose(resized, bilinear, atol=1 / 255)  # OpenCV interpolates uint8 in fixed point
     area = cv2.resize(image, (5, 4), interpolation=cv2.INTER_AREA) / 255.0

@@ -90,8 +90,8 @@ def test_sceneflow_errors_name_the_path(sceneflow_root, tmp_path_factory):
 @pytest.fixture
 def nyu_root(tmp_path):
     rng = np.random.default_rng(0)
-    images = rng.integers(0, 256, (5, 12, 16, 3), dtype=np.uint8)      # [N, H, W, 3]
-    depths = rng.uniform(0.5, 9.0, (5, 12, 16)).astype(np.float32)     # [N, H, W]
+    images = rng.integers(0, 256, (5, 16, 24, 3), dtype=np.uint8)      # [N, H, W, 3]
+    depths = rng.uniform(0.5, 9.0, (5, 16, 24)).astype(np.float32)     # [N, H, W]
     with h5py.File(tmp_path / "nyu_depth_v2_labeled.mat", "w") as handle:   # MATLAB's column-major order
         handle["images"] = np.transpose(images, (0, 3, 2, 1))          # [N, 3, W, H]
         handle["depths"] = np.transpose(depths, (0, 2, 1))             # [N, W, H]
@@ -104,13 +104,19 @@ def test_nyu_transposes_splits_and_resizes(nyu_root, capsys):
     nyu = NYUDepthV2(root)
     assert list(nyu.items("train")) == [0, 1, 2] and list(nyu.items("test")) == [3, 4]
     assert "3 train images, the paper's split has 795" in capsys.readouterr().err
-    image, depth = nyu.load(3, (12, 16))
-    np.testing.assert_allclose(image, images[3] / 255.0, atol=1e-6)
+    image, depth = nyu.read(3)
+    np.testing.assert_array_equal(image, images[3])
     np.testing.assert_array_equal(depth, depths[3])
-    image, depth = nyu.load(4, (6, 8))
-    assert image.shape == (6, 8, 3)
-    np.testing.assert_array_equal(depth, depths[4][::2, ::2])
-    np.testing.assert_allclose(image[0, 0], images[4][:2, :2].reshape(-1, 3).mean(0) / 255.0, atol=1 / 255)
+    data = DataConfig(dataset="nyu", root=str(root), image_size=[8, 12])
+    length, load = make_source(data, "test", "monocular")
+    sample = load(1)  # labeled image 5
+    assert length == 2 and sample["image"].shape == (8, 12, 3)
+    np.testing.assert_array_equal(sample["target"][..., 0], depths[4][::2, ::2])
+    np.testing.assert_allclose(sample["image"][0, 0], images[4][:2, :2].reshape(-1, 3).mean(0) / 255.0, atol=1 / 255)
+    # FCRN's protocol: the image at the network's size, the ground truth at the original size
+    original = make_source(data, "test", "monocular", resolution="original")[1](1)
+    np.testing.assert_array_equal(original["image"], sample["image"])
+    np.testing.assert_array_equal(original["target"][..., 0], depths[4])
 
 
 def test_nyu_bad_files(tmp_path, nyu_root):
@@ -147,10 +153,14 @@ def test_make3d_pairs_depth_channel_and_resize(make3d_root, capsys):
     assert [p[0].name for p in make3d.items("train")] == ["img-a.jpg", "img-b.jpg"]
     test_items = make3d.items("test")
     assert "1 test images, the paper's split has 134" in capsys.readouterr().err
-    image, depth = make3d.load(test_items[0], (22, 14))
+    image, depth = make3d.read(test_items[0])
     grid = io.loadmat(make3d_root / "Test134Depth/depth_sph_corr-c.mat")["Position3DGrid"]
-    np.testing.assert_allclose(depth, np.repeat(np.repeat(grid[..., 3], 2, 0), 2, 1), rtol=1e-6)
-    assert image.shape == (22, 14, 3) and 0 <= image.min() and image.max() <= 1
+    np.testing.assert_allclose(depth, grid[..., 3], rtol=1e-6)
+    assert image.shape == (22, 14, 3) and image.dtype == np.uint8
+    sample = make_source(DataConfig(dataset="make3d", root=str(make3d_root), image_size=[22, 14]), "test",
+                         "monocular")[1](0)
+    np.testing.assert_allclose(sample["target"][..., 0], np.repeat(np.repeat(grid[..., 3], 2, 0), 2, 1), rtol=1e-6)
+    assert sample["image"].shape == (22, 14, 3) and 0 <= sample["image"].min() and sample["image"].max() <= 1
 
 
 def test_make3d_bad_input(make3d_root, tmp_path_factory):
@@ -159,7 +169,7 @@ def test_make3d_bad_input(make3d_root, tmp_path_factory):
     io.savemat(make3d_root / "Test134Depth/depth_sph_corr-c.mat", {"Position3DGrid": np.ones((3, 3, 3))})
     make3d = Make3D(make3d_root)
     with pytest.raises(DatasetError, match=r"Position3DGrid has shape \(3, 3, 3\)"):
-        make3d.load(make3d.items("test")[0], (6, 6))
+        make3d.read(make3d.items("test")[0])
     (make3d_root / "Train400Depth/depth_sph_corr-b.mat").unlink()
     with pytest.raises(DatasetError, match="depth_sph_corr-b.mat: missing"):
         Make3D(make3d_root).items("train")
@@ -196,16 +206,18 @@ def test_middlebury_calibration_arithmetic_by_hand(tmp_path):
     assert scene["depth"][2, 2] == pytest.approx(160 * 3740 / (60 + 20))    # 7480 mm
 
 
-def test_middlebury_split_and_monocular_samples(tmp_path, capsys):
+def test_middlebury_is_a_test_set_of_every_scene(tmp_path, capsys):
     for index in range(5):
         (_scene_2014 if index % 2 else _scene_2006)(tmp_path / f"scene{index}")
     middlebury = Middlebury(tmp_path)
-    assert [p.name for p in middlebury.items("test")] == ["scene4"]
+    assert [p.name for p in middlebury.items("test")] == [f"scene{i}" for i in range(5)]
     assert "5 scenes, the paper used 35" in capsys.readouterr().err
+    with pytest.raises(DatasetError, match="Middlebury is a test set .*train on NYU"):
+        middlebury.items("train")
     data = DataConfig(dataset="middlebury", root=str(tmp_path), image_size=[8, 12])
-    length, load = make_source(data, "train", "monocular")
+    length, load = make_source(data, "test", "monocular")
     sample = load(1)  # scene1, 2014 layout: 2 m everywhere but the unknown corner
-    assert length == 4 and sample["target"].shape == (8, 12, 1)
+    assert length == 5 and sample["target"].shape == (8, 12, 1)
     assert sample["valid"][0, 0, 0] == 0 and sample["target"][0, 0, 0] == 0
     assert sample["target"][2, 3, 0] == pytest.approx(2.0)
 

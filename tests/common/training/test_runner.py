@@ -38,8 +38,11 @@ def test_training_lowers_the_loss_and_writes_the_logs(trained_run):
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert metrics["step"] == 4 * 4
     assert set(metrics["results"]) == {"input", "joint bilateral filter", "IGDE"}
-    assert set(metrics["results"]["IGDE"]) == {"psnr", "psnr_t", "psnr_f", "ssim", "ssim_paper", "rmse"}
-    for label in ("input", "joint bilateral filter", "IGDE", "PSNRf (dB)"):
+    assert set(metrics["results"]["IGDE"]) == {"psnr", "psnr_t", "psnr_f", "ssim", "ssim_paper", "rmse",
+                                               "protocol"}
+    assert metrics["results"]["IGDE"]["protocol"] == metrics["protocol"] == \
+        "errors pooled over all test pixels; 32x32 frames"
+    for label in ("input", "joint bilateral filter", "IGDE", "PSNRf (dB)", "protocol: errors pooled"):
         assert label in stdout
     assert yaml.safe_load((run_dir / "config.yaml").read_text())["train"]["epochs"] == 4
     events = list((run_dir / "tensorboard").glob("events.out.tfevents.*"))

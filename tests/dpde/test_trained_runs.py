@@ -1,0 +1,116 @@
+"""DPDE Table 3 as the paper ran it: a trained run (here the tiny synthetic DPDE run standing in for
+NYU) scored by `train.py` on every generated Middlebury scene of both layouts, with no training;
+and the omega sweep of the same run."""
+
+import json
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+import yaml
+
+from common.data.images import resize_depth
+from common.data.middlebury import load_scene
+from common.data.pfm import write_pfm
+from tests.conftest import ROOT, run_train, user_error
+from tests.dpde.test_training import TINY_DPDE
+
+IMAGE_SIZE = [16, 20]
+
+
+def _scene(folder, layout, shape, seed):
+    """A scene with a nearer box on a background plane, in the 2014 or the 2005/2006 layout."""
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True)
+    height, width = shape
+    disparity = np.full(shape, 30.0 + seed, np.float32)
+    disparity[height // 4:height // 2, width // 3:2 * width // 3] = 60.0
+    image = rng.integers(0, 256, (*shape, 3), dtype=np.uint8)
+    if layout == "2014":
+        disparity[0, :3] = np.inf  # unknown
+        cv2.imwrite(str(folder / "im0.png"), image)
+        write_pfm(folder / "disp0.pfm", disparity)
+        (folder / "calib.txt").write_text(f"cam0=[2000 0 {width / 2}; 0 2000 {height / 2}; 0 0 1]\n"
+                                          "doffs=20\nbaseline=170\n")
+    else:
+        disparity[-1, -3:] = 0  # unknown
+        cv2.imwrite(str(folder / "view1.png"), image)
+        cv2.imwrite(str(folder / "disp1.png"), disparity.astype(np.uint8))
+        (folder / "dmin.txt").write_text("200\n")
+
+
+@pytest.fixture(scope="module")
+def middlebury(tmp_path_factory, finished_runs):
+    root = tmp_path_factory.mktemp("middlebury")
+    for index, (layout, shape) in enumerate([("2014", (24, 30)), ("2014", (20, 36)), ("2014", (30, 30)),
+                                             ("2006", (24, 28)), ("2006", (26, 30))]):
+        _scene(root / f"scene{index}", layout, shape, index)
+    run = finished_runs[1]
+    experiment = root.parent / "middlebury_eval.yaml"
+    config = {**TINY_DPDE, "name": "tiny_middlebury",
+              "data": {"dataset": "middlebury", "root": str(root), "image_size": IMAGE_SIZE},
+              "eval": {"batch_size": 2, "baselines": ["mean_depth"], "trained_runs": [str(run)]}}
+    experiment.write_text(yaml.safe_dump(config))
+    return root, run, experiment
+
+
+def _expected_mean_depth_rms(root):
+    """The per-image mean depth's pooled RMS over every scene, from the files by NumPy."""
+    squared, count = 0.0, 0
+    for scene in sorted(root.iterdir()):
+        depth = resize_depth(load_scene(scene)["depth"] / 1000.0, IMAGE_SIZE)
+        valid = np.isfinite(depth)
+        squared += np.sum((depth[valid] - depth[valid].mean()) ** 2)
+        count += valid.sum()
+    return np.sqrt(squared / count)
+
+
+def test_a_trained_run_is_scored_on_every_scene_of_both_layouts(middlebury, tmp_path):
+    root, run, experiment = middlebury
+    checkpoints = sorted(p.name for p in run.rglob("ckpt-*.index"))
+    result = run_train(experiment, "--run-dir", tmp_path / "eval")
+    assert result.returncode == 0, result.stderr[-3000:]
+    metrics = json.loads((tmp_path / "eval" / "metrics.json").read_text())
+    name = run.name
+    assert list(metrics["results"]) == ["per-image mean depth", f"FCRN ({name})", f"modified FCRN ({name})",
+                                        f"DPDE ({name})"]
+    assert metrics["protocol"] == ("pooling: pixels pooled over the test set; resolution: 16x20 (network "
+                                   "input); crop: full frame; depth cap: none")
+    assert all(row["protocol"] == metrics["protocol"] for row in metrics["results"].values())
+    assert metrics["results"]["per-image mean depth"]["rms"] == pytest.approx(_expected_mean_depth_rms(root),
+                                                                              rel=1e-5)
+    assert "protocol: pooling" in result.stdout
+    assert sorted(p.name for p in run.rglob("ckpt-*.index")) == checkpoints  # nothing trained
+    assert not (tmp_path / "eval" / "checkpoints").exists()
+
+    # FCRN's protocol: the ground truth at each scene's own size, one scene a batch
+    result = run_train(experiment, "--run-dir", tmp_path / "original", "--set", "eval.resolution=original")
+    assert result.returncode == 0, result.stderr[-3000:]
+    original = json.loads((tmp_path / "original" / "metrics.json").read_text())
+    assert "resolution: original ground truth" in original["protocol"]
+    assert original["results"][f"DPDE ({name})"]["rms"] != metrics["results"][f"DPDE ({name})"]["rms"]
+
+
+def test_middlebury_cannot_be_trained_on(middlebury, tmp_path):
+    _, _, experiment = middlebury
+    message = user_error(run_train(experiment, "--run-dir", tmp_path / "run", "--set", "eval.trained_runs=[]"))
+    assert "Middlebury is a test set" in message
+
+
+def test_omega_sweep_scores_each_weight_against_the_modified_fcrn(finished_runs, tmp_path):
+    run = finished_runs[1]
+    experiment = tmp_path / "tiny_dpde.yaml"
+    experiment.write_text(yaml.safe_dump(TINY_DPDE))
+    out = tmp_path / "sweep.json"
+    result = subprocess.run([sys.executable, "-m", "experiments.omega_sweep", str(experiment), str(run),
+                             "--omega", "0.01", "10", "1000", "--out", str(out)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = json.loads(out.read_text())["results"]
+    assert list(rows) == ["modified FCRN", "omega=0.01", "omega=10", "omega=1000"]
+    # a negligible gradient term leaves the depth network's output
+    assert rows["omega=0.01"]["rms"] == pytest.approx(rows["modified FCRN"]["rms"], rel=1e-3)
+    assert rows["omega=1000"]["rms"] != pytest.approx(rows["modified FCRN"]["rms"], rel=1e-3)
+    assert "RMS gain" in result.stdout

@@ -14,7 +14,7 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from common.config import load_config  # noqa: E402
-from common.errors import exit_status  # noqa: E402
+from common.errors import ConfigError, exit_status  # noqa: E402
 
 
 def registry():
@@ -46,6 +46,8 @@ def main(argv=None):
         from common.training.runner import run
 
         run_dir = args.run_dir or os.path.join("runs", config.name)
+        if os.path.exists(run_dir) and not os.path.isdir(run_dir):
+            raise ConfigError(f"--run-dir {run_dir}: exists and is not a directory")
         command = shlex.join(["python", "train.py", *(sys.argv[1:] if argv is None else argv)])
         run(config, registry(), args.experiment, run_dir, resume=args.resume, eval_only=args.eval_only,
             command=command)

@@ -385,16 +385,22 @@ def save_config(config, path):
 
 
 def _read_yaml(path):
+    if path.is_dir():
+        raise ConfigError(f"{path}: is a directory (expected an experiment YAML file)")
     if not path.is_file():
         raise ConfigError(f"config file not found: {path}")
     try:
-        raw = yaml.safe_load(path.read_text())
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{path}: not a UTF-8 text file (byte {error.start}); expected an "
+                          "experiment YAML file") from error
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark else ""
         raise ConfigError(f"{path}: not valid YAML{where}: {getattr(error, 'problem', error)}")
     if raw is None:
-        return {}
+        raise ConfigError(f"{path}: empty (expected an experiment: a mapping of sections such as "
+                          "model, data, train)")
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping of sections at the top level")
     return raw

@@ -56,3 +56,24 @@ def test_dpde_experiments_have_the_paper_schedule_and_table_4_overrides():
     assert load_config(ablation / "no_unet.yaml").model.args == {"lateral_connections": False}
     fcrn_berhu = load_config(ablation / "fcrn_berhu.yaml")
     assert fcrn_berhu.model.args == {"lateral_connections": False} and fcrn_berhu.loss.weights["fsim"] == 0.0
+
+
+@pytest.mark.parametrize("content, extra, message", [
+    (b"", (), "empty (expected an experiment"),
+    (b"\xff\xfe\x00name: x\n", (), "not a UTF-8 text file"),
+    (b"- model\n- data\n", (), "expected a mapping of sections at the top level"),
+    (None, (), "config file not found"),
+    ("directory", (), "is a directory"),
+    (b"name: fine\n", ("--run-dir", "FILE"), "exists and is not a directory"),
+])
+def test_malformed_experiment_files_are_one_line_errors(tmp_path, content, extra, message):
+    experiment = tmp_path / "experiment.yaml"
+    if content == "directory":
+        experiment.mkdir()
+    elif content is not None:
+        experiment.write_bytes(content)
+    (tmp_path / "FILE").write_text("not a run directory")
+    arguments = [str(tmp_path / "FILE") if a == "FILE" else a for a in extra] or ["--run-dir", tmp_path / "run"]
+    before = sorted(tmp_path.rglob("*"))
+    assert message in user_error(run_train(experiment, *arguments))
+    assert sorted(tmp_path.rglob("*")) == before  # nothing written

@@ -60,4 +60,4 @@ def test_missing_file(tmp_path):
 
 def test_bad_override(tmp_path):
     with pytest.raises(ConfigError, match="expected key.path=value"):
-        load_config(write(tmp_path, ""), ["train.epochs"])
+        load_config(write(tmp_path, "name: exp\n"), ["train.epochs"])

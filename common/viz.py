@@ -92,15 +92,10 @@ def first_test_predictions(run_dir, samples, registry):
 
     `registry` ({model name: ModelSpec}, e.g. `train.registry()`) names the run's model; building
     it imports the paper packages, whose layers the saved model needs."""
-    import keras
-
-    from common.config import load_config
     from common.training.runner import make_pipeline, make_predictor
+    from common.training.trained_runs import load_trained_run
 
-    run_dir = pathlib.Path(run_dir)
-    config = load_config(run_dir / "config.yaml")
-    spec = registry[config.model.name]
-    model = keras.models.load_model(run_dir / "model.keras")
+    config, spec, _, model = load_trained_run(run_dir, registry)
     dataset = make_pipeline(config, spec.sample_kind, train=False).test_dataset(samples)
     batch = next(dataset.as_numpy_iterator())
     return batch, make_predictor(model, spec.inputs)(batch)

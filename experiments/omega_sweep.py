@@ -24,11 +24,10 @@ PAPER_OMEGAS = (1.0, 3.0, 10.0, 30.0, 100.0)
 def omega_sweep(config, run_dir, omegas, registry):
     """{"modified FCRN": metrics, "omega=<w>": metrics, ...} of a DPDE run on `config`'s test set,
     and the scorer's protocol."""
-    from common.training.evaluation import evaluate, make_scorer
-    from common.training.runner import make_pipeline, make_predictor
-    from common.training.trained_runs import load_trained_run, stage_networks
+    from common.training.runner import make_predictor
+    from common.training.trained_runs import load_trained_run, score_on_test_set, stage_networks
 
-    spec, arguments, model = load_trained_run(run_dir, registry)
+    _, spec, arguments, model = load_trained_run(run_dir, registry)
     if spec.assemble is None:
         raise ConfigError(f"{run_dir}: a {spec.title} run has no fusion to sweep (expected a DPDE run)")
     networks = stage_networks(model, spec)
@@ -37,9 +36,7 @@ def omega_sweep(config, run_dir, omegas, registry):
     for omega in omegas:
         fused = spec.assemble(networks, {**arguments, "irls_omega": float(omega)})
         methods[f"omega={omega:g}"] = make_predictor(fused, spec.inputs)
-    scorer = make_scorer(spec.sample_kind, spec.output, config)
-    pipeline = make_pipeline(config, spec.sample_kind, train=False)
-    results, _, _ = evaluate(methods, pipeline.test_dataset(config.eval.batch_size), scorer)
+    results, scorer = score_on_test_set(config, methods, spec.sample_kind, spec.output)
     return results, scorer.protocol
 
 

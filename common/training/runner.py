@@ -444,7 +444,7 @@ def run_stages(config, registry, source, run_dir, spec, arguments, resume, eval_
         if not eval_only:
             export_model(assembled, spec, config.export, run_dir)
             for name in spec.comparisons:  # beside the run, for scoring it on other test sets
-                if name in runners and config.export.keras_file:
+                if name in runners:
                     export_model(runners[name].model, registry[spec.comparisons[name].model],
                                  dataclasses.replace(config.export, saved_model=False), run_dir / name)
     for runner in runners.values():

@@ -15,27 +15,24 @@ Example:
 import pathlib
 
 import keras
-import yaml
 
 from common.baselines import baseline_predictor
-from common.config import ModelConfig
+from common.config import load_config
 from common.errors import ConfigError
 from common.models import model_arguments
 from common.training.evaluation import BASELINE_TITLES, evaluate, make_scorer
 
 
-def read_run_config(run_dir):
-    """The `config.yaml` mapping of a finished run directory (which must also hold model.keras)."""
+def load_trained_run(run_dir, registry):
+    """(experiment config, ModelSpec, model arguments, saved keras model) of a finished run
+    directory, whose config.yaml is read like any experiment file (`load_config`)."""
     run_dir = pathlib.Path(run_dir)
     for name in ("model.keras", "config.yaml"):
         if not (run_dir / name).is_file():
             raise ConfigError(f"{run_dir}: no {name} (expected a finished run directory)")
-    try:
-        config = yaml.safe_load((run_dir / "config.yaml").read_text())
-        model = ModelConfig(config["model"]["name"], config["model"]["preset"], config["model"]["args"])
-    except (yaml.YAMLError, TypeError, KeyError) as error:
-        raise ConfigError(f"{run_dir / 'config.yaml'}: not the config.yaml of a run ({error!r})") from error
-    return model
+    config = load_config(run_dir / "config.yaml")
+    spec, arguments = model_arguments(config.model, registry, run_dir / "config.yaml")
+    return config, spec, arguments, keras.models.load_model(run_dir / "model.keras")
 
 
 def stage_networks(model, spec):
@@ -45,17 +42,10 @@ def stage_networks(model, spec):
     return {stage.name: network for stage, network in zip(spec.stages, networks)}
 
 
-def load_trained_run(run_dir, registry):
-    """(ModelSpec, model arguments, the saved keras model) of a finished run directory."""
-    run_dir = pathlib.Path(run_dir)
-    spec, arguments = model_arguments(read_run_config(run_dir), registry, run_dir / "config.yaml")
-    return spec, arguments, keras.models.load_model(run_dir / "model.keras")
-
-
 def trained_run_rows(run_dir, registry):
     """[(row title, keras model, ModelSpec of the row)] of one finished run directory."""
     run_dir = pathlib.Path(run_dir)
-    spec, arguments, model = load_trained_run(run_dir, registry)
+    _, spec, arguments, model = load_trained_run(run_dir, registry)
     rows = []
     for name, stage in spec.comparisons.items():
         if (run_dir / name / "model.keras").is_file():
@@ -81,7 +71,7 @@ def score_trained_runs(config, source, run_dirs, baselines, registry):
     Returns:
         ({name: {metric: value}}, {name: row title}, the scorer).
     """
-    from common.training.runner import BASELINES_BY_KIND, make_pipeline, make_predictor
+    from common.training.runner import BASELINES_BY_KIND, make_predictor
 
     rows = [row for run_dir in run_dirs for row in trained_run_rows(run_dir, registry)]
     kinds = {spec.sample_kind for _, _, spec in rows}
@@ -100,7 +90,16 @@ def score_trained_runs(config, source, run_dirs, baselines, registry):
     for title, model, spec in rows:
         methods[title] = make_predictor(model, spec.inputs)
         titles[title] = title
-    scorer = make_scorer(kind, "depth", config)
-    pipeline = make_pipeline(config, kind, train=False)
-    results, _, _ = evaluate(methods, pipeline.test_dataset(config.eval.batch_size), scorer)
+    results, scorer = score_on_test_set(config, methods, kind, "depth")
     return results, titles, scorer
+
+
+def score_on_test_set(config, methods, sample_kind, output):
+    """({name: {metric: value}}, scorer) of `methods` ({name: fn(batch) -> prediction of
+    `output`}) on the test set of the experiment `config`."""
+    from common.training.runner import make_pipeline
+
+    scorer = make_scorer(sample_kind, output, config)
+    pipeline = make_pipeline(config, sample_kind, train=False)
+    results, _, _ = evaluate(methods, pipeline.test_dataset(config.eval.batch_size), scorer)
+    return results, scorer

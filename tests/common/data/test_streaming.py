@@ -35,12 +35,15 @@ def peak_memory_of_run(root, run_dir, *overrides):
 
 
 def test_peak_memory_does_not_grow_with_the_number_of_files(tmp_path):
-    small = write_sceneflow_tree(tmp_path / "small", train_views=4, test_views=2, distinct=2)
-    large = write_sceneflow_tree(tmp_path / "large", train_views=48, test_views=2, distinct=2)
-    assert len(SceneFlow(large).items("train")) == 48
+    small = write_sceneflow_tree(tmp_path / "small", train_views=16, test_views=2, distinct=2)
+    large = write_sceneflow_tree(tmp_path / "large", train_views=64, test_views=2, distinct=2)
+    assert len(SceneFlow(large).items("train")) == 64
     small_peak, _ = peak_memory_of_run(small, tmp_path / "run_small")
     large_peak, result = peak_memory_of_run(large, tmp_path / "run_large")
     assert (tmp_path / "run_large" / "export" / "saved_model.pb").is_file()
     growth = (large_peak - small_peak) * 1024
-    # Caching the 44 extra views would add 44 * 11.8 MB = 519 MB; streaming adds nothing but noise.
-    assert growth < 10 * SAMPLE_BYTES, (small_peak, large_peak, result.stderr[-2000:])
+    # Both splits outlast what the pipeline reads ahead, so both runs fill its window. Caching the 48
+    # extra views would add 48 * 11.8 MB = 566 MB. Two identical runs differed by up to 73 MB here
+    # (allocator and tf.data autotuning), so the bound is 20 views (236 MB): 3x that noise, and
+    # under half of what caching would add.
+    assert growth < 20 * SAMPLE_BYTES, (small_peak, large_peak, result.stderr[-2000:])

@@ -1,14 +1,19 @@
-"""The Scene Flow input pipeline on files in the published format against the paper preset's
-training rate, in one run.
+"""The training input pipelines on files in each data set's published format against the
+training rate of the paper presets, in one run: Scene Flow (PNG + PFM, 540 x 960) for IGDE, NYU
+Depth v2 (the labeled HDF5 .mat) and Make3D (2272 x 1704 JPEG + .mat) for DPDE.
 
-    python bench/pipeline.py [--views 28] [--batches 12] [--train-steps 1]
+    python bench/pipeline.py [--datasets sceneflow nyu make3d] [--batches 6] [--train-steps 1]
 
-Writes a Scene Flow-like tree of 540 x 960 views (PNG frames, PFM disparity;
-`common.data.synthetic_sceneflow`) to a temporary folder and times the training pipeline of
-`experiments/igde/sceneflow.yaml` over it: decoding, the 512 x 960 centre crop, the boundary
-corruption, the 280 x 480 random crop, batches of 2. Prints the samples/s it delivers and this
-process's peak resident memory, then the paper preset's training images/s measured on this
-machine and estimated for the paper's RTX 2080 Ti (`igde.budget`), and the ratios.
+For each data set, writes generated scenes in its format to a temporary folder
+(`common.data.synthetic_sceneflow`, `common.data.synthetic_monocular`) and times the training
+pipeline of its paper experiment (`experiments/igde/sceneflow.yaml`, `experiments/dpde/nyu.yaml`,
+`experiments/dpde/make3d.yaml`: decoding, resizing or cropping, the boundary corruption for
+Scene Flow, batching) over one epoch, after its first batch. Then times the training step of
+every network the experiment trains, at the experiment's batch and input size (DPDE: the depth
+network and the gradient network, each its own stage; the encoder from random weights), and
+prints the pipeline's rate over the fastest network's. Scene Flow also gets the paper preset's
+rate estimated for the paper's RTX 2080 Ti (`igde.budget`). Peak resident memory is this
+process's so far.
 """
 
 import argparse
@@ -26,20 +31,34 @@ from train_step import train_rate  # noqa: E402  (bench/ is this script's folder
 
 from common.config import load_config  # noqa: E402
 from common.data.pipeline import DataPipeline  # noqa: E402
-from common.data.sources import make_source  # noqa: E402
+from common.data.sources import DATASET_KINDS, make_source  # noqa: E402
+from common.data.synthetic_monocular import write_make3d_tree, write_nyu_files  # noqa: E402
 from common.data.synthetic_sceneflow import write_sceneflow_tree  # noqa: E402
-from igde.budget import BATCH, CROP, GPU_FP32_FLOPS, UTILISATION, training_budget  # noqa: E402
-from igde.presets import PRESETS  # noqa: E402
+from dpde import depth_arguments, gradient_arguments  # noqa: E402
+from dpde.presets import PRESETS as DPDE_PRESETS  # noqa: E402
+from igde.budget import BATCH, GPU_FP32_FLOPS, UTILISATION, training_budget  # noqa: E402
+from igde.presets import PRESETS as IGDE_PRESETS  # noqa: E402
 
-SCENEFLOW = pathlib.Path(__file__).resolve().parents[1] / "experiments" / "igde" / "sceneflow.yaml"
+EXPERIMENTS = pathlib.Path(__file__).resolve().parents[1] / "experiments"
+DPDE_PAPER = {**DPDE_PRESETS["paper"], "encoder_weights": "none"}  # no download here; same cost
+DATASETS = {
+    "sceneflow": (EXPERIMENTS / "igde" / "sceneflow.yaml", lambda root, views: write_sceneflow_tree(root, views, 2),
+                  [("IGDE paper preset", "igde", IGDE_PRESETS["paper"])]),
+    "nyu": (EXPERIMENTS / "dpde" / "nyu.yaml", lambda root, views: write_nyu_files(root, views, 2),
+            [("DPDE depth network", "fcrn", depth_arguments(DPDE_PAPER)),
+             ("DPDE gradient network", "gradient_net", gradient_arguments(DPDE_PAPER))]),
+    "make3d": (EXPERIMENTS / "dpde" / "make3d.yaml", lambda root, views: write_make3d_tree(root, views, 2),
+               [("DPDE depth network", "fcrn", depth_arguments(DPDE_PAPER)),
+                ("DPDE gradient network", "gradient_net", gradient_arguments(DPDE_PAPER))]),
+}
 
 
 def delivered_rate(config, batches):
     """Training samples/s of the pipeline over `batches` batches (after the first, which fills
     the parallel loads)."""
     data = config.data
-    pipeline = DataPipeline(data, make_source(data, "train", "enhancement"),
-                            make_source(data, "test", "enhancement"), "enhancement")
+    kind = DATASET_KINDS[data.dataset]
+    pipeline = DataPipeline(data, make_source(data, "train", kind), make_source(data, "test", kind), kind)
     iterator = iter(pipeline.train_dataset(0, data.batch_size))
     next(iterator)
     started = time.perf_counter()
@@ -48,31 +67,42 @@ def delivered_rate(config, batches):
     return batches * data.batch_size / (time.perf_counter() - started)
 
 
+def bench_dataset(name, batches, train_steps):
+    experiment, write, networks = DATASETS[name]
+    with tempfile.TemporaryDirectory() as root:
+        config = load_config(experiment, [f"data.root={root}"])
+        data = config.data
+        write(root, data.batch_size * (batches + 1))
+        delivered = delivered_rate(config, batches)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** 20
+    size = data.crop_size or data.image_size
+    print(f"\n{name} ({experiment.relative_to(EXPERIMENTS.parent)}): batch {data.batch_size} x "
+          f"{size[0]} x {size[1]}")
+    print(f"  pipeline: {delivered:.2f} samples/s, peak resident memory so far {peak:.2f} GiB")
+    rates = []
+    for title, model, arguments in networks:
+        rate, parameters = train_rate(model, arguments, data.batch_size, *size, train_steps, config)
+        rates.append(rate)
+        print(f"  {title} ({parameters:,} parameters) training, this machine: {rate:.3f} images/s "
+              f"(pipeline {delivered / rate:.1f}x)")
+    print(f"  pipeline over the fastest network's training rate: {delivered / max(rates):.1f}x")
+    if name == "sceneflow":
+        paper = IGDE_PRESETS["paper"]
+        flop = training_budget(paper["blocks"], paper["block_layers"], paper["growth"])["flop_per_step"] / BATCH
+        gpu = GPU_FP32_FLOPS * UTILISATION / flop
+        print(f"  IGDE paper preset training, RTX 2080 Ti at {UTILISATION:.0%} of fp32 peak (estimate): "
+              f"{gpu:.2f} images/s (pipeline {delivered / gpu:.1f}x)")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--views", type=int, default=28, help="training views to write")
-    parser.add_argument("--batches", type=int, default=12, help="timed batches")
-    parser.add_argument("--train-steps", type=int, default=1, help="timed paper-preset steps")
+    parser.add_argument("--datasets", nargs="+", choices=sorted(DATASETS), default=list(DATASETS))
+    parser.add_argument("--batches", type=int, default=6, help="timed batches of each pipeline")
+    parser.add_argument("--train-steps", type=int, default=1, help="timed training steps of each network")
     args = parser.parse_args()
-    if args.views < BATCH * (args.batches + 1):
-        parser.error(f"--views must be at least {BATCH * (args.batches + 1)}: one warm-up and "
-                     f"{args.batches} timed batches of {BATCH} in one epoch")
-    with tempfile.TemporaryDirectory() as root:
-        write_sceneflow_tree(root, args.views, 2)
-        config = load_config(SCENEFLOW, [f"data.root={root}"])
-        delivered = delivered_rate(config, args.batches)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** 20
-    paper = PRESETS["paper"]
-    trained, _ = train_rate("paper", BATCH, *CROP, args.train_steps, config)
-    flop_per_image = training_budget(paper["blocks"], paper["block_layers"], paper["growth"])["flop_per_step"] / BATCH
-    gpu = GPU_FP32_FLOPS * UTILISATION / flop_per_image
     print(f"cores: {os.cpu_count()}")
-    print(f"pipeline (Scene Flow files 540x960 -> 512x960, corruption, {CROP[0]}x{CROP[1]} crops): "
-          f"{delivered:.2f} samples/s, peak resident memory {peak:.2f} GiB")
-    print(f"paper preset training, this machine: {trained:.3f} images/s "
-          f"(pipeline {delivered / trained:.0f}x faster)")
-    print(f"paper preset training, RTX 2080 Ti at {UTILISATION:.0%} of fp32 peak (estimate): {gpu:.2f} images/s "
-          f"(pipeline {delivered / gpu:.1f}x)")
+    for name in args.datasets:
+        bench_dataset(name, args.batches, args.train_steps)
 
 
 if __name__ == "__main__":

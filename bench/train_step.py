@@ -10,6 +10,7 @@ epochs (from the cache), and the ratio of pipeline to training rate.
 """
 
 import argparse
+import dataclasses
 import os
 import pathlib
 import sys
@@ -23,31 +24,38 @@ import tensorflow as tf  # noqa: E402
 
 from common.config import load_config  # noqa: E402
 from common.data.pipeline import DataPipeline  # noqa: E402
-from common.data.sources import make_source  # noqa: E402
+from common.data.sources import SAMPLE_CHANNELS, make_source  # noqa: E402
+from common.losses import loss_weights_for  # noqa: E402
 from common.training.optimization import build_optimizer  # noqa: E402
 from common.training.runner import make_train_step  # noqa: E402
-from igde import MODELS  # noqa: E402
+from dpde import MODELS as DPDE_MODELS  # noqa: E402
+from igde import MODELS as IGDE_MODELS  # noqa: E402
 
 QUICKSTART = pathlib.Path(__file__).resolve().parents[1] / "experiments" / "quickstart.yaml"
 
 
-def train_rate(preset, batch, height, width, steps, config):
-    """Images/s of the runner's train step on random data (after one warm-up step)."""
-    spec = MODELS["igde"]
-    model = spec.build(**spec.presets[preset])
-    optimizer = build_optimizer(config.optimizer, config.schedule, 1)
-    rng = np.random.default_rng(0)
-    batch_data = {"image": rng.random((batch, height, width, 3), np.float32),
-                  "depth": rng.random((batch, height, width, 1), np.float32),
-                  "target": rng.random((batch, height, width, 1), np.float32)}
+def train_rate(model, arguments, batch, height, width, steps, config):
+    """Images/s of the runner's train step for `model` (an IGDE or DPDE registry name) built with
+    `arguments`, on random data of the model's sample kind (after one warm-up step); the loss is
+    the experiment's terms that apply to the model's output.
 
-    step = make_train_step(tf.distribute.get_strategy(), model, optimizer, config.loss, spec.inputs)
+    Returns:
+        (images/s, parameter count).
+    """
+    spec = {**IGDE_MODELS, **DPDE_MODELS}[model]
+    network = spec.build(**arguments)
+    optimizer = build_optimizer(config.optimizer, config.schedule, 1)
+    loss = dataclasses.replace(config.loss, weights=loss_weights_for(spec.output, config.loss.weights))
+    rng = np.random.default_rng(0)
+    batch_data = {key: rng.random((batch, height, width, channels), np.float32)
+                  for key, channels in SAMPLE_CHANNELS[spec.sample_kind].items()}
+    step = make_train_step(tf.distribute.get_strategy(), network, optimizer, loss, spec.inputs)
 
     float(step(batch_data)["loss"])
     started = time.perf_counter()
     for _ in range(steps):
         float(step(batch_data)["loss"])
-    return steps * batch / (time.perf_counter() - started), model.count_params()
+    return steps * batch / (time.perf_counter() - started), network.count_params()
 
 
 def pipeline_rate(config, epochs):
@@ -72,8 +80,9 @@ def main():
     args = parser.parse_args()
     config = load_config(QUICKSTART)
     crop = config.data.crop_size
-    small, small_params = train_rate("small", config.data.batch_size, *crop, args.steps, config)
-    paper, paper_params = train_rate("paper", 2, *args.paper_crop, args.paper_steps, config)
+    presets = IGDE_MODELS["igde"].presets
+    small, small_params = train_rate("igde", presets["small"], config.data.batch_size, *crop, args.steps, config)
+    paper, paper_params = train_rate("igde", presets["paper"], 2, *args.paper_crop, args.paper_steps, config)
     first, *cached = pipeline_rate(config, 3)
     print(f"device: {tf.config.list_physical_devices('GPU') or 'CPU'}, threads: {os.cpu_count()}")
     print(f"train small preset ({small_params:,} params, {config.data.batch_size}x{crop[0]}x{crop[1]}): "

@@ -10,7 +10,7 @@ Example:
 import keras
 from keras import layers
 
-from common.irls import irls_fuse
+from common.irls import CG_STEPS_PER_ITERATION, IRLS_MAX_ITERATIONS, IRLS_STOP_CHANGE, irls_fuse
 from dpde.layers import PACKAGE
 
 
@@ -18,11 +18,11 @@ from dpde.layers import PACKAGE
 class IRLSFusion(layers.Layer):
     """`common.irls.irls_fuse` of a depth map [B, H, W, 1] and gradients [B, H, W, 2]."""
 
-    def __init__(self, omega=10.0, eps=1e-3, iterations=10, tol=1e-4, cg_iterations=500,
-                 cg_tol=1e-6, **kwargs):
+    def __init__(self, omega=10.0, eps=1e-3, iterations=IRLS_MAX_ITERATIONS, tol=IRLS_STOP_CHANGE,
+                 cg_iterations=CG_STEPS_PER_ITERATION, cg_tol=1e-6, jit_compile=True, **kwargs):
         super().__init__(**kwargs)
         self.settings = {"omega": omega, "eps": eps, "iterations": iterations, "tol": tol,
-                         "cg_iterations": cg_iterations, "cg_tol": cg_tol}
+                         "cg_iterations": cg_iterations, "cg_tol": cg_tol, "jit_compile": jit_compile}
 
     def call(self, depth, gradients):
         return irls_fuse(depth, gradients[..., 0:1], gradients[..., 1:2], **self.settings)
@@ -34,8 +34,8 @@ class IRLSFusion(layers.Layer):
         return {**super().get_config(), **self.settings}
 
 
-def build_dpde(depth_net, gradient_net, omega=10.0, eps=1e-3, iterations=10, tol=1e-4,
-               cg_iterations=500):
+def build_dpde(depth_net, gradient_net, omega=10.0, eps=1e-3, iterations=IRLS_MAX_ITERATIONS,
+               tol=IRLS_STOP_CHANGE, cg_iterations=CG_STEPS_PER_ITERATION):
     """Joins a depth network and a gradient network (both {"image"} -> maps) by IRLS fusion.
 
     Returns:

@@ -1,10 +1,12 @@
-"""DPDE presets as plain dicts: the keys are the arguments of the DPDE stages (`dpde.STAGES`).
+"""DPDE presets as plain dicts: the keys are the arguments of the DPDE stages (`dpde.MODELS["dpde"].stages`).
 
 `paper`: ResNet-50 FCRN with Laina's 1024-channel decoder and U-Net laterals, the ten-layer
 gradient network of width 108 (reconstruction, NOTES.md), IRLS with omega = 10. `small`: a
 one-block-per-stage ResNet encoder (32..256 channels, random init), a 128-channel decoder and a
 gradient network of width 16, for CPU runs in minutes.
 """
+
+from common.irls import IRLS_MAX_ITERATIONS
 
 PRESETS = {
     "paper": {
@@ -17,7 +19,7 @@ PRESETS = {
         "gradient_layers": 10,
         "irls_omega": 10.0,
         "irls_eps": 1e-3,
-        "irls_iterations": 10,
+        "irls_iterations": IRLS_MAX_ITERATIONS,
     },
     "small": {
         "encoder": "resnet_small",
@@ -29,6 +31,6 @@ PRESETS = {
         "gradient_layers": 10,
         "irls_omega": 10.0,
         "irls_eps": 1e-3,
-        "irls_iterations": 10,
+        "irls_iterations": IRLS_MAX_ITERATIONS,
     },
 }

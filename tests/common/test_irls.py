@@ -4,7 +4,7 @@ import scipy.sparse as sparse
 from scipy import ndimage
 from scipy.sparse.linalg import spsolve
 
-from common.irls import irls_energy, irls_fuse, irls_weights, solve_weighted_system
+from common.irls import IRLS_TOLERANCE, irls_energy, irls_fuse, irls_weights, solve_weighted_system
 
 
 def difference_operators(height, width):
@@ -88,3 +88,44 @@ def test_runs_inside_tf_function():
     depth, grad_x, grad_y = nhwc(scene(6), *gradients(scene(6)))
     compiled = tf.function(irls_fuse)
     np.testing.assert_allclose(compiled(depth, grad_x, grad_y), irls_fuse(depth, grad_x, grad_y), atol=1e-5)
+
+
+def scipy_minimiser(depth, grad_x, grad_y, omega=10.0, eps=1e-3, iterations=40):
+    """The minimiser of E: exact IRLS in float64 (weights in NumPy, each system by spsolve)."""
+    depth, grad_x, grad_y = [a.astype(np.float64) for a in (depth, grad_x, grad_y)]
+    d = depth
+    for _ in range(iterations):
+        weight_x, weight_y = np.zeros_like(d), np.zeros_like(d)
+        weight_x[:, :-1] = 1 / np.sqrt((np.diff(d, axis=1) - grad_x[:, :-1]) ** 2 + eps ** 2)
+        weight_y[:-1] = 1 / np.sqrt((np.diff(d, axis=0) - grad_y[:-1]) ** 2 + eps ** 2)
+        d = reference_solve(depth, grad_x, grad_y, weight_x, weight_y, omega)
+    return d
+
+
+def noisy_case(seed, height, width):
+    rng = np.random.default_rng(seed)
+    truth = scene(seed, height, width)
+    depth = ndimage.gaussian_filter(truth, 2.0) + rng.normal(0, 0.02, truth.shape).astype(np.float32)
+    grad_x, grad_y = gradients(truth + rng.normal(0, 0.01, truth.shape).astype(np.float32))
+    return depth, grad_x, grad_y
+
+
+def test_truncated_inner_solves_never_increase_the_energy():
+    # Three CG steps per IRLS iteration, far from solving each system: each step lowers the
+    # quadratic majoriser, so the energy falls at every iteration (to float32 summation accuracy).
+    depth, grad_x, grad_y = nhwc(*noisy_case(7, 30, 40))
+    d, energies = depth, []
+    for _ in range(15):
+        weight_x, weight_y = irls_weights(d, grad_x, grad_y)
+        d = solve_weighted_system(depth, grad_x, grad_y, weight_x, weight_y, initial=d, iterations=3)
+        energies.append(float(irls_energy(d, depth, grad_x, grad_y)[0]))
+    assert all(later <= earlier * (1 + 1e-6) for earlier, later in zip(energies, energies[1:]))
+    assert energies[-1] < 0.5 * energies[0]
+
+
+@pytest.mark.parametrize("seed, height, width", [(7, 30, 40), (8, 60, 80), (9, 60, 80), (10, 45, 60)])
+def test_default_stopping_rule_is_within_the_stated_accuracy_of_the_minimiser(seed, height, width):
+    depth, grad_x, grad_y = noisy_case(seed, height, width)
+    expected = scipy_minimiser(depth, grad_x, grad_y)
+    fused = irls_fuse(*nhwc(depth, grad_x, grad_y)).numpy()[0, ..., 0]
+    assert np.linalg.norm(fused - expected) / np.linalg.norm(expected) < IRLS_TOLERANCE

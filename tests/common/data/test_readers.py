@@ -14,6 +14,8 @@ from common.data.middlebury import Middlebury, load_scene
 from common.data.nyu import NYUDepthV2
 from common.data.pfm import write_pfm
 from common.data.sceneflow import SceneFlow
+from common.data.synthetic import generate_scene
+from common.data.synthetic_monocular import write_make3d_tree, write_nyu_files
 from common.data.sources import make_source
 from common.errors import DatasetError
 
@@ -233,3 +235,24 @@ def test_middlebury_bad_input(tmp_path):
     write_pfm(tmp_path / "b" / "disp0.pfm", np.ones((4, 4), np.float32))
     with pytest.raises(DatasetError, match=r"disparity \(4, 4\) and image \(10, 12\) differ"):
         load_scene(tmp_path / "b")
+
+
+# Generated files in the published formats (bench/pipeline.py) -----------------------------------
+
+def test_generated_nyu_files_read_back_as_the_scenes(tmp_path, capsys):
+    nyu = NYUDepthV2(write_nyu_files(tmp_path, train=2, test=1, size=(12, 16), seed=3))
+    assert list(nyu.items("train")) == [0, 1] and list(nyu.items("test")) == [2]
+    image, depth = nyu.read(2)
+    scene = generate_scene((3, 2), 12, 16)
+    np.testing.assert_array_equal(image, scene["image"])
+    np.testing.assert_array_equal(depth, scene["depth"])
+
+
+def test_generated_make3d_tree_pairs_images_with_depth_grids(tmp_path, capsys):
+    make3d = Make3D(write_make3d_tree(tmp_path, train=2, test=1, image_size=(40, 32), grid_size=(11, 7)))
+    assert len(make3d.items("train")) == 2
+    image, depth = make3d.read(make3d.items("test")[0])
+    scene = generate_scene((0, True, 0), 10, 8)
+    assert image.shape == (40, 32, 3) and depth.shape == (11, 7)
+    np.testing.assert_allclose(depth, cv2.resize(scene["depth"], (7, 11), interpolation=cv2.INTER_NEAREST),
+                               rtol=1e-6)

@@ -12,8 +12,9 @@ Scene Flow, batching) over one epoch, after its first batch. Then times the trai
 every network the experiment trains, at the experiment's batch and input size (DPDE: the depth
 network and the gradient network, each its own stage; the encoder from random weights), and
 prints the pipeline's rate over the fastest network's. Scene Flow also gets the paper preset's
-rate estimated for the paper's RTX 2080 Ti (`igde.budget`). Peak resident memory is this
-process's so far.
+rate estimated for the paper's RTX 2080 Ti (`igde.budget`). All pipelines run before any
+training step; a pipeline's peak resident memory is this process's after it (so it includes the
+pipelines before it).
 """
 
 import argparse
@@ -67,18 +68,23 @@ def delivered_rate(config, batches):
     return batches * data.batch_size / (time.perf_counter() - started)
 
 
-def bench_dataset(name, batches, train_steps):
-    experiment, write, networks = DATASETS[name]
+def pipeline_figures(name, batches):
+    """(config, samples/s, this process's peak resident GiB so far) of one data set's pipeline."""
+    experiment, write, _ = DATASETS[name]
     with tempfile.TemporaryDirectory() as root:
         config = load_config(experiment, [f"data.root={root}"])
-        data = config.data
-        write(root, data.batch_size * (batches + 1))
+        write(root, config.data.batch_size * (batches + 1))
         delivered = delivered_rate(config, batches)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** 20
+    return config, delivered, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** 20
+
+
+def report_training(name, config, delivered, peak, train_steps):
+    experiment, _, networks = DATASETS[name]
+    data = config.data
     size = data.crop_size or data.image_size
     print(f"\n{name} ({experiment.relative_to(EXPERIMENTS.parent)}): batch {data.batch_size} x "
           f"{size[0]} x {size[1]}")
-    print(f"  pipeline: {delivered:.2f} samples/s, peak resident memory so far {peak:.2f} GiB")
+    print(f"  pipeline: {delivered:.2f} samples/s, peak resident memory {peak:.2f} GiB")
     rates = []
     for title, model, arguments in networks:
         rate, parameters = train_rate(model, arguments, data.batch_size, *size, train_steps, config)
@@ -101,8 +107,11 @@ def main():
     parser.add_argument("--train-steps", type=int, default=1, help="timed training steps of each network")
     args = parser.parse_args()
     print(f"cores: {os.cpu_count()}")
-    for name in args.datasets:
-        bench_dataset(name, args.batches, args.train_steps)
+    # every pipeline first, so that each peak is the pipelines' own (a training step of the
+    # paper presets takes gigabytes)
+    pipelines = {name: pipeline_figures(name, args.batches) for name in args.datasets}
+    for name, (config, delivered, peak) in pipelines.items():
+        report_training(name, config, delivered, peak, args.train_steps)
 
 
 if __name__ == "__main__":

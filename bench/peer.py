@@ -9,14 +9,13 @@ Each PyTorch network is built here from the same layer list as ours (`igde.model
 Keras's ResNet-50: convolutions with biases, batch norm with epsilon 1.001e-5, Laina's fast
 up-convolution) and must have our parameter count (trainable weights plus batch-norm statistics)
 before it is timed. Both steps are forward, L1 loss, backward and an Adam update, float32, on
-random data, after two warm-up steps; the rate is the median of `--steps` steps. FLOP per step
+the same random batch, after two warm-up steps; the rate is the median of `--steps` steps. FLOP per step
 are 3x the forward convolutions' multiply-adds x 2 (counted on the PyTorch network); the achieved
 GFLOP/s are given as a fraction of this machine's float32 matmul rate (2048 x 2048, the better of
 TensorFlow and PyTorch), measured in the same run.
 """
 
 import argparse
-import dataclasses
 import os
 import pathlib
 import statistics
@@ -32,26 +31,25 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
+from train_step import random_train_step  # noqa: E402  (bench/ is this script's folder)
+
 from common.config import load_config  # noqa: E402
-from common.data.sources import SAMPLE_CHANNELS  # noqa: E402
-from common.training.optimization import build_optimizer  # noqa: E402
-from common.training.runner import make_train_step  # noqa: E402
-from dpde import MODELS as DPDE_MODELS  # noqa: E402
 from dpde import depth_arguments  # noqa: E402
+from dpde.fcrn import UP_PROJECTIONS  # noqa: E402
+from dpde.layers import IMAGENET_BGR_MEAN  # noqa: E402
 from dpde.presets import PRESETS as DPDE_PRESETS  # noqa: E402
-from igde import MODELS as IGDE_MODELS  # noqa: E402
 from igde.model import EARLY_LAYERS  # noqa: E402
+from igde.presets import PRESETS as IGDE_PRESETS  # noqa: E402
 
 QUICKSTART = pathlib.Path(__file__).resolve().parents[1] / "experiments" / "quickstart.yaml"
 BN_EPSILON = 1.001e-5  # keras.applications.ResNet50's
 RESNET50_BLOCKS = ((64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2))  # (width, blocks, stride)
-IMAGENET_BGR_MEAN = (103.939, 116.779, 123.68)
 FCRN_PAPER = {**depth_arguments(DPDE_PRESETS["paper"]), "encoder_weights": "none"}
-NETWORKS = {  # name: (registry, model, arguments, batch, height, width)
-    "igde_small": (IGDE_MODELS, "igde", IGDE_MODELS["igde"].presets["small"], 4, 64, 64),
-    "igde_paper": (IGDE_MODELS, "igde", IGDE_MODELS["igde"].presets["paper"], 2, 70, 120),
-    "fcrn": (DPDE_MODELS, "fcrn", {**FCRN_PAPER, "lateral_connections": False}, 4, 240, 320),
-    "modified_fcrn": (DPDE_MODELS, "fcrn", FCRN_PAPER, 4, 240, 320),
+NETWORKS = {  # name: (registry name, arguments, batch, height, width)
+    "igde_small": ("igde", IGDE_PRESETS["small"], 4, 64, 64),
+    "igde_paper": ("igde", IGDE_PRESETS["paper"], 2, 70, 120),
+    "fcrn": ("fcrn", {**FCRN_PAPER, "lateral_connections": False}, 4, 240, 320),
+    "modified_fcrn": ("fcrn", FCRN_PAPER, 4, 240, 320),
 }
 
 
@@ -199,10 +197,10 @@ class FCRN(nn.Module):
             inputs = 4 * width
         self.stages = nn.ModuleList(stages)
         self.bottleneck = nn.Sequential(nn.Conv2d(2048, decoder_width, 1), nn.BatchNorm2d(decoder_width, eps=1e-3))
-        widths = [decoder_width // 2 ** i for i in range(5)]
-        self.up = nn.ModuleList(UpProjection(widths[i], widths[i + 1]) for i in range(4))
+        widths = [decoder_width // 2 ** i for i in range(UP_PROJECTIONS + 1)]
+        self.up = nn.ModuleList(UpProjection(widths[i], widths[i + 1]) for i in range(UP_PROJECTIONS))
         skips = (1024, 512, 256, 64)
-        self.laterals = nn.ModuleList(Conv(widths[i + 1] + skips[i], widths[i + 1], 1) for i in range(4)) \
+        self.laterals = nn.ModuleList(Conv(widths[i + 1] + skips[i], widths[i + 1], 1) for i in range(UP_PROJECTIONS)) \
             if lateral_connections else None
         self.depth = nn.Conv2d(widths[4], 1, 3, padding=1)
         self.register_buffer("mean", torch.tensor(IMAGENET_BGR_MEAN)[None, :, None, None])
@@ -215,13 +213,13 @@ class FCRN(nn.Module):
             x = stage(x)
             features.append(x)
         x = self.bottleneck(x)
-        for index in range(5):
+        for index in range(UP_PROJECTIONS + 1):
             if index > 0:
                 skip = features[-1 - index]
                 x = x[:, :, :skip.shape[2], :skip.shape[3]]
                 if self.laterals is not None:
                     x = self.laterals[index - 1](torch.cat([x, skip], 1))
-            if index < 4:
+            if index < UP_PROJECTIONS:
                 x = self.up[index](x)
         return F.interpolate(self.depth(x), size=image.shape[2:], mode="bilinear", align_corners=False)
 
@@ -261,26 +259,13 @@ def median_seconds(step, steps):
     return statistics.median(times)
 
 
-def ours(registry, model, arguments, batch, height, width, steps, config):
-    spec = registry[model]
-    network = spec.build(**arguments)
-    optimizer = build_optimizer(config.optimizer, config.schedule, 1)
-    loss = dataclasses.replace(config.loss, weights={"l1": 1.0})
-    rng = np.random.default_rng(0)
-    data = {key: tf.constant(rng.random((batch, height, width, channels), np.float32))
-            for key, channels in SAMPLE_CHANNELS[spec.sample_kind].items()}
-    train_step = make_train_step(tf.distribute.get_strategy(), network, optimizer, loss, spec.inputs)
-    return median_seconds(lambda: float(train_step(data)["loss"]), steps), network.count_params(), spec.inputs
-
-
-def theirs(model, arguments, batch, height, width, steps, inputs):
+def theirs(model, arguments, batch_data, inputs, steps):
+    """(median seconds of a PyTorch step on `batch_data`, Keras-style parameter count, FLOP per step)."""
     network = (IGDE if model == "igde" else FCRN)(**arguments)
     network.train()
     optimizer = torch.optim.Adam(network.parameters(), lr=1e-4)
-    generator = torch.Generator().manual_seed(0)
-    channels = {"image": 3, "depth": 1}
-    data = [torch.rand(batch, channels[key], height, width, generator=generator) for key in inputs]
-    target = torch.rand(batch, 1, height, width, generator=generator)
+    data = [torch.from_numpy(batch_data[key].transpose(0, 3, 1, 2).copy()) for key in inputs]
+    target = torch.from_numpy(batch_data["target"].transpose(0, 3, 1, 2).copy())
 
     def step():
         optimizer.zero_grad(set_to_none=True)
@@ -319,9 +304,11 @@ def main():
           "ours GFLOP/s (of matmul) | PyTorch GFLOP/s (of matmul) |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for name in args.networks:
-        registry, model, arguments, batch, height, width = NETWORKS[name]
-        our_seconds, our_parameters, inputs = ours(registry, model, arguments, batch, height, width, args.steps, config)
-        their_seconds, their_parameters, flop = theirs(model, arguments, batch, height, width, args.steps, inputs)
+        model, arguments, batch, height, width = NETWORKS[name]
+        our_step, batch_data, spec, our_parameters = random_train_step(model, arguments, batch, height, width, config,
+                                                                       loss_weights={"l1": 1.0})
+        our_seconds = median_seconds(our_step, args.steps)
+        their_seconds, their_parameters, flop = theirs(model, arguments, batch_data, spec.inputs, args.steps)
         if our_parameters != their_parameters:
             raise SystemExit(f"error: {name}: the PyTorch network has {their_parameters:,} parameters, ours "
                              f"{our_parameters:,}: not the same network")

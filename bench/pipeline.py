@@ -42,15 +42,15 @@ from igde.presets import PRESETS as IGDE_PRESETS  # noqa: E402
 
 EXPERIMENTS = pathlib.Path(__file__).resolve().parents[1] / "experiments"
 DPDE_PAPER = {**DPDE_PRESETS["paper"], "encoder_weights": "none"}  # no download here; same cost
+DPDE_NETWORKS = [("DPDE depth network", "fcrn", depth_arguments(DPDE_PAPER)),
+                 ("DPDE gradient network", "gradient_net", gradient_arguments(DPDE_PAPER))]
 DATASETS = {
     "sceneflow": (EXPERIMENTS / "igde" / "sceneflow.yaml", lambda root, views: write_sceneflow_tree(root, views, 2),
                   [("IGDE paper preset", "igde", IGDE_PRESETS["paper"])]),
     "nyu": (EXPERIMENTS / "dpde" / "nyu.yaml", lambda root, views: write_nyu_files(root, views, 2),
-            [("DPDE depth network", "fcrn", depth_arguments(DPDE_PAPER)),
-             ("DPDE gradient network", "gradient_net", gradient_arguments(DPDE_PAPER))]),
+            DPDE_NETWORKS),
     "make3d": (EXPERIMENTS / "dpde" / "make3d.yaml", lambda root, views: write_make3d_tree(root, views, 2),
-               [("DPDE depth network", "fcrn", depth_arguments(DPDE_PAPER)),
-                ("DPDE gradient network", "gradient_net", gradient_arguments(DPDE_PAPER))]),
+               DPDE_NETWORKS),
 }
 
 

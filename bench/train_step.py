@@ -34,28 +34,40 @@ from igde import MODELS as IGDE_MODELS  # noqa: E402
 QUICKSTART = pathlib.Path(__file__).resolve().parents[1] / "experiments" / "quickstart.yaml"
 
 
-def train_rate(model, arguments, batch, height, width, steps, config):
-    """Images/s of the runner's train step for `model` (an IGDE or DPDE registry name) built with
-    `arguments`, on random data of the model's sample kind (after one warm-up step); the loss is
-    the experiment's terms that apply to the model's output.
+def random_train_step(model, arguments, batch, height, width, config, loss_weights=None):
+    """The runner's train step for `model` (an IGDE or DPDE registry name) built with `arguments`,
+    and a random batch of the model's sample kind; the loss is `loss_weights`, or the experiment's
+    terms that apply to the model's output.
 
     Returns:
-        (images/s, parameter count).
+        (step: a function running one step, the batch {key: [B, H, W, C] float32 NumPy},
+        the model's registry entry, its parameter count).
     """
     spec = {**IGDE_MODELS, **DPDE_MODELS}[model]
     network = spec.build(**arguments)
     optimizer = build_optimizer(config.optimizer, config.schedule, 1)
-    loss = dataclasses.replace(config.loss, weights=loss_weights_for(spec.output, config.loss.weights))
+    weights = loss_weights or loss_weights_for(spec.output, config.loss.weights)
+    loss = dataclasses.replace(config.loss, weights=weights)
     rng = np.random.default_rng(0)
     batch_data = {key: rng.random((batch, height, width, channels), np.float32)
                   for key, channels in SAMPLE_CHANNELS[spec.sample_kind].items()}
-    step = make_train_step(tf.distribute.get_strategy(), network, optimizer, loss, spec.inputs)
+    train_step = make_train_step(tf.distribute.get_strategy(), network, optimizer, loss, spec.inputs)
+    tensors = {key: tf.constant(value) for key, value in batch_data.items()}
+    return lambda: float(train_step(tensors)["loss"]), batch_data, spec, network.count_params()
 
-    float(step(batch_data)["loss"])
+
+def train_rate(model, arguments, batch, height, width, steps, config):
+    """Images/s of `random_train_step` over `steps` steps, after one warm-up step.
+
+    Returns:
+        (images/s, parameter count).
+    """
+    step, _, _, parameters = random_train_step(model, arguments, batch, height, width, config)
+    step()
     started = time.perf_counter()
     for _ in range(steps):
-        float(step(batch_data)["loss"])
-    return steps * batch / (time.perf_counter() - started), network.count_params()
+        step()
+    return steps * batch / (time.perf_counter() - started), parameters
 
 
 def pipeline_rate(config, epochs):

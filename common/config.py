@@ -32,6 +32,10 @@ class _Invalid(Exception):
         self.expected = expected
 
 
+# train.mixed_precision: Keras dtype policies, or "auto" (common/training/precision.py).
+MIXED_PRECISION = ("mixed_float16", "mixed_bfloat16", "auto")
+
+
 def _require(condition, key, expected):
     if not condition:
         raise _Invalid(key, expected)
@@ -201,9 +205,12 @@ class ScheduleConfig:
 class TrainConfig:
     """Length of training, checkpointing and logging; `steps_per_epoch: null` = the whole set.
     `stages`: for a model of separately trained networks (DPDE), the ones to train in this run
-    (null: all); the others are restored from the run directory. `mixed_precision`: the Keras
-    `mixed_float16` policy with dynamic loss scaling (outputs and losses stay float32; pays off on
-    GPUs with tensor cores). `jit_compile`: the forward and backward pass compiled with XLA."""
+    (null: all); the others are restored from the run directory. `mixed_precision`: null (float32),
+    the Keras policy `mixed_float16` (with dynamic loss scaling; pays off on GPUs with tensor
+    cores) or `mixed_bfloat16` (no loss scaling; pays off on Ampere and newer GPUs and on CPUs with
+    AVX512-BF16 or AMX), or `auto` (`mixed_bfloat16` where it is native, else float32); outputs
+    and losses stay float32. `jit_compile`: the forward and backward
+    pass compiled with XLA."""
 
     epochs: int = 50
     steps_per_epoch: typing.Optional[int] = None
@@ -212,7 +219,7 @@ class TrainConfig:
     log_every_steps: int = 10
     seed: int = 0
     stages: typing.Optional[list[str]] = None
-    mixed_precision: bool = False
+    mixed_precision: typing.Any = None  # null, a MIXED_PRECISION name, or a bool (older files)
     jit_compile: bool = False
 
     def __post_init__(self):
@@ -222,6 +229,11 @@ class TrainConfig:
         _require(self.checkpoint_every_steps >= 1, "checkpoint_every_steps", "an integer >= 1")
         _require(self.keep_checkpoints >= 1, "keep_checkpoints", "an integer >= 1")
         _require(self.log_every_steps >= 1, "log_every_steps", "an integer >= 1")
+        # Run directories written before bfloat16 hold the old boolean: false, or true = mixed_float16.
+        if isinstance(self.mixed_precision, bool):
+            self.mixed_precision = "mixed_float16" if self.mixed_precision else None
+        _require(self.mixed_precision is None or self.mixed_precision in MIXED_PRECISION,
+                 "mixed_precision", f"null or one of {', '.join(MIXED_PRECISION)}")
 
 
 @dataclass

@@ -14,7 +14,7 @@ def learning_rate(optimizer_config, schedule_config, steps_per_epoch):
 
 
 def build_optimizer(optimizer_config, schedule_config, steps_per_epoch, loss_scaling=False):
-    """SGD or Adam; with `loss_scaling` (mixed precision) wrapped in Keras's dynamic
+    """SGD or Adam; with `loss_scaling` (`mixed_float16`) wrapped in Keras's dynamic
     `LossScaleOptimizer`, which skips a step whose scaled gradients overflowed."""
     rate = learning_rate(optimizer_config, schedule_config, steps_per_epoch)
     if optimizer_config.name == "sgd":

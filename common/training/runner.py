@@ -34,7 +34,8 @@ from common.models import build_model, model_arguments
 from common.training.evaluation import BASELINE_TITLES, evaluate, format_table, labelled_rows, make_scorer
 from common.training.logs import RunLogger, write_json_atomically
 from common.training.optimization import build_optimizer, current_learning_rate
-from common.training.precision import device_line, dtype_policy, gpu_names, with_float32_outputs
+from common.training.precision import (LOSS_SCALED_POLICY, detect_devices, device_line, dtype_policy,
+                                       resolve_policy, with_float32_outputs)
 from common.training.strategy import is_chief, make_strategy, worker_id
 
 
@@ -121,19 +122,19 @@ class Runner:
         self.total_steps = config.train.epochs * self.steps_per_epoch
 
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        mixed = config.train.mixed_precision
+        policy = resolve_policy(config.train.mixed_precision, detect_devices())
         with self.strategy.scope():
             keras.utils.set_random_seed(config.train.seed)
-            with dtype_policy(mixed):
-                _, self.model = build_model(config.model, registry, source)
-            if mixed:
-                self.model = with_float32_outputs(self.model)
+            with dtype_policy(policy):
+                _, network = build_model(config.model, registry, source)
+            self.model = with_float32_outputs(network) if policy else network
             self.optimizer = build_optimizer(config.optimizer, config.schedule, self.steps_per_epoch,
-                                             loss_scaling=mixed)
+                                             loss_scaling=policy == LOSS_SCALED_POLICY)
             self.optimizer.build(self.model.trainable_variables)
         # Batches trained: the optimizer's own count stops on the steps loss scaling skips.
         self.trained_steps = tf.Variable(0, dtype=tf.int64, trainable=False, name="trained_steps")
-        self.checkpoint = tf.train.Checkpoint(model=self.model, optimizer=self.optimizer,
+        # The network, not its float32 wrapper: a run resumes whatever its precision.
+        self.checkpoint = tf.train.Checkpoint(model=network, optimizer=self.optimizer,
                                               trained_steps=self.trained_steps)
         checkpoint_dir = self.run_dir / "checkpoints"
         if not self.chief:
@@ -346,7 +347,7 @@ def run(config, registry, source, run_dir, resume=False, eval_only=False, comman
                           "expected null")
     runner = Runner(config, registry, source, run_dir)
     if runner.chief:
-        print(device_line(gpu_names(), config.train))
+        print(device_line(detect_devices(), config.train))
     runner.restore(required=resume or eval_only)
     if not eval_only:
         runner.train()
@@ -403,7 +404,7 @@ def run_stages(config, registry, source, run_dir, spec, arguments, resume, eval_
     strategy = make_strategy(config.distribute, source)
     pipeline = make_pipeline(config, spec.sample_kind)
     if is_chief(strategy):
-        print(device_line(gpu_names(), config.train))
+        print(device_line(detect_devices(), config.train))
         run_dir.mkdir(parents=True, exist_ok=True)
         save_config(config, run_dir / "config.yaml")
     runners, restored = {}, []

@@ -43,6 +43,8 @@ def test_base_file_is_overridden_key_by_key(tmp_path):
     ("schedule: {name: piecewise, boundaries: [10], multipliers: [1]}\n", "schedule.multipliers"),
     ("distribute: {strategy: tpu}\n", "distribute.strategy: expected default, mirrored or multi_worker"),
     ("train: [1, 2]\n", "train: expected a mapping"),
+    ("train: {mixed_precision: float16}\n",
+     "train.mixed_precision: expected null or one of mixed_float16, mixed_bfloat16, auto"),
     ("train: {epochs: 3\n", "not valid YAML"),
 ])
 def test_errors_name_file_key_and_expectation(tmp_path, text, fragment):
@@ -51,6 +53,13 @@ def test_errors_name_file_key_and_expectation(tmp_path, text, fragment):
         load_config(path)
     assert str(path) in str(error.value) or "YAML" in str(error.value)
     assert fragment in str(error.value)
+
+
+@pytest.mark.parametrize("value, policy", [("false", None), ("true", "mixed_float16"), ("null", None),
+                                           ("mixed_bfloat16", "mixed_bfloat16"), ("auto", "auto")])
+def test_mixed_precision_reads_older_booleans(tmp_path, value, policy):
+    """Run directories written before bfloat16 hold true (= mixed_float16) or false."""
+    assert load_config(write(tmp_path, f"train: {{mixed_precision: {value}}}\n")).train.mixed_precision == policy
 
 
 def test_missing_file(tmp_path):

@@ -25,14 +25,14 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
-import scipy.sparse as sparse  # noqa: E402
-import tensorflow as tf  # noqa: E402
-from scipy import ndimage  # noqa: E402
-from scipy.sparse.linalg import spsolve  # noqa: E402
+import numpy as np
+import scipy.sparse as sparse
+import tensorflow as tf
+from scipy import ndimage
+from scipy.sparse.linalg import spsolve
 
-from common.data.synthetic import generate_scene  # noqa: E402
-from common.irls import irls_fuse_counted  # noqa: E402
+from common.data.synthetic import generate_scene
+from common.irls import irls_fuse_counted
 
 OMEGA, EPS = 10.0, 1e-3
 GRADIENT_NOISE = 0.005
@@ -43,8 +43,11 @@ CONVERGED = 1e-12  # relative change at which exact float64 IRLS has found the m
 def difference_operators(height, width):
     def forward(n):
         return sparse.diags([-np.ones(n - 1), np.ones(n - 1)], [0, 1], shape=(n - 1, n))
-    return (sparse.kron(sparse.eye(height), forward(width)).tocsr(),
-            sparse.kron(forward(height), sparse.eye(width)).tocsr())
+
+    return (
+        sparse.kron(sparse.eye(height), forward(width)).tocsr(),
+        sparse.kron(forward(height), sparse.eye(width)).tocsr(),
+    )
 
 
 def reference_irls(depth, grad_x, grad_y, solve, done):
@@ -60,8 +63,8 @@ def reference_irls(depth, grad_x, grad_y, solve, done):
     estimate = depth.ravel().astype(np.float64)
     d, iterates, seconds, started = estimate, [], [], time.perf_counter()
     for _ in range(MINIMISER_ITERATIONS):
-        wx = sparse.diags(1.0 / np.sqrt((dx @ d - gx) ** 2 + EPS ** 2))
-        wy = sparse.diags(1.0 / np.sqrt((dy @ d - gy) ** 2 + EPS ** 2))
+        wx = sparse.diags(1.0 / np.sqrt((dx @ d - gx) ** 2 + EPS**2))
+        wy = sparse.diags(1.0 / np.sqrt((dy @ d - gy) ** 2 + EPS**2))
         matrix = (2 * sparse.eye(height * width) + OMEGA * (dx.T @ wx @ dx + dy.T @ wy @ dy)).tocsr()
         previous, d = d, solve(matrix, 2 * estimate + OMEGA * (dx.T @ wx @ gx + dy.T @ wy @ gy), d)
         seconds.append(time.perf_counter() - started)
@@ -77,6 +80,7 @@ def direct_solve(matrix, rhs, start):
 
 def amg_solve(matrix, rhs, start):
     import pyamg
+
     return pyamg.ruge_stuben_solver(matrix).solve(rhs, x0=start, tol=1e-8, accel="cg")
 
 
@@ -121,35 +125,52 @@ def main():
     parser.add_argument("--sizes", nargs="+", default=["240x320", "480x640"], help="HxW")
     args = parser.parse_args()
     print(f"device: {tf.config.list_physical_devices('GPU') or 'CPU'}; omega {OMEGA}, eps {EPS}")
-    print("| size | solver | IRLS iterations | seconds | s per iteration | error vs minimiser | "
-          "speed-up (total) | speed-up (per iteration) |")
+    print(
+        "| size | solver | IRLS iterations | seconds | s per iteration | error vs minimiser | "
+        "speed-up (total) | speed-up (per iteration) |"
+    )
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     per_iteration = {}
     for size in args.sizes:
         height, width = (int(n) for n in size.split("x"))
         depth, grad_x, grad_y = inputs(height, width)
         exact, direct_seconds = reference_irls(
-            depth, grad_x, grad_y, direct_solve,
-            lambda previous, d: np.linalg.norm(d - previous) <= CONVERGED * np.linalg.norm(d))
+            depth,
+            grad_x,
+            grad_y,
+            direct_solve,
+            lambda previous, d: np.linalg.norm(d - previous) <= CONVERGED * np.linalg.norm(d),
+        )
         minimiser = exact[-1]
         for jit_compile in (False, True):  # the default, XLA, last: the references are timed against it
             fused, iterations, seconds = time_ours(depth, grad_x, grad_y, args.repeats, jit_compile)
             error = relative_error(fused, minimiser)
             per_iteration.setdefault(jit_compile, {})[size] = seconds / iterations
-            print(f"| {size} | ours (TF, truncated PCG{', XLA' if jit_compile else ', no XLA'}) | {iterations} | "
-                  f"{seconds:.3f} | {seconds / iterations:.4f} | {error:.1e} | | |")
-        amg = reference_irls(depth, grad_x, grad_y, amg_solve,
-                             lambda previous, d: relative_error(d.reshape(height, width), minimiser) <= error)
+            print(
+                f"| {size} | ours (TF, truncated PCG{', XLA' if jit_compile else ', no XLA'}) | {iterations} | "
+                f"{seconds:.3f} | {seconds / iterations:.4f} | {error:.1e} | | |"
+            )
+        amg = reference_irls(
+            depth,
+            grad_x,
+            grad_y,
+            amg_solve,
+            lambda previous, d: relative_error(d.reshape(height, width), minimiser) <= error,
+        )
         for name, (iterates, elapsed) in (("SciPy spsolve", (exact, direct_seconds)), ("pyamg AMG-CG", amg)):
             count, total = to_accuracy(iterates, elapsed, minimiser, error)
-            print(f"| {size} | {name} | {count} | {total:.3f} | {total / count:.4f} | "
-                  f"{relative_error(iterates[count - 1], minimiser):.1e} | {total / seconds:.1f}x | "
-                  f"{total / count / per_iteration[True][size]:.1f}x |")
+            print(
+                f"| {size} | {name} | {count} | {total:.3f} | {total / count:.4f} | "
+                f"{relative_error(iterates[count - 1], minimiser):.1e} | {total / seconds:.1f}x | "
+                f"{total / count / per_iteration[True][size]:.1f}x |"
+            )
     for jit_compile, times in per_iteration.items():
         if len(times) == 2:
             small, large = times.values()
-            print(f"ours{' (XLA)' if jit_compile else ' (no XLA)'}, time per IRLS iteration, "
-                  f"{args.sizes[1]} over {args.sizes[0]}: {large / small:.2f}x")
+            print(
+                f"ours{' (XLA)' if jit_compile else ' (no XLA)'}, time per IRLS iteration, "
+                f"{args.sizes[1]} over {args.sizes[0]}: {large / small:.2f}x"
+            )
 
 
 if __name__ == "__main__":

@@ -25,21 +25,20 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
-from torch import nn  # noqa: E402
+import numpy as np
+import tensorflow as tf
+import torch
+import torch.nn.functional as F
+from torch import nn
+from train_step import random_train_step
 
-from train_step import random_train_step  # noqa: E402  (bench/ is this script's folder)
-
-from common.config import load_config  # noqa: E402
-from dpde import depth_arguments  # noqa: E402
-from dpde.fcrn import UP_PROJECTIONS  # noqa: E402
-from dpde.layers import IMAGENET_BGR_MEAN  # noqa: E402
-from dpde.presets import PRESETS as DPDE_PRESETS  # noqa: E402
-from igde.model import EARLY_LAYERS  # noqa: E402
-from igde.presets import PRESETS as IGDE_PRESETS  # noqa: E402
+from common.config import load_config
+from dpde import depth_arguments
+from dpde.fcrn import UP_PROJECTIONS
+from dpde.layers import IMAGENET_BGR_MEAN
+from dpde.presets import PRESETS as DPDE_PRESETS
+from igde.model import EARLY_LAYERS
+from igde.presets import PRESETS as IGDE_PRESETS
 
 QUICKSTART = pathlib.Path(__file__).resolve().parents[1] / "experiments" / "quickstart.yaml"
 BN_EPSILON = 1.001e-5  # keras.applications.ResNet50's
@@ -54,6 +53,7 @@ NETWORKS = {  # name: (registry name, arguments, batch, height, width)
 
 
 # IGDE in PyTorch (igde.rdn, igde.model) --------------------------------------------------------
+
 
 class Conv(nn.Sequential):
     def __init__(self, inputs, outputs, kernel, relu=True):
@@ -114,8 +114,17 @@ class Branch(nn.Module):
 
 
 class IGDE(nn.Module):
-    def __init__(self, features, growth, block_layers, blocks, image_concat_layers, residual_output,
-                 output_activation, fusion_activation):
+    def __init__(
+        self,
+        features,
+        growth,
+        block_layers,
+        blocks,
+        image_concat_layers,
+        residual_output,
+        output_activation,
+        fusion_activation,
+    ):
         super().__init__()
         assert residual_output and output_activation == "relu"
         sizes = (features, growth, block_layers, blocks, fusion_activation == "relu")
@@ -136,10 +145,14 @@ class IGDE(nn.Module):
 
 # FCRN in PyTorch (dpde.fcrn, dpde.layers, keras.applications.ResNet50) --------------------------
 
+
 class ConvBN(nn.Sequential):
     def __init__(self, inputs, outputs, kernel, stride=1, relu=True, padding=0):
-        super().__init__(nn.Conv2d(inputs, outputs, kernel, stride, padding),
-                         nn.BatchNorm2d(outputs, eps=BN_EPSILON), *([nn.ReLU()] if relu else []))
+        super().__init__(
+            nn.Conv2d(inputs, outputs, kernel, stride, padding),
+            nn.BatchNorm2d(outputs, eps=BN_EPSILON),
+            *([nn.ReLU()] if relu else []),
+        )
 
 
 class Bottleneck(nn.Module):
@@ -147,8 +160,11 @@ class Bottleneck(nn.Module):
 
     def __init__(self, inputs, width, stride):
         super().__init__()
-        self.body = nn.Sequential(ConvBN(inputs, width, 1, stride), ConvBN(width, width, 3, padding=1),
-                                  ConvBN(width, 4 * width, 1, relu=False))
+        self.body = nn.Sequential(
+            ConvBN(inputs, width, 1, stride),
+            ConvBN(width, width, 3, padding=1),
+            ConvBN(width, 4 * width, 1, relu=False),
+        )
         self.shortcut = ConvBN(inputs, 4 * width, 1, stride, relu=False) if stride != 1 or inputs != 4 * width else None
 
     def forward(self, x):
@@ -158,8 +174,12 @@ class Bottleneck(nn.Module):
 class UpConvolution(nn.Module):
     """2x unpooling + 5x5 conv as Laina's four interleaved convolutions of sub-kernels."""
 
-    PHASES = ((slice(0, 5, 2), slice(0, 5, 2), (1, 1, 1, 1)), (slice(0, 5, 2), slice(1, 5, 2), (0, 1, 1, 1)),
-              (slice(1, 5, 2), slice(0, 5, 2), (1, 1, 0, 1)), (slice(1, 5, 2), slice(1, 5, 2), (0, 1, 0, 1)))
+    PHASES = (
+        (slice(0, 5, 2), slice(0, 5, 2), (1, 1, 1, 1)),
+        (slice(0, 5, 2), slice(1, 5, 2), (0, 1, 1, 1)),
+        (slice(1, 5, 2), slice(0, 5, 2), (1, 1, 0, 1)),
+        (slice(1, 5, 2), slice(1, 5, 2), (0, 1, 0, 1)),
+    )
 
     def __init__(self, inputs, outputs):
         super().__init__()
@@ -177,8 +197,13 @@ class UpConvolution(nn.Module):
 class UpProjection(nn.Module):
     def __init__(self, inputs, outputs):
         super().__init__()
-        self.branch = nn.Sequential(UpConvolution(inputs, outputs), nn.BatchNorm2d(outputs, eps=1e-3), nn.ReLU(),
-                                    nn.Conv2d(outputs, outputs, 3, padding=1), nn.BatchNorm2d(outputs, eps=1e-3))
+        self.branch = nn.Sequential(
+            UpConvolution(inputs, outputs),
+            nn.BatchNorm2d(outputs, eps=1e-3),
+            nn.ReLU(),
+            nn.Conv2d(outputs, outputs, 3, padding=1),
+            nn.BatchNorm2d(outputs, eps=1e-3),
+        )
         self.projection = nn.Sequential(UpConvolution(inputs, outputs), nn.BatchNorm2d(outputs, eps=1e-3))
 
     def forward(self, x):
@@ -192,16 +217,25 @@ class FCRN(nn.Module):
         self.stem = ConvBN(3, 64, 7, 2)
         stages, inputs = [], 64
         for width, blocks, stride in RESNET50_BLOCKS:
-            stages.append(nn.Sequential(*(Bottleneck(inputs if i == 0 else 4 * width, width, stride if i == 0 else 1)
-                                          for i in range(blocks))))
+            stages.append(
+                nn.Sequential(
+                    *(
+                        Bottleneck(inputs if i == 0 else 4 * width, width, stride if i == 0 else 1)
+                        for i in range(blocks)
+                    )
+                )
+            )
             inputs = 4 * width
         self.stages = nn.ModuleList(stages)
         self.bottleneck = nn.Sequential(nn.Conv2d(2048, decoder_width, 1), nn.BatchNorm2d(decoder_width, eps=1e-3))
-        widths = [decoder_width // 2 ** i for i in range(UP_PROJECTIONS + 1)]
+        widths = [decoder_width // 2**i for i in range(UP_PROJECTIONS + 1)]
         self.up = nn.ModuleList(UpProjection(widths[i], widths[i + 1]) for i in range(UP_PROJECTIONS))
         skips = (1024, 512, 256, 64)
-        self.laterals = nn.ModuleList(Conv(widths[i + 1] + skips[i], widths[i + 1], 1) for i in range(UP_PROJECTIONS)) \
-            if lateral_connections else None
+        self.laterals = (
+            nn.ModuleList(Conv(widths[i + 1] + skips[i], widths[i + 1], 1) for i in range(UP_PROJECTIONS))
+            if lateral_connections
+            else None
+        )
         self.depth = nn.Conv2d(widths[4], 1, 3, padding=1)
         self.register_buffer("mean", torch.tensor(IMAGENET_BGR_MEAN)[None, :, None, None])
 
@@ -216,7 +250,7 @@ class FCRN(nn.Module):
         for index in range(UP_PROJECTIONS + 1):
             if index > 0:
                 skip = features[-1 - index]
-                x = x[:, :, :skip.shape[2], :skip.shape[3]]
+                x = x[:, :, : skip.shape[2], : skip.shape[3]]
                 if self.laterals is not None:
                     x = self.laterals[index - 1](torch.cat([x, skip], 1))
             if index < UP_PROJECTIONS:
@@ -226,9 +260,11 @@ class FCRN(nn.Module):
 
 # Timing -----------------------------------------------------------------------------------------
 
+
 def keras_parameter_count(model):
     return sum(int(np.prod(p.shape)) for p in model.parameters()) + sum(
-        int(np.prod(b.shape)) for name, b in model.named_buffers() if name.endswith(("running_mean", "running_var")))
+        int(np.prod(b.shape)) for name, b in model.named_buffers() if name.endswith(("running_mean", "running_var"))
+    )
 
 
 def forward_flop(model, inputs):
@@ -285,7 +321,7 @@ def matmul_rate(size=2048, repeats=10):
     pa = torch.from_numpy(a)
     for run in (lambda: tf.linalg.matmul(ta, ta).numpy(), lambda: torch.matmul(pa, pa)):
         seconds = median_seconds(run, repeats)
-        rates.append(2 * size ** 3 / seconds / 1e9)
+        rates.append(2 * size**3 / seconds / 1e9)
     return max(rates)
 
 
@@ -298,24 +334,33 @@ def main():
     torch.set_num_threads(threads)
     config = load_config(QUICKSTART)
     peak = matmul_rate()
-    print(f"threads: TensorFlow default ({threads} cores), PyTorch {torch.get_num_threads()}; "
-          f"torch {torch.__version__}, tensorflow {tf.__version__}; matmul {peak:.1f} GFLOP/s")
-    print("| network | batch x H x W | parameters | ours images/s | PyTorch images/s | ours / PyTorch | "
-          "ours GFLOP/s (of matmul) | PyTorch GFLOP/s (of matmul) |")
+    print(
+        f"threads: TensorFlow default ({threads} cores), PyTorch {torch.get_num_threads()}; "
+        f"torch {torch.__version__}, tensorflow {tf.__version__}; matmul {peak:.1f} GFLOP/s"
+    )
+    print(
+        "| network | batch x H x W | parameters | ours images/s | PyTorch images/s | ours / PyTorch | "
+        "ours GFLOP/s (of matmul) | PyTorch GFLOP/s (of matmul) |"
+    )
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for name in args.networks:
         model, arguments, batch, height, width = NETWORKS[name]
-        our_step, batch_data, spec, our_parameters = random_train_step(model, arguments, batch, height, width, config,
-                                                                       loss_weights={"l1": 1.0})
+        our_step, batch_data, spec, our_parameters = random_train_step(
+            model, arguments, batch, height, width, config, loss_weights={"l1": 1.0}
+        )
         our_seconds = median_seconds(our_step, args.steps)
         their_seconds, their_parameters, flop = theirs(model, arguments, batch_data, spec.inputs, args.steps)
         if our_parameters != their_parameters:
-            raise SystemExit(f"error: {name}: the PyTorch network has {their_parameters:,} parameters, ours "
-                             f"{our_parameters:,}: not the same network")
+            raise SystemExit(
+                f"error: {name}: the PyTorch network has {their_parameters:,} parameters, ours "
+                f"{our_parameters:,}: not the same network"
+            )
         our_gflops, their_gflops = flop / our_seconds / 1e9, flop / their_seconds / 1e9
-        print(f"| {name} | {batch} x {height} x {width} | {our_parameters:,} | {batch / our_seconds:.2f} | "
-              f"{batch / their_seconds:.2f} | {their_seconds / our_seconds:.2f} | "
-              f"{our_gflops:.1f} ({our_gflops / peak:.0%}) | {their_gflops:.1f} ({their_gflops / peak:.0%}) |")
+        print(
+            f"| {name} | {batch} x {height} x {width} | {our_parameters:,} | {batch / our_seconds:.2f} | "
+            f"{batch / their_seconds:.2f} | {their_seconds / our_seconds:.2f} | "
+            f"{our_gflops:.1f} ({our_gflops / peak:.0%}) | {their_gflops:.1f} ({their_gflops / peak:.0%}) |"
+        )
 
 
 if __name__ == "__main__":

@@ -28,29 +28,36 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-from train_step import train_rate  # noqa: E402  (bench/ is this script's folder)
+from train_step import train_rate
 
-from common.config import load_config  # noqa: E402
-from common.data.pipeline import DataPipeline  # noqa: E402
-from common.data.sources import DATASET_KINDS, make_source  # noqa: E402
-from common.data.synthetic_monocular import write_make3d_tree, write_nyu_files  # noqa: E402
-from common.data.synthetic_sceneflow import write_sceneflow_tree  # noqa: E402
-from dpde import depth_arguments, gradient_arguments  # noqa: E402
-from dpde.presets import PRESETS as DPDE_PRESETS  # noqa: E402
-from igde.budget import BATCH, GPU_FP32_FLOPS, UTILISATION, training_budget  # noqa: E402
-from igde.presets import PRESETS as IGDE_PRESETS  # noqa: E402
+from common.config import load_config
+from common.data.loaders import DATASET_KINDS, make_loader
+from common.data.pipeline import DataPipeline
+from common.data.synthetic_monocular import write_make3d_tree, write_nyu_files
+from common.data.synthetic_sceneflow import write_sceneflow_tree
+from dpde import depth_arguments, gradient_arguments
+from dpde.presets import PRESETS as DPDE_PRESETS
+from igde.budget import BATCH, GPU_FP32_FLOPS, UTILISATION, training_budget
+from igde.presets import PRESETS as IGDE_PRESETS
 
 EXPERIMENTS = pathlib.Path(__file__).resolve().parents[1] / "experiments"
 DPDE_PAPER = {**DPDE_PRESETS["paper"], "encoder_weights": "none"}  # no download here; same cost
-DPDE_NETWORKS = [("DPDE depth network", "fcrn", depth_arguments(DPDE_PAPER)),
-                 ("DPDE gradient network", "gradient_net", gradient_arguments(DPDE_PAPER))]
+DPDE_NETWORKS = [
+    ("DPDE depth network", "fcrn", depth_arguments(DPDE_PAPER)),
+    ("DPDE gradient network", "gradient_net", gradient_arguments(DPDE_PAPER)),
+]
 DATASETS = {
-    "sceneflow": (EXPERIMENTS / "igde" / "sceneflow.yaml", lambda root, views: write_sceneflow_tree(root, views, 2),
-                  [("IGDE paper preset", "igde", IGDE_PRESETS["paper"])]),
-    "nyu": (EXPERIMENTS / "dpde" / "nyu.yaml", lambda root, views: write_nyu_files(root, views, 2),
-            DPDE_NETWORKS),
-    "make3d": (EXPERIMENTS / "dpde" / "make3d.yaml", lambda root, views: write_make3d_tree(root, views, 2),
-               DPDE_NETWORKS),
+    "sceneflow": (
+        EXPERIMENTS / "igde" / "sceneflow.yaml",
+        lambda root, views: write_sceneflow_tree(root, views, 2),
+        [("IGDE paper preset", "igde", IGDE_PRESETS["paper"])],
+    ),
+    "nyu": (EXPERIMENTS / "dpde" / "nyu.yaml", lambda root, views: write_nyu_files(root, views, 2), DPDE_NETWORKS),
+    "make3d": (
+        EXPERIMENTS / "dpde" / "make3d.yaml",
+        lambda root, views: write_make3d_tree(root, views, 2),
+        DPDE_NETWORKS,
+    ),
 }
 
 
@@ -59,7 +66,7 @@ def delivered_rate(config, batches):
     the parallel loads)."""
     data = config.data
     kind = DATASET_KINDS[data.dataset]
-    pipeline = DataPipeline(data, make_source(data, "train", kind), make_source(data, "test", kind), kind)
+    pipeline = DataPipeline(data, make_loader(data, "train", kind), make_loader(data, "test", kind), kind)
     iterator = iter(pipeline.train_dataset(0, data.batch_size))
     next(iterator)
     started = time.perf_counter()
@@ -75,29 +82,32 @@ def pipeline_figures(name, batches):
         config = load_config(experiment, [f"data.root={root}"])
         write(root, config.data.batch_size * (batches + 1))
         delivered = delivered_rate(config, batches)
-    return config, delivered, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** 20
+    return config, delivered, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
 
 
 def report_training(name, config, delivered, peak, train_steps):
     experiment, _, networks = DATASETS[name]
     data = config.data
     size = data.crop_size or data.image_size
-    print(f"\n{name} ({experiment.relative_to(EXPERIMENTS.parent)}): batch {data.batch_size} x "
-          f"{size[0]} x {size[1]}")
+    print(f"\n{name} ({experiment.relative_to(EXPERIMENTS.parent)}): batch {data.batch_size} x {size[0]} x {size[1]}")
     print(f"  pipeline: {delivered:.2f} samples/s, peak resident memory {peak:.2f} GiB")
     rates = []
     for title, model, arguments in networks:
         rate, parameters = train_rate(model, arguments, data.batch_size, *size, train_steps, config)
         rates.append(rate)
-        print(f"  {title} ({parameters:,} parameters) training, this machine: {rate:.3f} images/s "
-              f"(pipeline {delivered / rate:.1f}x)")
+        print(
+            f"  {title} ({parameters:,} parameters) training, this machine: {rate:.3f} images/s "
+            f"(pipeline {delivered / rate:.1f}x)"
+        )
     print(f"  pipeline over the fastest network's training rate: {delivered / max(rates):.1f}x")
     if name == "sceneflow":
         paper = IGDE_PRESETS["paper"]
         flop = training_budget(paper["blocks"], paper["block_layers"], paper["growth"])["flop_per_step"] / BATCH
         gpu = GPU_FP32_FLOPS * UTILISATION / flop
-        print(f"  IGDE paper preset training, RTX 2080 Ti at {UTILISATION:.0%} of fp32 peak (estimate): "
-              f"{gpu:.2f} images/s (pipeline {delivered / gpu:.1f}x)")
+        print(
+            f"  IGDE paper preset training, RTX 2080 Ti at {UTILISATION:.0%} of fp32 peak (estimate): "
+            f"{gpu:.2f} images/s (pipeline {delivered / gpu:.1f}x)"
+        )
 
 
 def main():

@@ -19,17 +19,17 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
+import numpy as np
+import tensorflow as tf
 
-from common.config import load_config  # noqa: E402
-from common.data.pipeline import DataPipeline  # noqa: E402
-from common.data.sources import SAMPLE_CHANNELS, make_source  # noqa: E402
-from common.losses import loss_weights_for  # noqa: E402
-from common.training.optimization import build_optimizer  # noqa: E402
-from common.training.runner import make_train_step  # noqa: E402
-from dpde import MODELS as DPDE_MODELS  # noqa: E402
-from igde import MODELS as IGDE_MODELS  # noqa: E402
+from common.config import load_config
+from common.data.loaders import SAMPLE_CHANNELS, make_loader
+from common.data.pipeline import DataPipeline
+from common.losses import loss_weights_for
+from common.training.optimization import build_optimizer
+from common.training.step import make_train_step
+from dpde import MODELS as DPDE_MODELS
+from igde import MODELS as IGDE_MODELS
 
 QUICKSTART = pathlib.Path(__file__).resolve().parents[1] / "experiments" / "quickstart.yaml"
 
@@ -49,8 +49,10 @@ def random_train_step(model, arguments, batch, height, width, config, loss_weigh
     weights = loss_weights or loss_weights_for(spec.output, config.loss.weights)
     loss = dataclasses.replace(config.loss, weights=weights)
     rng = np.random.default_rng(0)
-    batch_data = {key: rng.random((batch, height, width, channels), np.float32)
-                  for key, channels in SAMPLE_CHANNELS[spec.sample_kind].items()}
+    batch_data = {
+        key: rng.random((batch, height, width, channels), np.float32)
+        for key, channels in SAMPLE_CHANNELS[spec.sample_kind].items()
+    }
     train_step = make_train_step(tf.distribute.get_strategy(), network, optimizer, loss, spec.inputs)
     tensors = {key: tf.constant(value) for key, value in batch_data.items()}
     return lambda: float(train_step(tensors)["loss"]), batch_data, spec, network.count_params()
@@ -73,8 +75,9 @@ def train_rate(model, arguments, batch, height, width, steps, config):
 def pipeline_rate(config, epochs):
     """Images/s delivered by the training pipeline for each of `epochs` epochs."""
     data = config.data
-    pipeline = DataPipeline(data, make_source(data, "train", "enhancement"),
-                            make_source(data, "test", "enhancement"), "enhancement")
+    pipeline = DataPipeline(
+        data, make_loader(data, "train", "enhancement"), make_loader(data, "test", "enhancement"), "enhancement"
+    )
     rates = []
     for epoch in range(epochs):
         started = time.perf_counter()
@@ -87,8 +90,14 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=20, help="timed steps, small preset")
     parser.add_argument("--paper-steps", type=int, default=2, help="timed steps, paper preset")
-    parser.add_argument("--paper-crop", type=int, nargs=2, default=[280, 480], metavar=("H", "W"),
-                        help="crop of the paper preset (the paper trains on 280 480)")
+    parser.add_argument(
+        "--paper-crop",
+        type=int,
+        nargs=2,
+        default=[280, 480],
+        metavar=("H", "W"),
+        help="crop of the paper preset (the paper trains on 280 480)",
+    )
     args = parser.parse_args()
     config = load_config(QUICKSTART)
     crop = config.data.crop_size
@@ -97,14 +106,22 @@ def main():
     paper, paper_params = train_rate("igde", presets["paper"], 2, *args.paper_crop, args.paper_steps, config)
     first, *cached = pipeline_rate(config, 3)
     print(f"device: {tf.config.list_physical_devices('GPU') or 'CPU'}, threads: {os.cpu_count()}")
-    print(f"train small preset ({small_params:,} params, {config.data.batch_size}x{crop[0]}x{crop[1]}): "
-          f"{small:.1f} images/s")
-    print(f"train paper preset ({paper_params:,} params, 2x{args.paper_crop[0]}x{args.paper_crop[1]}): "
-          f"{paper:.2f} images/s")
-    print(f"pipeline, first epoch (generating scenes {config.data.image_size[0]}x"
-          f"{config.data.image_size[1]}): {first:.1f} images/s")
-    print(f"pipeline, cached epochs: {np.mean(cached):.1f} images/s "
-          f"({np.mean(cached) / small:.1f}x the small preset's training rate)")
+    print(
+        f"train small preset ({small_params:,} params, {config.data.batch_size}x{crop[0]}x{crop[1]}): "
+        f"{small:.1f} images/s"
+    )
+    print(
+        f"train paper preset ({paper_params:,} params, 2x{args.paper_crop[0]}x{args.paper_crop[1]}): "
+        f"{paper:.2f} images/s"
+    )
+    print(
+        f"pipeline, first epoch (generating scenes {config.data.image_size[0]}x"
+        f"{config.data.image_size[1]}): {first:.1f} images/s"
+    )
+    print(
+        f"pipeline, cached epochs: {np.mean(cached):.1f} images/s "
+        f"({np.mean(cached) / small:.1f}x the small preset's training rate)"
+    )
 
 
 if __name__ == "__main__":

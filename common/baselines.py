@@ -33,8 +33,9 @@ def joint_bilateral_filter(image, depth, diameter=9, sigma_color=20.0, sigma_spa
         [H, W, 1] float32 filtered depth.
     """
     guide = _guide(image)
-    filtered = cv2.ximgproc.jointBilateralFilter(guide, _plane(depth, guide.shape[:2]), diameter,
-                                                 sigma_color, sigma_space)
+    filtered = cv2.ximgproc.jointBilateralFilter(
+        guide, _plane(depth, guide.shape[:2]), diameter, sigma_color, sigma_space
+    )
     return filtered[..., None]
 
 
@@ -43,8 +44,7 @@ def guided_filter(image, depth, radius=4, eps=1e-4):
     scale (OpenCV is given the guide on 0..255 and eps * 255^2, the same filter); shapes as
     `joint_bilateral_filter`."""
     guide = _guide(image)
-    return cv2.ximgproc.guidedFilter(guide, _plane(depth, guide.shape[:2]), radius,
-                                     eps * 255.0 ** 2)[..., None]
+    return cv2.ximgproc.guidedFilter(guide, _plane(depth, guide.shape[:2]), radius, eps * 255.0**2)[..., None]
 
 
 def _guide_8bit(image):
@@ -62,8 +62,7 @@ def fast_global_smoother(image, depth, lambda_=100.0, sigma_color=8.0):
     """Min et al.'s fast global smoother (edge-aware weighted least squares) of depth, guided by
     the 8-bit RGB image; shapes as `joint_bilateral_filter`."""
     guide = _guide_8bit(image)
-    return cv2.ximgproc.fastGlobalSmootherFilter(guide, _plane(depth, guide.shape[:2]), lambda_,
-                                                 sigma_color)[..., None]
+    return cv2.ximgproc.fastGlobalSmootherFilter(guide, _plane(depth, guide.shape[:2]), lambda_, sigma_color)[..., None]
 
 
 FILTERS = {
@@ -71,6 +70,17 @@ FILTERS = {
     "guided_filter": (guided_filter, lambda c: (c.radius, c.eps)),
     "weighted_median": (weighted_median_filter, lambda c: (c.radius, c.sigma)),
     "fast_global_smoother": (fast_global_smoother, lambda c: (c.lambda_, c.sigma_color)),
+}
+
+
+BASELINES_BY_KIND = {"enhancement": ("input", *FILTERS), "monocular": ("mean_depth",)}
+BASELINE_TITLES = {
+    "input": "input",
+    "joint_bilateral": "joint bilateral filter",
+    "guided_filter": "guided filter",
+    "weighted_median": "weighted median filter",
+    "fast_global_smoother": "fast global smoother",
+    "mean_depth": "per-image mean depth",
 }
 
 
@@ -93,5 +103,4 @@ def baseline_prediction(name, batch, eval_config):
         return mean_depth_prediction(batch["target"], batch["valid"])
     function, settings = FILTERS[name]
     arguments = settings(getattr(eval_config, name))
-    return np.stack([function(image, depth, *arguments)
-                     for image, depth in zip(batch["image"], batch["depth"])])
+    return np.stack([function(image, depth, *arguments) for image, depth in zip(batch["image"], batch["depth"])])

@@ -80,11 +80,13 @@ class CorruptionConfig:
         _require(0 <= self.error_fraction <= 1, "error_fraction", "a number in [0, 1]")
         _require(self.segment_radius >= 1, "segment_radius", "an integer >= 1")
         _require(self.window_min >= 3 and self.window_min % 2 == 1, "window_min", "an odd integer >= 3")
-        _require(self.window_max >= self.window_min and self.window_max % 2 == 1, "window_max",
-                 "an odd integer >= window_min")
+        _require(
+            self.window_max >= self.window_min and self.window_max % 2 == 1,
+            "window_max",
+            "an odd integer >= window_min",
+        )
         _require(0 < self.magnitude_min <= 1, "magnitude_min", "a number in (0, 1]")
-        _require(self.magnitude_min <= self.magnitude_max <= 1, "magnitude_max",
-                 "a number in [magnitude_min, 1]")
+        _require(self.magnitude_min <= self.magnitude_max <= 1, "magnitude_max", "a number in [magnitude_min, 1]")
         _require(0 <= self.inflate_probability <= 1, "inflate_probability", "a number in [0, 1]")
 
 
@@ -116,11 +118,9 @@ class DataConfig:
         _require(self.dataset in DATASETS, "dataset", f"one of {', '.join(DATASETS)}")
         _require(self.train_size >= 1, "train_size", "an integer >= 1")
         _require(self.test_size >= 1, "test_size", "an integer >= 1")
-        _require(len(self.image_size) == 2 and min(self.image_size) >= 8, "image_size",
-                 "[height, width], each >= 8")
+        _require(len(self.image_size) == 2 and min(self.image_size) >= 8, "image_size", "[height, width], each >= 8")
         if self.crop_size is not None:
-            _require(len(self.crop_size) == 2 and min(self.crop_size) >= 1, "crop_size",
-                     "[height, width], each >= 1")
+            _require(len(self.crop_size) == 2 and min(self.crop_size) >= 1, "crop_size", "[height, width], each >= 1")
         _require(self.batch_size >= 1, "batch_size", "an integer >= 1")
         _require(self.sceneflow_pass in ("clean", "final"), "sceneflow_pass", "clean or final")
         _require(self.sceneflow_depth in ("8bit", "float"), "sceneflow_depth", "8bit or float")
@@ -134,8 +134,7 @@ class LossConfig:
     """Weighted sum of named loss terms (IGDE eq. 5: rho = l1, mu = depth_focal, lambda = sobel;
     DPDE: berhu, and log_l1_gradient for the gradient network)."""
 
-    weights: dict[str, float] = field(
-        default_factory=lambda: {"l1": 1.0, "depth_focal": 1.0, "sobel": 1.0})
+    weights: dict[str, float] = field(default_factory=lambda: {"l1": 1.0, "depth_focal": 1.0, "sobel": 1.0})
     focal_alpha: float = 0.25
     focal_gamma: float = 2.0
     sobel_beta: float = 0.9
@@ -153,8 +152,11 @@ class LossConfig:
         _require(any(w > 0 for w in self.weights.values()), "weights", "at least one weight > 0")
         _require(self.focal_gamma >= 0, "focal_gamma", "a number >= 0")
         _require(0 <= self.sobel_beta <= 1, "sobel_beta", "a number in [0, 1]")
-        _require(self.edge_dilation_size >= 1 and self.edge_dilation_size % 2 == 1,
-                 "edge_dilation_size", "an odd integer >= 1")
+        _require(
+            self.edge_dilation_size >= 1 and self.edge_dilation_size % 2 == 1,
+            "edge_dilation_size",
+            "an odd integer >= 1",
+        )
         _require(self.edge_dilation_iterations >= 0, "edge_dilation_iterations", "an integer >= 0")
         _require(self.berhu_threshold > 0, "berhu_threshold", "a number > 0")
         _require(self.berhu_scope in ("image", "batch"), "berhu_scope", "image or batch")
@@ -195,17 +197,16 @@ class ScheduleConfig:
     def __post_init__(self):
         _require(self.name in ("constant", "piecewise"), "name", "constant or piecewise")
         if self.name == "piecewise":
-            _require(len(self.multipliers) == len(self.boundaries) + 1, "multipliers",
-                     "one more entry than boundaries")
-            _require(list(self.boundaries) == sorted(set(self.boundaries)), "boundaries",
-                     "strictly increasing epochs")
+            _require(len(self.multipliers) == len(self.boundaries) + 1, "multipliers", "one more entry than boundaries")
+            _require(list(self.boundaries) == sorted(set(self.boundaries)), "boundaries", "strictly increasing epochs")
 
 
 @dataclass
 class TrainConfig:
     """Length of training, checkpointing and logging; `steps_per_epoch: null` = the whole set.
     `stages`: for a model of separately trained networks (DPDE), the ones to train in this run
-    (null: all); the others are restored from the run directory. `mixed_precision`: null (float32),
+    (null: the model's own, DPDE's depth and gradient; a comparison network such as `fcrn` is
+    trained only when listed); the others are restored from the run directory. `mixed_precision`: null (float32),
     the Keras policy `mixed_float16` (with dynamic loss scaling; pays off on GPUs with tensor
     cores) or `mixed_bfloat16` (no loss scaling; pays off on Ampere and newer GPUs and on CPUs with
     AVX512-BF16 or AMX), or `auto` (`mixed_bfloat16` where it is native, else float32); outputs
@@ -232,8 +233,11 @@ class TrainConfig:
         # Run directories written before bfloat16 hold the old boolean: false, or true = mixed_float16.
         if isinstance(self.mixed_precision, bool):
             self.mixed_precision = "mixed_float16" if self.mixed_precision else None
-        _require(self.mixed_precision is None or self.mixed_precision in MIXED_PRECISION,
-                 "mixed_precision", f"null or one of {', '.join(MIXED_PRECISION)}")
+        _require(
+            self.mixed_precision is None or self.mixed_precision in MIXED_PRECISION,
+            "mixed_precision",
+            f"null or one of {', '.join(MIXED_PRECISION)}",
+        )
 
 
 @dataclass
@@ -317,7 +321,11 @@ class EvalConfig:
         _require(self.batch_size >= 1, "batch_size", "an integer >= 1")
         _require(self.every_epochs >= 0, "every_epochs", "an integer >= 0 (0: only at the end)")
         for name in self.baselines:
-            _require(name in BASELINES, "baselines", f"names from {', '.join(BASELINES)}")
+            _require(
+                name in BASELINES,
+                "baselines",
+                f"names from {', '.join(BASELINES)} (a network to compare, such as DPDE's fcrn, goes in train.stages)",
+            )
         _require(self.image_summaries >= 0, "image_summaries", "an integer >= 0")
         if self.max_depth is not None:
             _require(self.max_depth > 0, "max_depth", "a number > 0 or null")
@@ -329,7 +337,7 @@ class EvalConfig:
 
 
 FILTER_BASELINES = ("joint_bilateral", "guided_filter", "weighted_median", "fast_global_smoother")
-BASELINES = ("input", *FILTER_BASELINES, "mean_depth", "fcrn")
+BASELINES = ("input", *FILTER_BASELINES, "mean_depth")  # common.baselines.BASELINES_BY_KIND
 
 
 @dataclass
@@ -349,8 +357,9 @@ class DistributeConfig:
     logical_cpus: int = 0
 
     def __post_init__(self):
-        _require(self.strategy in ("default", "mirrored", "multi_worker"), "strategy",
-                 "default, mirrored or multi_worker")
+        _require(
+            self.strategy in ("default", "mirrored", "multi_worker"), "strategy", "default, mirrored or multi_worker"
+        )
         _require(self.logical_cpus >= 0, "logical_cpus", "an integer >= 0")
 
 
@@ -404,15 +413,15 @@ def _read_yaml(path):
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as error:
-        raise ConfigError(f"{path}: not a UTF-8 text file (byte {error.start}); expected an "
-                          "experiment YAML file") from error
+        raise ConfigError(
+            f"{path}: not a UTF-8 text file (byte {error.start}); expected an experiment YAML file"
+        ) from error
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark else ""
-        raise ConfigError(f"{path}: not valid YAML{where}: {getattr(error, 'problem', error)}")
+        raise ConfigError(f"{path}: not valid YAML{where}: {getattr(error, 'problem', error)}") from error
     if raw is None:
-        raise ConfigError(f"{path}: empty (expected an experiment: a mapping of sections such as "
-                          "model, data, train)")
+        raise ConfigError(f"{path}: empty (expected an experiment: a mapping of sections such as model, data, train)")
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping of sections at the top level")
     return raw
@@ -448,15 +457,15 @@ def _apply_override(raw, override, path):
         raise ConfigError(f"--set {override}: expected key.path=value")
     try:
         value = yaml.safe_load(text)
-    except yaml.YAMLError:
-        raise ConfigError(f"--set {override}: the value is not valid YAML")
+    except yaml.YAMLError as error:
+        raise ConfigError(f"--set {override}: the value is not valid YAML") from error
     node, defaults = raw, config_to_dict(ExperimentConfig())
     keys = key_path.split(".")
     for depth, key in enumerate(keys[:-1]):
         defaults = defaults.get(key) if isinstance(defaults, dict) else None
         child = node.setdefault(key, dict(defaults) if isinstance(defaults, dict) else {})
         if not isinstance(child, dict):
-            raise ConfigError(f"{path}: --set {key_path}: {'.'.join(keys[:depth + 1])} is not a section")
+            raise ConfigError(f"{path}: --set {key_path}: {'.'.join(keys[: depth + 1])} is not a section")
         node = child
     node[keys[-1]] = value
 
@@ -469,14 +478,13 @@ def _build(cls, raw, path, prefix):
     kwargs = {}
     for key, value in raw.items():
         if key not in names:
-            raise ConfigError(
-                f"{path}: unknown key '{prefix}{key}' (expected one of: {', '.join(names)})")
+            raise ConfigError(f"{path}: unknown key '{prefix}{key}' (expected one of: {', '.join(names)})")
         kwargs[key] = _convert(hints[key], value, path, f"{prefix}{key}")
     try:
         return cls(**kwargs)
     except _Invalid as invalid:
         value = kwargs.get(invalid.key.split(".")[0], "default")
-        raise ConfigError(f"{path}: {prefix}{invalid.key}: expected {invalid.expected}, got {value!r}")
+        raise ConfigError(f"{path}: {prefix}{invalid.key}: expected {invalid.expected}, got {value!r}") from invalid
 
 
 def _convert(hint, value, path, key):

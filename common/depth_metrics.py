@@ -16,7 +16,7 @@ reconstruction. MGE (no definition in the text; reconstruction) is the mean Eucl
 difference of the forward-difference gradients.
 
 Example:
-    depth_metrics(prediction, truth, crop="eigen", max_depth=10.0)["rms"]
+    depth_metrics(truth, prediction, crop="eigen", max_depth=10.0)["rms"]
 """
 
 import cv2
@@ -29,12 +29,15 @@ SSIM_BORDER = 5  # (11 - 1) / 2: scikit-image's window for sigma 1.5 (truncated 
 DEPTH_METRICS = ("rms", "rms_log", "rel", "log10", "delta1", "delta2", "delta3", "ssim", "gsm", "mge")
 # Rows and columns of the Eigen et al. crop, as fractions of the 480x640 NYU frame.
 CROPS = {"eigen": (45 / 480, 471 / 480, 41 / 640, 601 / 640)}
-GSM_KERNELS = [np.array(k, np.float32) / 16.0 for k in (
-    [[0, 0, 0, 0, 0], [1, 3, 8, 3, 1], [0, 0, 0, 0, 0], [-1, -3, -8, -3, -1], [0, 0, 0, 0, 0]],
-    [[0, 0, 1, 0, 0], [0, 0, 3, 8, 0], [-1, -3, 0, 3, 1], [0, -8, -3, 0, 0], [0, 0, -1, 0, 0]],
-    [[0, 0, 1, 0, 0], [0, 8, 3, 0, 0], [1, 3, 0, -3, -1], [0, 0, -3, -8, 0], [0, 0, -1, 0, 0]],
-    [[0, 1, 0, -1, 0], [0, 3, 0, -3, 0], [0, 8, 0, -8, 0], [0, 3, 0, -3, 0], [0, 1, 0, -1, 0]],
-)]
+GSM_KERNELS = [
+    np.array(k, np.float32) / 16.0
+    for k in (
+        [[0, 0, 0, 0, 0], [1, 3, 8, 3, 1], [0, 0, 0, 0, 0], [-1, -3, -8, -3, -1], [0, 0, 0, 0, 0]],
+        [[0, 0, 1, 0, 0], [0, 0, 3, 8, 0], [-1, -3, 0, 3, 1], [0, -8, -3, 0, 0], [0, 0, -1, 0, 0]],
+        [[0, 0, 1, 0, 0], [0, 8, 3, 0, 0], [1, 3, 0, -3, -1], [0, 0, -3, -8, 0], [0, 0, -1, 0, 0]],
+        [[0, 1, 0, -1, 0], [0, 3, 0, -3, 0], [0, 8, 0, -8, 0], [0, 3, 0, -3, 0], [0, 1, 0, -1, 0]],
+    )
+]
 
 
 def valid_mask(target, valid=None, max_depth=None, crop=None):
@@ -48,18 +51,21 @@ def valid_mask(target, valid=None, max_depth=None, crop=None):
         top, bottom, left, right = CROPS[crop]
         height, width = target.shape[1:]
         window = np.zeros_like(mask)
-        window[:, int(round(top * height)):int(round(bottom * height)),
-               int(round(left * width)):int(round(right * width))] = True
+        window[
+            :,
+            int(round(top * height)) : int(round(bottom * height)),
+            int(round(left * width)) : int(round(right * width)),
+        ] = True
         mask &= window
     return mask
 
 
-def depth_statistics(pred, target, valid=None, max_depth=None, crop=None, gsm_masking=200.0,
-                     gsm_luminance_weight=0.1):
+def depth_statistics(target, pred, valid=None, max_depth=None, crop=None, gsm_masking=200.0, gsm_luminance_weight=0.1):
     """What a test set pools: sums over the valid pixels and the per-image structure scores.
 
     Args:
-        pred, target: depth, [H, W], [H, W, 1], [B, H, W] or [B, H, W, 1], same shape.
+        target, pred: the true and the predicted depth, [H, W], [H, W, 1], [B, H, W] or
+            [B, H, W, 1], same shape.
         valid: optional bool mask of the same shape.
         max_depth: cap on the ground truth (e.g. 10 m on NYU, 70 m for Make3D's C1), also the
             upper clip of predictions.
@@ -86,15 +92,18 @@ def depth_statistics(pred, target, valid=None, max_depth=None, crop=None, gsm_ma
         "squared_log": np.sum((np.log(p) - np.log(t)) ** 2),
         "relative": np.sum(np.abs(p - t) / t),
         "log10": np.sum(np.abs(np.log10(p) - np.log10(t))),
-        **{f"delta{k}": np.sum(ratio < 1.25 ** k) for k in (1, 2, 3)},
+        **{f"delta{k}": np.sum(ratio < 1.25**k) for k in (1, 2, 3)},
     }
     images = [i for i in range(len(mask)) if mask[i].any()]
     statistics["ssim"] = [masked_ssim(pred[i], target[i], mask[i]) for i in images]
-    statistics["gsm"] = [gradient_similarity(pred[i], target[i], mask[i], gsm_masking, gsm_luminance_weight)
-                         for i in images]
-    gradients = [(np.diff(pred[i], axis=1, append=pred[i][:, -1:]),
-                  np.diff(pred[i], axis=0, append=pred[i][-1:])) for i in images]
-    statistics["mge"] = [mean_gradient_error(gx, gy, target[i], mask[i]) for (gx, gy), i in zip(gradients, images)]
+    statistics["gsm"] = [
+        gradient_similarity(pred[i], target[i], mask[i], gsm_masking, gsm_luminance_weight) for i in images
+    ]
+    gradients = [
+        (np.diff(pred[i], axis=1, append=pred[i][:, -1:]), np.diff(pred[i], axis=0, append=pred[i][-1:]))
+        for i in images
+    ]
+    statistics["mge"] = [mean_gradient_error(target[i], gx, gy, mask[i]) for (gx, gy), i in zip(gradients, images)]
     return statistics
 
 
@@ -117,16 +126,14 @@ def pooled_metrics(statistics):
     }
 
 
-def depth_metrics(pred, target, valid=None, max_depth=None, crop=None, gsm_masking=200.0,
-                  gsm_luminance_weight=0.1):
+def depth_metrics(target, pred, valid=None, max_depth=None, crop=None, gsm_masking=200.0, gsm_luminance_weight=0.1):
     """The DPDE metric set of predictions against ground truth, pixel metrics pooled over all the
     valid pixels given (arguments as `depth_statistics`).
 
     Returns:
         {name: float} for `DEPTH_METRICS`.
     """
-    return pooled_metrics([depth_statistics(pred, target, valid, max_depth, crop, gsm_masking,
-                                            gsm_luminance_weight)])
+    return pooled_metrics([depth_statistics(target, pred, valid, max_depth, crop, gsm_masking, gsm_luminance_weight)])
 
 
 def _as_images(array):
@@ -142,8 +149,15 @@ def masked_ssim(pred, target, mask):
     pixels at least 5 pixels from the border (scikit-image's own pooling); the data range is that
     of the valid ground truth."""
     data_range = max(float(np.ptp(target[mask])), 1e-6)
-    _, ssim_map = structural_similarity(target, pred, data_range=data_range, full=True, gaussian_weights=True,
-                                        sigma=SSIM_SIGMA, use_sample_covariance=False)
+    _, ssim_map = structural_similarity(
+        target,
+        pred,
+        data_range=data_range,
+        full=True,
+        gaussian_weights=True,
+        sigma=SSIM_SIGMA,
+        use_sample_covariance=False,
+    )
     interior = np.zeros_like(mask)
     interior[SSIM_BORDER:-SSIM_BORDER, SSIM_BORDER:-SSIM_BORDER] = True
     pooled = mask & interior if (mask & interior).any() else mask
@@ -177,12 +191,13 @@ def gradient_similarity(pred, target, mask, masking=200.0, luminance_weight=0.1)
     return float(np.mean(((1 - weight) * structure + weight * luminance)[mask]))
 
 
-def mean_gradient_error(grad_x, grad_y, target, mask):
+def mean_gradient_error(target, grad_x, grad_y, mask):
     """Mean |(gx, gy) - grad d*| (Euclidean) over pixels whose right and lower neighbours exist
-    and are valid, grad d* the forward differences of the truth; gx, gy [H, W] predictions."""
+    and are valid, grad d* the forward differences of the truth `target`; gx, gy [H, W]
+    predictions."""
     both = mask[:-1, :-1] & mask[:-1, 1:] & mask[1:, :-1]
     if not both.any():
         return float("nan")
     error_x = grad_x[:-1, :-1] - (target[:-1, 1:] - target[:-1, :-1])
     error_y = grad_y[:-1, :-1] - (target[1:, :-1] - target[:-1, :-1])
-    return float(np.mean(np.sqrt(error_x ** 2 + error_y ** 2)[both]))
+    return float(np.mean(np.sqrt(error_x**2 + error_y**2)[both]))

@@ -4,11 +4,16 @@ Every command-line entry point runs its work through `exit_status`, which catche
 once, prints its message and returns status 2; anything else is a bug and keeps its traceback.
 """
 
+import os
 import sys
 
 
 def exit_status(work):
-    """Runs work(); returns 0, or 2 after printing `error: <message>` for a `UserError`."""
+    """Runs work(); returns 0, or 2 after printing `error: <message>` for a `UserError`.
+
+    The commands import TensorFlow inside `work`; its C++ start-up logs are quietened first
+    (`TF_CPP_MIN_LOG_LEVEL=2` unless the environment sets it)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
         work()
     except UserError as error:
@@ -31,6 +36,11 @@ class DatasetError(UserError):
 
 class TrainingError(UserError):
     """Training cannot go on (for example the loss became NaN); the last good checkpoint is kept."""
+
+
+class ArgumentError(UserError, ValueError):
+    """A model builder's argument is impossible (`ModelSpec.check` raises it before anything is
+    built; the builders raise it too, so that direct callers get a ValueError)."""
 
 
 class InputError(UserError):

@@ -1,8 +1,8 @@
-"""SavedModel export with a `serving_default` signature of named tensors.
+"""A trained model's exports: the SavedModel with a `serving_default` signature of named tensors,
+and the `.keras` file.
 
 The signature takes the model's inputs by name (`image`: float32 RGB in [0, 1], NHWC; `depth`:
-float32 in [0, 1], NHWC, one channel) with any batch, height and width (height and width
-multiples of the model's stride, saved beside it as the variable `stride`) and returns
+float32 in [0, 1], NHWC, one channel) with any batch, height and width and returns
 {"depth": [B, H, W, 1] float32}.
 """
 
@@ -12,31 +12,18 @@ import shutil
 
 import tensorflow as tf
 
-from common.data.sources import SAMPLE_CHANNELS
-
-
-class _Serving(tf.Module):
-    """The exported module: the model and its stride (read back by `common.inference.model`)."""
-
-    def __init__(self, model, stride):
-        super().__init__()
-        self.model = model
-        self.stride = tf.Variable(stride, trainable=False, dtype=tf.int32, name="stride")
+from common.data.loaders import SAMPLE_CHANNELS
 
 
 def export_saved_model(model, spec, export_dir):
     """Writes the SavedModel to `export_dir`, replacing an earlier one only once complete."""
     channels = SAMPLE_CHANNELS[spec.sample_kind]
-    signature = [tf.TensorSpec([None, None, None, channels[name]], tf.float32, name=name)
-                 for name in spec.inputs]
-    module = _Serving(model, spec.stride)
+    signature = [tf.TensorSpec([None, None, None, channels[name]], tf.float32, name=name) for name in spec.inputs]
+    module = tf.Module()
+    module.model = model
 
     @tf.function(input_signature=signature)
     def serve(*tensors):
-        height, width = tf.shape(tensors[0])[1], tf.shape(tensors[0])[2]
-        tf.debugging.assert_equal(
-            [height % spec.stride, width % spec.stride], 0,
-            message=f"image height and width must be multiples of {spec.stride}")
         return {"depth": module.model(dict(zip(spec.inputs, tensors)), training=False)}
 
     export_dir = pathlib.Path(export_dir)
@@ -47,3 +34,15 @@ def export_saved_model(model, spec, export_dir):
         shutil.rmtree(export_dir)
     os.replace(staging, export_dir)
     return export_dir
+
+
+def export_model(model, spec, export_config, target):
+    """Writes `target/export/` (SavedModel) and `target/model.keras`, as `export_config` asks."""
+    target = pathlib.Path(target)
+    target.mkdir(parents=True, exist_ok=True)
+    if export_config.saved_model:
+        export_saved_model(model, spec, target / "export")
+    if export_config.keras_file:
+        staging = target / "model.tmp.keras"
+        model.save(staging)
+        staging.replace(target / "model.keras")

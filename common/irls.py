@@ -55,28 +55,33 @@ def _border_masks(d):
 def irls_energy(d, depth, grad_x, grad_y, omega=10.0, eps=1e-3):
     """E(d) per image, [B]."""
     mask_x, mask_y = _border_masks(d)
-    phi_x = tf.sqrt(tf.square(forward_difference_x(d) - grad_x * mask_x) + eps ** 2) * mask_x
-    phi_y = tf.sqrt(tf.square(forward_difference_y(d) - grad_y * mask_y) + eps ** 2) * mask_y
+    phi_x = tf.sqrt(tf.square(forward_difference_x(d) - grad_x * mask_x) + eps**2) * mask_x
+    phi_y = tf.sqrt(tf.square(forward_difference_y(d) - grad_y * mask_y) + eps**2) * mask_y
     return tf.reduce_sum(tf.square(d - depth) + omega * (phi_x + phi_y), axis=[1, 2, 3])
 
 
 def irls_weights(d, grad_x, grad_y, eps=1e-3):
     """(Wx, Wy) = 1 / phi(residual), zero where no difference exists."""
     mask_x, mask_y = _border_masks(d)
-    weight_x = mask_x / tf.sqrt(tf.square(forward_difference_x(d) - grad_x * mask_x) + eps ** 2)
-    weight_y = mask_y / tf.sqrt(tf.square(forward_difference_y(d) - grad_y * mask_y) + eps ** 2)
+    weight_x = mask_x / tf.sqrt(tf.square(forward_difference_x(d) - grad_x * mask_x) + eps**2)
+    weight_y = mask_y / tf.sqrt(tf.square(forward_difference_y(d) - grad_y * mask_y) + eps**2)
     return weight_x, weight_y
 
 
 def _divergence(flux_x, flux_y):
     """Dx^T flux_x + Dy^T flux_y for fluxes on the existing differences only ([B, H, W - 1, C] and
     [B, H - 1, W, C]): (Dx^T f)[j] = f[j - 1] - f[j], with f = 0 outside."""
-    return (tf.pad(flux_x, [[0, 0], [0, 0], [1, 0], [0, 0]]) - tf.pad(flux_x, [[0, 0], [0, 0], [0, 1], [0, 0]])
-            + tf.pad(flux_y, [[0, 0], [1, 0], [0, 0], [0, 0]]) - tf.pad(flux_y, [[0, 0], [0, 1], [0, 0], [0, 0]]))
+    return (
+        tf.pad(flux_x, [[0, 0], [0, 0], [1, 0], [0, 0]])
+        - tf.pad(flux_x, [[0, 0], [0, 0], [0, 1], [0, 0]])
+        + tf.pad(flux_y, [[0, 0], [1, 0], [0, 0], [0, 0]])
+        - tf.pad(flux_y, [[0, 0], [0, 1], [0, 0], [0, 0]])
+    )
 
 
-def solve_weighted_system(depth, grad_x, grad_y, weight_x, weight_y, omega=10.0, initial=None,
-                          iterations=500, tol=1e-6):
+def solve_weighted_system(
+    depth, grad_x, grad_y, weight_x, weight_y, omega=10.0, initial=None, iterations=500, tol=1e-6
+):
     """Solves (2 I + omega (Dx^T Wx Dx + Dy^T Wy Dy)) d = 2 depth + omega (Dx^T Wx Gx + Dy^T Wy Gy)
     by Jacobi-preconditioned conjugate gradients, per image.
 
@@ -98,10 +103,13 @@ def solve_weighted_system(depth, grad_x, grad_y, weight_x, weight_y, omega=10.0,
         return tf.reduce_sum(a * b, axis=[1, 2, 3], keepdims=True)
 
     rhs = 2.0 * depth + _divergence(edge_x * grad_x[:, :, :-1], edge_y * grad_y[:, :-1])
-    inverse_diagonal = 1.0 / (2.0 + tf.pad(edge_x, [[0, 0], [0, 0], [1, 0], [0, 0]])
-                              + tf.pad(edge_x, [[0, 0], [0, 0], [0, 1], [0, 0]])
-                              + tf.pad(edge_y, [[0, 0], [1, 0], [0, 0], [0, 0]])
-                              + tf.pad(edge_y, [[0, 0], [0, 1], [0, 0], [0, 0]]))
+    inverse_diagonal = 1.0 / (
+        2.0
+        + tf.pad(edge_x, [[0, 0], [0, 0], [1, 0], [0, 0]])
+        + tf.pad(edge_x, [[0, 0], [0, 0], [0, 1], [0, 0]])
+        + tf.pad(edge_y, [[0, 0], [1, 0], [0, 0], [0, 0]])
+        + tf.pad(edge_y, [[0, 0], [0, 1], [0, 0], [0, 0]])
+    )
     d = depth if initial is None else initial
     residual = rhs - apply(d)
     z = inverse_diagonal * residual
@@ -130,8 +138,18 @@ CG_STEPS_PER_ITERATION = 100  # the truncated inner solve (module docstring; ben
 IRLS_MAX_ITERATIONS = 30
 
 
-def irls_fuse(depth, grad_x, grad_y, omega=10.0, eps=1e-3, iterations=IRLS_MAX_ITERATIONS,
-              tol=IRLS_STOP_CHANGE, cg_iterations=CG_STEPS_PER_ITERATION, cg_tol=1e-6, jit_compile=True):
+def irls_fuse(
+    depth,
+    grad_x,
+    grad_y,
+    omega=10.0,
+    eps=1e-3,
+    iterations=IRLS_MAX_ITERATIONS,
+    tol=IRLS_STOP_CHANGE,
+    cg_iterations=CG_STEPS_PER_ITERATION,
+    cg_tol=1e-6,
+    jit_compile=True,
+):
     """Fuses a depth map with depth gradients by IRLS (DPDE; omega = 10 in the paper).
 
     Args:
@@ -151,12 +169,21 @@ def irls_fuse(depth, grad_x, grad_y, omega=10.0, eps=1e-3, iterations=IRLS_MAX_I
     Example:
         fused = irls_fuse(depth, grad_x, grad_y)
     """
-    return irls_fuse_counted(depth, grad_x, grad_y, omega, eps, iterations, tol, cg_iterations, cg_tol,
-                             jit_compile)[0]
+    return irls_fuse_counted(depth, grad_x, grad_y, omega, eps, iterations, tol, cg_iterations, cg_tol, jit_compile)[0]
 
 
-def irls_fuse_counted(depth, grad_x, grad_y, omega=10.0, eps=1e-3, iterations=IRLS_MAX_ITERATIONS,
-                      tol=IRLS_STOP_CHANGE, cg_iterations=CG_STEPS_PER_ITERATION, cg_tol=1e-6, jit_compile=True):
+def irls_fuse_counted(
+    depth,
+    grad_x,
+    grad_y,
+    omega=10.0,
+    eps=1e-3,
+    iterations=IRLS_MAX_ITERATIONS,
+    tol=IRLS_STOP_CHANGE,
+    cg_iterations=CG_STEPS_PER_ITERATION,
+    cg_tol=1e-6,
+    jit_compile=True,
+):
     """`irls_fuse`, also returning the number of IRLS iterations it ran (a scalar int32 tensor)."""
     tensors = [tf.convert_to_tensor(a, tf.float32) for a in (depth, grad_x, grad_y)]
     loop = _compiled_irls_loop if jit_compile else _irls_loop
@@ -169,8 +196,7 @@ def _irls_loop(depth, grad_x, grad_y, omega, eps, iterations, tol, cg_iterations
 
     def irls_step(step, d, change):
         weight_x, weight_y = irls_weights(d, grad_x, grad_y, eps)
-        updated = solve_weighted_system(depth, grad_x, grad_y, weight_x, weight_y, omega, d,
-                                        cg_iterations, cg_tol)
+        updated = solve_weighted_system(depth, grad_x, grad_y, weight_x, weight_y, omega, d, cg_iterations, cg_tol)
         norms = tf.norm(tf.reshape(updated - d, [tf.shape(d)[0], -1]), axis=1)
         scale = tf.norm(tf.reshape(updated, [tf.shape(d)[0], -1]), axis=1)
         return step + 1, updated, tf.reduce_max(tf.math.divide_no_nan(norms, scale))

@@ -63,8 +63,7 @@ def berhu_loss(target, prediction, threshold_fraction=0.2, valid=None, per_image
     """
     valid = tf.ones_like(target) if valid is None else valid
     residual = tf.abs(target - prediction) * valid
-    largest = (tf.reduce_max(residual, axis=[1, 2, 3], keepdims=True) if per_image
-               else tf.reduce_max(residual))
+    largest = tf.reduce_max(residual, axis=[1, 2, 3], keepdims=True) if per_image else tf.reduce_max(residual)
     c = tf.stop_gradient(threshold_fraction * largest)
     quadratic = tf.math.divide_no_nan(tf.square(residual) + tf.square(c), 2.0 * c)
     berhu = tf.where(residual <= c, residual, quadratic) * valid
@@ -79,8 +78,11 @@ def fsim_loss(target, prediction, max_depth=None, valid=None):
     """
     if valid is not None:
         target = tf.where(valid > 0, target, tf.stop_gradient(prediction))
-    top = (tf.reduce_max(target, axis=[1, 2, 3], keepdims=True) if max_depth is None
-           else tf.constant(max_depth, tf.float32))
+    top = (
+        tf.reduce_max(target, axis=[1, 2, 3], keepdims=True)
+        if max_depth is None
+        else tf.constant(max_depth, tf.float32)
+    )
     scale = tf.stop_gradient(255.0 / tf.maximum(top, 1e-6))
     return 1.0 - tf.reduce_mean(fsim(target * scale, prediction * scale))
 
@@ -101,13 +103,11 @@ def log_l1_gradient_loss(target, gradients, offset=0.5, valid=None):
     exists_y = tf.cast(tf.range(height) < height - 1, tf.float32)[None, :, None, None]
     valid = tf.ones_like(target) if valid is None else valid
     terms = []
-    for channel, difference, exists in ((0, forward_difference_x, exists_x),
-                                        (1, forward_difference_y, exists_y)):
-        error = tf.abs(gradients[..., channel:channel + 1] - difference(target))
+    for channel, difference, exists in ((0, forward_difference_x, exists_x), (1, forward_difference_y, exists_y)):
+        error = tf.abs(gradients[..., channel : channel + 1] - difference(target))
         both_valid = tf.cast(tf.equal(difference(valid), 0.0), tf.float32) * valid
         weight = exists * both_valid
-        terms.append(tf.math.divide_no_nan(tf.reduce_sum(tf.math.log(error + offset) * weight),
-                                           tf.reduce_sum(weight)))
+        terms.append(tf.math.divide_no_nan(tf.reduce_sum(tf.math.log(error + offset) * weight), tf.reduce_sum(weight)))
     return (terms[0] + terms[1]) / 2.0
 
 
@@ -124,14 +124,12 @@ def _focal_term(target, prediction, batch, config):
 
 
 def _sobel_term(target, prediction, batch, config):
-    mask = tf.stop_gradient(depth_edge_mask(
-        batch["depth"], config.edge_dilation_size, config.edge_dilation_iterations))
+    mask = tf.stop_gradient(depth_edge_mask(batch["depth"], config.edge_dilation_size, config.edge_dilation_iterations))
     return sobel_weighted_loss(target, prediction, mask, config.sobel_beta)
 
 
 def _berhu_term(target, prediction, batch, config):
-    return berhu_loss(target, prediction, config.berhu_threshold, batch.get("valid"),
-                      config.berhu_scope == "image")
+    return berhu_loss(target, prediction, config.berhu_threshold, batch.get("valid"), config.berhu_scope == "image")
 
 
 def _fsim_term(target, prediction, batch, config):
@@ -170,7 +168,8 @@ def weighted_loss(target, prediction, batch, config):
 
     Terms with weight 0 are not computed. Returns (total, {name: value}).
     """
-    terms = {name: LOSSES[name](target, prediction, batch, config)
-             for name, weight in config.weights.items() if weight > 0}
+    terms = {
+        name: LOSSES[name](target, prediction, batch, config) for name, weight in config.weights.items() if weight > 0
+    }
     total = tf.add_n([config.weights[name] * value for name, value in terms.items()])
     return total, terms

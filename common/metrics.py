@@ -27,7 +27,7 @@ class MaskedPSNR(keras.metrics.Metric):
             (PSNRf, eq. 12: error mask 1).
     Example:
         metric = MaskedPSNR("erroneous")
-        metric.update_state(target, prediction, error_mask)
+        metric.update_state(target, prediction, sample_weight=error_mask)
         metric.result()  # NaN when the subset is empty
     """
 
@@ -36,23 +36,24 @@ class MaskedPSNR(keras.metrics.Metric):
             raise ValueError(f"subset must be one of {SUBSETS}, got {subset!r}")
         super().__init__(name=name or f"psnr_{subset}", **kwargs)
         self.subset = subset
-        self.squared_error = self.add_variable(shape=(), initializer="zeros", name="squared_error",
-                                               dtype="float64")
+        self.squared_error = self.add_variable(shape=(), initializer="zeros", name="squared_error", dtype="float64")
         self.count = self.add_variable(shape=(), initializer="zeros", name="count", dtype="float64")
 
-    def update_state(self, y_true, y_pred, error_mask=None, sample_weight=None):
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        """`sample_weight`: the error mask (1 at the erroneous pixels); needed unless the subset
+        is "all", which ignores it."""
         y_true = tf.cast(y_true, tf.float64) * PSNR_PEAK
         y_pred = tf.cast(y_pred, tf.float64) * PSNR_PEAK
         weight = tf.ones_like(y_true)
         if self.subset != "all":
-            mask = tf.cast(error_mask, tf.float64)
+            mask = tf.cast(sample_weight, tf.float64)
             weight = mask if self.subset == "erroneous" else 1.0 - mask
         self.squared_error.assign_add(tf.reduce_sum(weight * tf.square(y_true - y_pred)))
         self.count.assign_add(tf.reduce_sum(weight))
 
     def result(self):
         mse = tf.math.divide_no_nan(self.squared_error, self.count)
-        psnr = 10.0 * tf.math.log(PSNR_PEAK ** 2 / mse) / math.log(10.0)
+        psnr = 10.0 * tf.math.log(PSNR_PEAK**2 / mse) / math.log(10.0)
         absent = tf.logical_or(self.count <= 0, mse <= 0)
         return tf.cast(tf.where(absent, tf.constant(math.nan, tf.float64), psnr), tf.float32)
 
@@ -60,13 +61,12 @@ class MaskedPSNR(keras.metrics.Metric):
         return {**super().get_config(), "subset": self.subset}
 
 
-class RootMeanSquaredError(keras.metrics.Metric):
+class DepthRMSE(keras.metrics.Metric):
     """IGDE eq. 15: sqrt of the mean squared error over all pixels, depth in [0, 1]."""
 
     def __init__(self, name="rmse", **kwargs):
         super().__init__(name=name, **kwargs)
-        self.squared_error = self.add_variable(shape=(), initializer="zeros", name="squared_error",
-                                               dtype="float64")
+        self.squared_error = self.add_variable(shape=(), initializer="zeros", name="squared_error", dtype="float64")
         self.count = self.add_variable(shape=(), initializer="zeros", name="count", dtype="float64")
 
     def update_state(self, y_true, y_pred, sample_weight=None):
@@ -113,14 +113,16 @@ def make_enhancement_metrics():
         "psnr_f": MaskedPSNR("erroneous"),
         "ssim": MeanSSIM(1.0, name="ssim"),
         "ssim_paper": MeanSSIM(255.0, name="ssim_paper"),
-        "rmse": RootMeanSquaredError(),
+        "rmse": DepthRMSE(),
     }
 
 
-def update_enhancement_metrics(metrics, prediction, target, error_mask):
-    for name, metric in metrics.items():
+def update_enhancement_metrics(metrics, target, prediction, error_mask):
+    """Adds a batch to the metrics of `make_enhancement_metrics`; the error mask goes to the
+    masked PSNRs as their `sample_weight`."""
+    for metric in metrics.values():
         if isinstance(metric, MaskedPSNR):
-            metric.update_state(target, prediction, error_mask)
+            metric.update_state(target, prediction, sample_weight=error_mask)
         else:
             metric.update_state(target, prediction)
 
@@ -134,21 +136,21 @@ def metric_results(metrics):
     return results
 
 
-def enhancement_metrics(pred, target, error_mask):
+def enhancement_metrics(target, pred, error_mask):
     """IGDE's metrics of one set of predictions.
 
     Args:
-        pred, target: [B, H, W, 1] depth in [0, 1] (arrays or tensors).
+        target, pred: [B, H, W, 1] true and predicted depth in [0, 1] (arrays or tensors).
         error_mask: [B, H, W, 1], 1 at the erroneous pixels of the input.
     Returns:
         {"psnr", "psnr_t", "psnr_f", "ssim", "ssim_paper", "rmse"}: floats, PSNRs in dB, `None`
         where a PSNR is over no pixels or the error is zero.
     """
     metrics = make_enhancement_metrics()
-    update_enhancement_metrics(metrics, tf.convert_to_tensor(pred, tf.float32),
-                               tf.convert_to_tensor(target, tf.float32),
-                               tf.convert_to_tensor(error_mask, tf.float32))
+    update_enhancement_metrics(
+        metrics,
+        tf.convert_to_tensor(target, tf.float32),
+        tf.convert_to_tensor(pred, tf.float32),
+        tf.convert_to_tensor(error_mask, tf.float32),
+    )
     return metric_results(metrics)
-
-
-from common.depth_metrics import depth_metrics  # noqa: E402,F401  DPDE's metrics live beside IGDE's

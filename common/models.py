@@ -1,13 +1,13 @@
-"""What the runner needs to know of a model: `ModelSpec`, and building one from the config.
+"""What training needs to know of a model: `ModelSpec`, and building one from the config.
 
 Each paper package exposes `MODELS = {name: ModelSpec(...)}`; `train.py` merges them into the
-registry the runner looks `model.name` up in.
+registry that `model.name` is looked up in.
 """
 
 import dataclasses
 import typing
 
-from common.errors import ConfigError
+from common.errors import ArgumentError, ConfigError
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,12 +39,13 @@ class ModelSpec:
         inputs: the sample keys the model takes (and the exported signature's input names).
         sample_kind: the kind of sample the data pipeline must produce (`SAMPLE_CHANNELS`).
         title: the model's row label in result tables.
-        stride: input height and width must be multiples of this.
+        check: function of the model's arguments raising `ArgumentError` for an impossible one
+            (run when the experiment is loaded, before anything is built).
         output: what the model predicts: "depth" [B, H, W, 1] or "gradients" [B, H, W, 2].
         stages: for a model of separately trained networks, its `Stage`s; then `assemble`
             (function of ({stage name: trained network}, model arguments)) joins them.
-        comparisons: {baseline name: Stage} networks trained only when `eval.baselines` names
-            them, to score against (DPDE's plain FCRN).
+        comparisons: {stage name: Stage} of networks a run trains only when `train.stages`
+            names them, scored beside the model (DPDE's plain FCRN).
     """
 
     build: typing.Callable
@@ -52,38 +53,45 @@ class ModelSpec:
     inputs: tuple
     sample_kind: str
     title: str
-    stride: int = 1
+    check: typing.Callable = lambda arguments: None
     output: str = "depth"
     stages: tuple = ()
     assemble: typing.Optional[typing.Callable] = None
     comparisons: dict = dataclasses.field(default_factory=dict)
 
 
-def model_arguments(model_config, registry, source):
-    """The builder's arguments: the preset, overridden by `model.args`, each type-checked."""
+def model_arguments(model_config, registry, path):
+    """(ModelSpec, the builder's arguments): the preset, overridden by `model.args`, each
+    type-checked and checked by `ModelSpec.check`."""
     if model_config.name not in registry:
-        raise ConfigError(f"{source}: model.name: unknown model '{model_config.name}' "
-                          f"(expected one of: {', '.join(sorted(registry))})")
+        raise ConfigError(
+            f"{path}: model.name: unknown model '{model_config.name}' (expected one of: {', '.join(sorted(registry))})"
+        )
     spec = registry[model_config.name]
     if model_config.preset not in spec.presets:
-        raise ConfigError(f"{source}: model.preset: unknown preset '{model_config.preset}' "
-                          f"(expected one of: {', '.join(spec.presets)})")
+        raise ConfigError(
+            f"{path}: model.preset: unknown preset '{model_config.preset}' (expected one of: {', '.join(spec.presets)})"
+        )
     arguments = dict(spec.presets[model_config.preset])
     for key, value in model_config.args.items():
         if key not in arguments:
-            raise ConfigError(f"{source}: unknown key 'model.args.{key}' "
-                              f"(expected one of: {', '.join(arguments)})")
+            raise ConfigError(f"{path}: unknown key 'model.args.{key}' (expected one of: {', '.join(arguments)})")
         expected = type(arguments[key])
         if type(value) is not expected and not (expected is float and type(value) is int):
-            raise ConfigError(f"{source}: model.args.{key}: expected {expected.__name__}, got {value!r}")
+            raise ConfigError(f"{path}: model.args.{key}: expected {expected.__name__}, got {value!r}")
         arguments[key] = value
+    try:
+        spec.check(arguments)
+    except ArgumentError as error:
+        raise ConfigError(f"{path}: model.args.{error}") from error
     return spec, arguments
 
 
-def build_model(model_config, registry, source):
-    """Builds `model.name` with its preset and `model.args`; a bad value is a ConfigError."""
-    spec, arguments = model_arguments(model_config, registry, source)
+def build_model(model_config, registry, path):
+    """Builds `model.name` with its preset and `model.args`; an impossible argument found only
+    while building (a weights file that does not fit) is a ConfigError naming `path`."""
+    spec, arguments = model_arguments(model_config, registry, path)
     try:
         return spec, spec.build(**arguments)
-    except ValueError as error:
-        raise ConfigError(f"{source}: model.args: {error}")
+    except ArgumentError as error:
+        raise ConfigError(f"{path}: model.args.{error}") from error

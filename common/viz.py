@@ -11,19 +11,25 @@ error for the first test samples; no input column for monocular depth). DIR defa
 import argparse
 import csv
 import math
-import os
 import pathlib
 import sys
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import cv2
+import numpy as np
+from matplotlib.figure import Figure
 
-import numpy as np  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from common.errors import InputError, exit_status  # noqa: E402
+from common.errors import InputError, exit_status
 
 PANELS_PER_ROW = 4
 NOT_PLOTTED = ("epoch", "step", "seconds")
+
+
+def colour_map(depth, low=0.0, high=1.0):
+    """[B, H, W, 1] values in [low, high] -> [B, H, W, 3] uint8 RGB (OpenCV's TURBO map), for
+    TensorBoard's examples and the inference commands' `_colour.png`."""
+    scaled = np.clip((np.asarray(depth)[..., 0] - low) / (high - low), 0.0, 1.0)
+    grey = np.round(scaled * 255).astype(np.uint8)
+    return np.stack([cv2.cvtColor(cv2.applyColorMap(g, cv2.COLORMAP_TURBO), cv2.COLOR_BGR2RGB) for g in grey])
 
 
 def curve_sources(run_dir):
@@ -39,8 +45,13 @@ def curve_sources(run_dir):
 
 def read_epochs(path):
     """{column: (epochs, values)} of the non-empty cells of a metrics.csv."""
-    with open(path, newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    try:
+        with open(path, newline="", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+    except UnicodeDecodeError as error:
+        raise InputError(
+            f"{path}: not a UTF-8 text file (byte {error.start}); expected the metrics.csv train.py writes"
+        ) from error
     columns = {}
     for row in rows:
         for name, value in row.items():
@@ -58,8 +69,11 @@ def curve_panels(columns):
     panels = [("training loss", losses, False)] if losses else []
     if "learning_rate" in columns:
         panels.append(("learning rate", {"learning_rate": columns["learning_rate"]}, True))
-    panels += [(f"test {name}", {name: series}, False) for name, series in columns.items()
-               if name not in losses and name != "learning_rate"]
+    panels += [
+        (f"test {name}", {name: series}, False)
+        for name, series in columns.items()
+        if name not in losses and name != "learning_rate"
+    ]
     return panels
 
 
@@ -74,8 +88,7 @@ def draw_curves(run_dir, path):
         for index, (title, series, log) in enumerate(panels):
             axes = figure.add_subplot(grid[row + index // PANELS_PER_ROW, index % PANELS_PER_ROW])
             for name, (epochs, values) in series.items():
-                axes.plot(epochs, values, marker="o" if len(epochs) < 20 else None, markersize=3,
-                          label=name)
+                axes.plot(epochs, values, marker="o" if len(epochs) < 20 else None, markersize=3, label=name)
             if log:
                 axes.set_yscale("log")
             axes.set_title(f"{label}: {title}", fontsize=9)
@@ -92,7 +105,8 @@ def first_test_predictions(run_dir, samples, registry):
 
     `registry` ({model name: ModelSpec}, e.g. `train.registry()`) names the run's model; building
     it imports the paper packages, whose layers the saved model needs."""
-    from common.training.runner import make_pipeline, make_predictor
+    from common.data.pipeline import make_pipeline
+    from common.predictor import make_predictor
     from common.training.trained_runs import load_trained_run
 
     config, spec, _, model = load_trained_run(run_dir, registry)
@@ -117,11 +131,12 @@ def draw_examples(run_dir, path, registry, samples=3):
     for row in range(count):
         low, high = float(target[row][valid[row]].min()), float(target[row][valid[row]].max())
         error = np.where(valid[row], np.abs(prediction[row, ..., 0] - target[row]), np.nan)
-        panels = {"RGB": (batch["image"][row], {}),
-                  "prediction": (prediction[row, ..., 0], {"cmap": "turbo", "vmin": low, "vmax": high}),
-                  "truth": (np.where(valid[row], target[row], np.nan),
-                            {"cmap": "turbo", "vmin": low, "vmax": high}),
-                  "error": (error, {"cmap": "magma", "vmin": 0.0})}
+        panels = {
+            "RGB": (batch["image"][row], {}),
+            "prediction": (prediction[row, ..., 0], {"cmap": "turbo", "vmin": low, "vmax": high}),
+            "truth": (np.where(valid[row], target[row], np.nan), {"cmap": "turbo", "vmin": low, "vmax": high}),
+            "error": (error, {"cmap": "magma", "vmin": 0.0}),
+        }
         if "depth" in batch:
             panels["input depth"] = (batch["depth"][row, ..., 0], {"cmap": "turbo", "vmin": low, "vmax": high})
         for column, title in enumerate(columns):

@@ -7,66 +7,86 @@ saved from the same encoder (`encoder.save_weights("resnet50.weights.h5")`), for
 cannot download.
 """
 
+import os
 import pathlib
+import urllib.error
+import urllib.request
 
 import keras
 from keras import layers
 
+from common.errors import ArgumentError
 from dpde.layers import CaffePreprocessing
 
-RESNET50_STAGES = ("conv1_relu", "conv2_block3_out", "conv3_block4_out", "conv4_block6_out",
-                   "conv5_block3_out")
+RESNET50_STAGES = ("conv1_relu", "conv2_block3_out", "conv3_block4_out", "conv4_block6_out", "conv5_block3_out")
 RESNET50_NOTOP_FILE = "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5"
+# Where keras.applications.ResNet50(weights="imagenet") downloads it from.
+RESNET50_NOTOP_URL = f"https://storage.googleapis.com/tensorflow/keras-applications/resnet/{RESNET50_NOTOP_FILE}"
 SMALL_WIDTHS = (32, 32, 64, 128, 256)
 ENCODERS = ("resnet50", "resnet_small")
+
+
+def check_encoder(name, weights):
+    """Raises `ArgumentError` for an unknown encoder or a weights path that is not a file."""
+    if name not in ENCODERS:
+        raise ArgumentError(f"encoder: expected one of {', '.join(ENCODERS)}, got {name!r}")
+    if weights not in ("none", "imagenet") and not pathlib.Path(weights).is_file():
+        raise ArgumentError(
+            f"encoder_weights: no such file {weights} (expected none, imagenet or the path of a Keras weights file)"
+        )
 
 
 def build_encoder(name, weights="none"):
     """The encoder `name` as a `keras.Model` named "encoder" with five outputs (strides 2..32).
 
     Raises:
-        ValueError: unknown name, a weights file that is missing or does not fit, or "imagenet"
-            when the download fails.
+        ArgumentError: unknown name, a weights file that is missing or does not fit, or
+            "imagenet" when the download fails.
     """
-    if name not in ENCODERS:
-        raise ValueError(f"encoder: expected one of {', '.join(ENCODERS)}, got {name!r}")
-    path = _weights_path(weights)
+    check_encoder(name, weights)
     image = keras.Input((None, None, 3), name="image")
     if name == "resnet50":
-        backbone = _resnet50("imagenet" if weights == "imagenet" else None)
-        features = keras.Model(backbone.inputs, [backbone.get_layer(n).output for n in RESNET50_STAGES],
-                               name="resnet50")(CaffePreprocessing(name="caffe_preprocessing")(image))
+        backbone = keras.applications.ResNet50(include_top=False, weights=None, input_shape=(None, None, 3))
+        features = keras.Model(
+            backbone.inputs, [backbone.get_layer(n).output for n in RESNET50_STAGES], name="resnet50"
+        )(CaffePreprocessing(name="caffe_preprocessing")(image))
     else:
         features = _small_resnet(image)
     encoder = keras.Model(image, features, name="encoder")
-    if path is not None:
+    if weights != "none":
+        path = imagenet_resnet50_weights() if weights == "imagenet" else pathlib.Path(weights)
         target = encoder.get_layer("resnet50") if name == "resnet50" else encoder
         try:
             target.load_weights(path)
         except (ValueError, OSError, KeyError) as error:
-            raise ValueError(f"encoder_weights: {path} does not hold {name} weights ({error})")
+            raise ArgumentError(f"encoder_weights: {path} does not hold {name} weights ({error})") from error
     return encoder
 
 
-def _weights_path(weights):
-    if weights in ("none", "imagenet"):
-        return None
-    path = pathlib.Path(weights)
-    if not path.is_file():
-        raise ValueError(f"encoder_weights: no such file {path} (expected none, imagenet or the "
-                         "path of a Keras weights file)")
-    return path
+def imagenet_resnet50_weights():
+    """The path of Keras's ImageNet ResNet-50 weights (no top), downloaded into Keras's cache
+    (`$KERAS_HOME/models`, default `~/.keras/models`) unless already there.
 
-
-def _resnet50(weights):
+    Raises:
+        ArgumentError: the download failed (offline machines pass a local copy instead).
+    """
+    cache = pathlib.Path(os.environ.get("KERAS_HOME", pathlib.Path.home() / ".keras")) / "models"
+    path = cache / RESNET50_NOTOP_FILE
+    if path.is_file():
+        return path
+    partial = path.with_suffix(".part")
     try:
-        return keras.applications.ResNet50(include_top=False, weights=weights,
-                                           input_shape=(None, None, 3))
-    except Exception as error:  # the download raises whatever urllib raises when offline
-        raise ValueError(
-            f"encoder_weights: could not download the ImageNet ResNet-50 weights ({error}); "
-            f"fetch {RESNET50_NOTOP_FILE} on a connected machine and set "
-            "model.args.encoder_weights to its path")
+        cache.mkdir(parents=True, exist_ok=True)
+        urllib.request.urlretrieve(RESNET50_NOTOP_URL, partial)
+    except OSError as error:  # urllib's URLError and HTTPError are OSErrors
+        partial.unlink(missing_ok=True)
+        raise ArgumentError(
+            f"encoder_weights: could not download the ImageNet ResNet-50 weights ({error}); fetch "
+            f"{RESNET50_NOTOP_URL} on a connected machine and set model.args.encoder_weights to its "
+            "path"
+        ) from error
+    partial.replace(path)
+    return path
 
 
 def _small_resnet(image):

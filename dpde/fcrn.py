@@ -22,7 +22,8 @@ Example:
 import keras
 from keras import layers
 
-from dpde.encoders import build_encoder
+from common.errors import ArgumentError
+from dpde.encoders import build_encoder, check_encoder
 from dpde.layers import CropToMatch, ResizeToMatch, UpConvolution
 
 UP_PROJECTIONS = 4
@@ -50,8 +51,17 @@ def decoder_join(decoder, encoder_feature, lateral, index):
     return layers.Conv2D(decoder.shape[-1], 1, activation="relu", name=f"lateral_{index}_fuse")(merged)
 
 
-def build_fcrn(encoder="resnet50", encoder_weights="none", decoder_width=1024,
-               fast_upconvolution=True, lateral_connections=False):
+def check_arguments(args):
+    """Raises `ArgumentError` for an unknown encoder, a missing weights file or a decoder too
+    narrow for its up-projections."""
+    check_encoder(args["encoder"], args["encoder_weights"])
+    if args["decoder_width"] < 2**UP_PROJECTIONS:
+        raise ArgumentError(f"decoder_width: expected at least {2**UP_PROJECTIONS}, got {args['decoder_width']}")
+
+
+def build_fcrn(
+    encoder="resnet50", encoder_weights="none", decoder_width=1024, fast_upconvolution=True, lateral_connections=False
+):
     """The FCRN depth network; `lateral_connections=True` gives DPDE's modified FCRN.
 
     Args:
@@ -64,8 +74,7 @@ def build_fcrn(encoder="resnet50", encoder_weights="none", decoder_width=1024,
     Returns:
         `keras.Model` {"image": [B, H, W, 3] RGB in [0, 1]} -> [B, H, W, 1] depth.
     """
-    if decoder_width < 2 ** UP_PROJECTIONS:
-        raise ValueError(f"decoder_width: expected at least {2 ** UP_PROJECTIONS}, got {decoder_width}")
+    check_arguments({"encoder": encoder, "encoder_weights": encoder_weights, "decoder_width": decoder_width})
     image = keras.Input((None, None, 3), name="image")
     stages = build_encoder(encoder, encoder_weights)(image)
     x = layers.Conv2D(decoder_width, 1, name="bottleneck_conv")(stages[-1])

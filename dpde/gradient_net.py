@@ -12,22 +12,36 @@ Example:
 import keras
 from keras import layers
 
+from common.errors import ArgumentError
 
-def build_gradient_net(width=108, depth_layers=10):
+
+def check_arguments(args):
+    """Raises `ArgumentError` for fewer than two conv layers."""
+    if args["conv_layers"] < 2:
+        raise ArgumentError(f"conv_layers: expected at least 2, got {args['conv_layers']}")
+
+
+def build_gradient_net(width=108, conv_layers=10):
     """Args:
         width: channels of the nine hidden layers.
-        depth_layers: number of conv layers (paper: 10).
+        conv_layers: number of conv layers (paper: 10).
     Returns:
         `keras.Model` {"image": [B, H, W, 3] RGB in [0, 1]} -> [B, H, W, 2] (d/dx, d/dy).
     """
-    if depth_layers < 2:
-        raise ValueError(f"depth_layers: expected at least 2, got {depth_layers}")
+    check_arguments({"conv_layers": conv_layers})
     initializer = keras.initializers.VarianceScaling(2.0, "fan_in", "untruncated_normal")
     image = keras.Input((None, None, 3), name="image")
     x = image
-    for index in range(depth_layers - 1):
-        x = layers.Conv2D(width, 3, padding="same", activation="relu",
-                          kernel_initializer=initializer, name=f"gradient_conv_{index + 1}")(x)
-    gradients = layers.Conv2D(2, 3, padding="same", kernel_initializer=initializer,
-                              name=f"gradient_conv_{depth_layers}")(x)
+    for index in range(conv_layers - 1):
+        x = layers.Conv2D(
+            width,
+            3,
+            padding="same",
+            activation="relu",
+            kernel_initializer=initializer,
+            name=f"gradient_conv_{index + 1}",
+        )(x)
+    gradients = layers.Conv2D(
+        2, 3, padding="same", kernel_initializer=initializer, name=f"gradient_conv_{conv_layers}"
+    )(x)
     return keras.Model({"image": image}, gradients, name="gradient_net")

@@ -48,8 +48,9 @@ class UpConvolution(layers.Layer):
         self.fast = fast
 
     def build(self, input_shape):
-        self.kernel = self.add_weight(name="kernel", shape=(5, 5, input_shape[-1], self.filters),
-                                      initializer="glorot_uniform")
+        self.kernel = self.add_weight(
+            name="kernel", shape=(5, 5, input_shape[-1], self.filters), initializer="glorot_uniform"
+        )
         self.bias = self.add_weight(name="bias", shape=(self.filters,), initializer="zeros")
 
     def call(self, x):
@@ -63,8 +64,7 @@ class UpConvolution(layers.Layer):
 
     def compute_output_shape(self, input_shape):
         batch, height, width, _ = input_shape
-        return (batch, None if height is None else 2 * height, None if width is None else 2 * width,
-                self.filters)
+        return (batch, None if height is None else 2 * height, None if width is None else 2 * width, self.filters)
 
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, "fast": self.fast}
@@ -77,7 +77,7 @@ class CropToMatch(layers.Layer):
 
     def call(self, x, reference):
         shape = tf.shape(reference)
-        return x[:, :shape[1], :shape[2], :]
+        return x[:, : shape[1], : shape[2], :]
 
     def compute_output_shape(self, x_shape, reference_shape):
         return (x_shape[0], reference_shape[1], reference_shape[2], x_shape[3])

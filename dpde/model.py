@@ -18,11 +18,27 @@ from dpde.layers import PACKAGE
 class IRLSFusion(layers.Layer):
     """`common.irls.irls_fuse` of a depth map [B, H, W, 1] and gradients [B, H, W, 2]."""
 
-    def __init__(self, omega=10.0, eps=1e-3, iterations=IRLS_MAX_ITERATIONS, tol=IRLS_STOP_CHANGE,
-                 cg_iterations=CG_STEPS_PER_ITERATION, cg_tol=1e-6, jit_compile=True, **kwargs):
+    def __init__(
+        self,
+        omega=10.0,
+        eps=1e-3,
+        iterations=IRLS_MAX_ITERATIONS,
+        tol=IRLS_STOP_CHANGE,
+        cg_iterations=CG_STEPS_PER_ITERATION,
+        cg_tol=1e-6,
+        jit_compile=True,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
-        self.settings = {"omega": omega, "eps": eps, "iterations": iterations, "tol": tol,
-                         "cg_iterations": cg_iterations, "cg_tol": cg_tol, "jit_compile": jit_compile}
+        self.settings = {
+            "omega": omega,
+            "eps": eps,
+            "iterations": iterations,
+            "tol": tol,
+            "cg_iterations": cg_iterations,
+            "cg_tol": cg_tol,
+            "jit_compile": jit_compile,
+        }
 
     def call(self, depth, gradients):
         return irls_fuse(depth, gradients[..., 0:1], gradients[..., 1:2], **self.settings)
@@ -34,8 +50,15 @@ class IRLSFusion(layers.Layer):
         return {**super().get_config(), **self.settings}
 
 
-def build_dpde(depth_net, gradient_net, omega=10.0, eps=1e-3, iterations=IRLS_MAX_ITERATIONS,
-               tol=IRLS_STOP_CHANGE, cg_iterations=CG_STEPS_PER_ITERATION):
+def build_dpde(
+    depth_net,
+    gradient_net,
+    omega=10.0,
+    eps=1e-3,
+    iterations=IRLS_MAX_ITERATIONS,
+    tol=IRLS_STOP_CHANGE,
+    cg_iterations=CG_STEPS_PER_ITERATION,
+):
     """Joins a depth network and a gradient network (both {"image"} -> maps) by IRLS fusion.
 
     Returns:

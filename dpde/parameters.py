@@ -1,6 +1,6 @@
 """Prints the parameter counts of FCRN, the modified FCRN and the gradient network (DPDE Table 5).
 
-    python -m dpde.parameters [--preset paper|small]
+python -m dpde.parameters [--preset paper|small]
 """
 
 import argparse
@@ -8,10 +8,10 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from dpde import depth_arguments, fcrn_arguments, gradient_arguments  # noqa: E402
-from dpde.fcrn import build_fcrn  # noqa: E402
-from dpde.gradient_net import build_gradient_net  # noqa: E402
-from dpde.presets import PRESETS  # noqa: E402
+from dpde import depth_arguments, fcrn_arguments, gradient_arguments
+from dpde.fcrn import build_fcrn
+from dpde.gradient_net import build_gradient_net
+from dpde.presets import PRESETS
 
 
 def parameter_counts(preset):

@@ -6,19 +6,15 @@
 Outputs: 16-bit PNG holds millimetres; PFM, NPY and the PLY's z hold metres.
 """
 
-import os
 import sys
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from common.inference import command
 
-from common.inference import command  # noqa: E402
-from dpde import MODELS  # noqa: E402
-
-UNITS = command.Units(png_scale=1000.0, png_unit="millimetres", depth_input=False)
+UNITS = command.Units(png_scale=1000.0, png_unit="millimetres", depth_input=False, package="dpde")
 
 
 def main(argv=None):
-    return command.main(__doc__.splitlines()[0], UNITS, MODELS, argv)
+    return command.main(__doc__.splitlines()[0], UNITS, argv)
 
 
 if __name__ == "__main__":

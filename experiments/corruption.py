@@ -15,7 +15,7 @@ import sys
 import numpy as np
 
 from common.config import PAPER_ERROR_FRACTION, load_config
-from common.data.sources import make_source
+from common.data.loaders import make_loader
 from common.errors import ConfigError, exit_status
 from experiments.paper_tables import IGDE_COLUMNS, IGDE_TABLES
 
@@ -29,25 +29,30 @@ def corruption_statistics(samples):
     for target, depth, error_mask in samples:
         error = (depth.astype(np.float64) - target) * PSNR_PEAK
         mask = error_mask > 0.5
-        squared += np.sum(error ** 2)
+        squared += np.sum(error**2)
         squared_wrong += np.sum(error[mask] ** 2)
         pixels += error.size
         wrong += np.count_nonzero(mask)
     if wrong == 0:
         return {"psnr": None, "psnr_f": None, "fraction": 0.0, "rmse_f": 0.0}
-    return {"psnr": 10 * np.log10(PSNR_PEAK ** 2 * pixels / squared),
-            "psnr_f": 10 * np.log10(PSNR_PEAK ** 2 * wrong / squared_wrong),
-            "fraction": wrong / pixels, "rmse_f": np.sqrt(squared_wrong / wrong) / PSNR_PEAK}
+    return {
+        "psnr": 10 * np.log10(PSNR_PEAK**2 * pixels / squared),
+        "psnr_f": 10 * np.log10(PSNR_PEAK**2 * wrong / squared_wrong),
+        "fraction": wrong / pixels,
+        "rmse_f": np.sqrt(squared_wrong / wrong) / PSNR_PEAK,
+    }
 
 
 def describe(statistics, label):
     """One line of the statistics beside the paper's."""
     if statistics["psnr"] is None:
         return f"{label}: no pixel corrupted"
-    return (f"{label}: input PSNR {statistics['psnr']:.2f} dB (paper {PAPER_INPUT['psnr']:.2f}), "
-            f"PSNRf {statistics['psnr_f']:.2f} dB (paper {PAPER_INPUT['psnr_f']:.2f}), "
-            f"corrupted {100 * statistics['fraction']:.2f} % of the pixels "
-            f"(paper {100 * PAPER_ERROR_FRACTION:.1f} %), RMSE on them {statistics['rmse_f']:.3f}")
+    return (
+        f"{label}: input PSNR {statistics['psnr']:.2f} dB (paper {PAPER_INPUT['psnr']:.2f}), "
+        f"PSNRf {statistics['psnr_f']:.2f} dB (paper {PAPER_INPUT['psnr_f']:.2f}), "
+        f"corrupted {100 * statistics['fraction']:.2f} % of the pixels "
+        f"(paper {100 * PAPER_ERROR_FRACTION:.1f} %), RMSE on them {statistics['rmse_f']:.3f}"
+    )
 
 
 def main(argv=None):
@@ -63,9 +68,11 @@ def main(argv=None):
 
         config = load_config(args.experiment, args.overrides)
         if train.registry()[config.model.name].sample_kind != "enhancement":
-            raise ConfigError(f"{args.experiment}: model {config.model.name} has no depth input to "
-                              "corrupt (expected an IGDE experiment)")
-        length, load = make_source(config.data, args.split, "enhancement")
+            raise ConfigError(
+                f"{args.experiment}: model {config.model.name} has no depth input to "
+                "corrupt (expected an IGDE experiment)"
+            )
+        length, load = make_loader(config.data, args.split, "enhancement")
         count = length if args.samples is None else min(args.samples, length)
         samples = (load(index) for index in range(count))
         statistics = corruption_statistics((s["target"], s["depth"], s["error_mask"]) for s in samples)

@@ -10,13 +10,10 @@ from EXPERIMENT. Baselines default to the experiment's `eval.baselines` that are
 """
 
 import argparse
-import os
 import sys
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-from common.config import BASELINES, load_config  # noqa: E402
-from common.errors import exit_status  # noqa: E402
+from common.config import BASELINES
+from common.errors import exit_status
 
 
 def main(argv=None):
@@ -30,18 +27,25 @@ def main(argv=None):
 
     def work():
         import train
+        from common.experiment import load_experiment
         from common.training.evaluation import format_table, labelled_rows
         from common.training.logs import write_json_atomically
         from common.training.trained_runs import score_trained_runs
 
-        config = load_config(args.experiment, args.overrides)
-        results, titles, scorer = score_trained_runs(config, args.experiment, args.runs, args.baselines,
-                                                     train.registry())
+        registry = train.registry()
+        config, _, _ = load_experiment(args.experiment, args.overrides, registry)
+        results, titles, scorer = score_trained_runs(config, args.experiment, args.runs, args.baselines, registry)
         print(format_table(results, titles, scorer.metrics, scorer.protocol))
         if args.out:
-            write_json_atomically(args.out, {"experiment": args.experiment, "runs": args.runs,
-                                             "protocol": scorer.protocol,
-                                             "results": labelled_rows(results, titles, scorer.protocol)})
+            write_json_atomically(
+                args.out,
+                {
+                    "experiment": args.experiment,
+                    "runs": args.runs,
+                    "protocol": scorer.protocol,
+                    "results": labelled_rows(results, titles, scorer.protocol),
+                },
+            )
 
     return exit_status(work)
 

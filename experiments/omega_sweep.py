@@ -10,13 +10,9 @@ modified FCRN (positive: the fusion lowers the error).
 """
 
 import argparse
-import os
 import sys
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-from common.config import load_config  # noqa: E402
-from common.errors import ConfigError, exit_status  # noqa: E402
+from common.errors import ConfigError, exit_status
 
 PAPER_OMEGAS = (1.0, 3.0, 10.0, 30.0, 100.0)
 
@@ -24,7 +20,7 @@ PAPER_OMEGAS = (1.0, 3.0, 10.0, 30.0, 100.0)
 def omega_sweep(config, run_dir, omegas, registry):
     """{"modified FCRN": metrics, "omega=<w>": metrics, ...} of a DPDE run on `config`'s test set,
     and the scorer's protocol."""
-    from common.training.runner import make_predictor
+    from common.predictor import make_predictor
     from common.training.trained_runs import load_trained_run, score_on_test_set, stage_networks
 
     _, spec, arguments, model = load_trained_run(run_dir, registry)
@@ -43,13 +39,18 @@ def omega_sweep(config, run_dir, omegas, registry):
 def format_sweep(results, protocol):
     """omega | RMS | Rel | log10 | delta1 | RMS gain over the first row, one line each."""
     (reference_name, reference), *fused = results.items()
-    lines = [f"protocol: {protocol}", f"{'':>16} |      RMS |      Rel |    log10 |  d<1.25 | RMS gain",
-             f"{reference_name:>16} | {reference['rms']:8.4f} | {reference['rel']:8.4f} | "
-             f"{reference['log10']:8.4f} | {reference['delta1']:7.4f} |"]
+    lines = [
+        f"protocol: {protocol}",
+        f"{'':>16} |      RMS |      Rel |    log10 |  d<1.25 | RMS gain",
+        f"{reference_name:>16} | {reference['rms']:8.4f} | {reference['rel']:8.4f} | "
+        f"{reference['log10']:8.4f} | {reference['delta1']:7.4f} |",
+    ]
     for name, values in fused:
         gain = 100 * (reference["rms"] - values["rms"]) / reference["rms"]
-        lines.append(f"{name:>16} | {values['rms']:8.4f} | {values['rel']:8.4f} | {values['log10']:8.4f} | "
-                     f"{values['delta1']:7.4f} | {gain:+7.2f} %")
+        lines.append(
+            f"{name:>16} | {values['rms']:8.4f} | {values['rel']:8.4f} | {values['log10']:8.4f} | "
+            f"{values['delta1']:7.4f} | {gain:+7.2f} %"
+        )
     return "\n".join(lines)
 
 
@@ -64,16 +65,19 @@ def main(argv=None):
 
     def work():
         import train
+        from common.experiment import load_experiment
         from common.training.logs import write_json_atomically
 
         if min(args.omega) <= 0:
             raise ConfigError(f"--omega: expected weights > 0, got {min(args.omega):g}")
-        config = load_config(args.experiment, args.overrides)
-        results, protocol = omega_sweep(config, args.run, args.omega, train.registry())
+        registry = train.registry()
+        config, _, _ = load_experiment(args.experiment, args.overrides, registry)
+        results, protocol = omega_sweep(config, args.run, args.omega, registry)
         print(format_sweep(results, protocol))
         if args.out:
-            write_json_atomically(args.out, {"experiment": args.experiment, "run": args.run,
-                                             "protocol": protocol, "results": results})
+            write_json_atomically(
+                args.out, {"experiment": args.experiment, "run": args.run, "protocol": protocol, "results": results}
+            )
 
     return exit_status(work)
 

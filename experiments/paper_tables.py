@@ -28,19 +28,35 @@ IGDE_TABLES = {
 }
 
 DPDE_TABLES = {
-    "Table 1 (Make3D)": (DPDE_COLUMNS, {
-        "DPDE": (None,) * 7,
-    }, "The text keeps only that the gradient stream improves log10 by 0.005 and Rel by 0.002."),
-    "Table 2 (NYU Depth v2)": (DPDE_COLUMNS, {
-        "FCRN, as Laina et al. 2016 report it": (0.573, None, 0.127, 0.055, 0.811, 0.953, 0.988),
-        "DPDE": (0.562, None, None, None, None, None, None),
-    }, "The text says DPDE beats FCRN by about 1.9% RMS, 5.5% log10, 3% Rel, 3% / 1.2% / 0.3% "
-       "delta1-3; its RMS 0.562 is Table 4's."),
-    "Table 3 (Middlebury)": (MIDDLEBURY_COLUMNS, {
-        "DPDE": (0.684, 0.068, 0.206, 0.942, 0.988, None),
-    }, "The sentence names MGE but gives no sixth number."),
-    "Table 4 (ablation, NYU)": (("rms",), {
-        "modified FCRN": (0.569,),
-        "DPDE": (0.562,),
-    }, "Rel improves by 0.002 with the gradients; the other cells are not in the text."),
+    "Table 1 (Make3D)": (
+        DPDE_COLUMNS,
+        {
+            "DPDE": (None,) * 7,
+        },
+        "The text keeps only that the gradient stream improves log10 by 0.005 and Rel by 0.002.",
+    ),
+    "Table 2 (NYU Depth v2)": (
+        DPDE_COLUMNS,
+        {
+            "FCRN, as Laina et al. 2016 report it": (0.573, None, 0.127, 0.055, 0.811, 0.953, 0.988),
+            "DPDE": (0.562, None, None, None, None, None, None),
+        },
+        "The text says DPDE beats FCRN by about 1.9% RMS, 5.5% log10, 3% Rel, 3% / 1.2% / 0.3% "
+        "delta1-3; its RMS 0.562 is Table 4's.",
+    ),
+    "Table 3 (Middlebury)": (
+        MIDDLEBURY_COLUMNS,
+        {
+            "DPDE": (0.684, 0.068, 0.206, 0.942, 0.988, None),
+        },
+        "The sentence names MGE but gives no sixth number.",
+    ),
+    "Table 4 (ablation, NYU)": (
+        ("rms",),
+        {
+            "modified FCRN": (0.569,),
+            "DPDE": (0.562,),
+        },
+        "Rel improves by 0.002 with the gradients; the other cells are not in the text.",
+    ),
 }

@@ -11,39 +11,48 @@ RUN_DIRs are finished runs (`metrics.json`, `config.yaml`, `model.keras`); figur
 
 import argparse
 import json
-import os
 import pathlib
 import sys
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-from common.errors import ConfigError, exit_status  # noqa: E402
-from experiments.paper_tables import (DPDE_COLUMNS, DPDE_TABLES, IGDE_COLUMNS,  # noqa: E402
-                                      IGDE_TABLES, MIDDLEBURY_COLUMNS)
+from common.config import config_to_dict, load_config
+from common.errors import ConfigError, exit_status
+from experiments.paper_tables import DPDE_COLUMNS, DPDE_TABLES, IGDE_COLUMNS, IGDE_TABLES, MIDDLEBURY_COLUMNS
 
 FIGURE_SAMPLES = 3
-DPDE_DATASET_TABLES = {"make3d": "Table 1 (Make3D)", "nyu": "Table 2 (NYU Depth v2)",
-                       "synthetic": "Table 2 (NYU Depth v2)", "middlebury": "Table 3 (Middlebury)"}
-LOSS_ROWS = {("l1",): "L1", ("depth_focal", "l1"): "L1 + depth focal", ("l1", "sobel"): "L1 + Sobel",
-             ("depth_focal", "l1", "sobel"): "L1 + depth focal + Sobel"}
+DPDE_DATASET_TABLES = {
+    "make3d": "Table 1 (Make3D)",
+    "nyu": "Table 2 (NYU Depth v2)",
+    "synthetic": "Table 2 (NYU Depth v2)",
+    "middlebury": "Table 3 (Middlebury)",
+}
+LOSS_ROWS = {
+    ("l1",): "L1",
+    ("depth_focal", "l1"): "L1 + depth focal",
+    ("l1", "sobel"): "L1 + Sobel",
+    ("depth_focal", "l1", "sobel"): "L1 + depth focal + Sobel",
+}
 
 
 class Run:
     """What the report needs of a finished run directory."""
 
     def __init__(self, run_dir):
-        import yaml
 
         self.dir = pathlib.Path(run_dir)
         for name in ("metrics.json", "config.yaml"):
             if not (self.dir / name).is_file():
                 raise ConfigError(f"{self.dir}: no {name} (expected a finished run directory)")
-        self.metrics = json.loads((self.dir / "metrics.json").read_text())
-        self.config = yaml.safe_load((self.dir / "config.yaml").read_text())
+        path = self.dir / "metrics.json"
+        try:
+            self.metrics = json.loads(path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise ConfigError(f"{path}: not the JSON train.py writes ({error})") from error
+        if not isinstance(self.metrics, dict) or not isinstance(self.metrics.get("results"), dict):
+            raise ConfigError(f"{path}: expected a mapping with 'results' (the JSON train.py writes)")
+        self.config = config_to_dict(load_config(self.dir / "config.yaml"))
         self.paper = "dpde" if self.config["model"]["name"] in ("dpde", "fcrn", "gradient_net") else "igde"
         data = self.config["data"]
-        self.scale = (f"{data['dataset']}, {self.config['model']['preset']} preset, "
-                      f"{self.metrics.get('device', 'CPU')}")
+        self.scale = f"{data['dataset']}, {self.config['model']['preset']} preset, {self.metrics.get('device', 'CPU')}"
         self.command = self.metrics.get("command") or f"python train.py ... --run-dir {self.dir}"
 
     def label(self, row):
@@ -65,11 +74,12 @@ def _table(columns, paper_rows, our_rows):
 
     titles = [METRIC_TITLES[c] for c in columns]
     lines = ["| | " + " | ".join(titles) + " |", "|---" * (len(columns) + 1) + "|"]
-    lines += [f"| {name} (paper) | " + " | ".join(_cell(v) for v in padded) + " |"
-              for name, values in paper_rows.items()
-              for padded in [tuple(values) + (None,) * (len(columns) - len(values))]]
-    lines += [f"| {label} | " + " | ".join(_ours(values.get(c)) for c in columns) + " |"
-              for label, values in our_rows]
+    lines += [
+        f"| {name} (paper) | " + " | ".join(_cell(v) for v in padded) + " |"
+        for name, values in paper_rows.items()
+        for padded in [tuple(values) + (None,) * (len(columns) - len(values))]
+    ]
+    lines += [f"| {label} | " + " | ".join(_ours(values.get(c)) for c in columns) + " |" for label, values in our_rows]
     return "\n".join(lines)
 
 
@@ -78,9 +88,12 @@ def _commands(runs):
 
 
 def igde_section(runs):
-    parts = ["## IGDE (`../shared/papers/igde.txt`)", "",
-             "SSIM is the paper's convention (constants of a 0..255 range on depth in [0, 1]); "
-             "`metrics.json` also holds SSIM with the correct range."]
+    parts = [
+        "## IGDE (`../shared/papers/igde.txt`)",
+        "",
+        "SSIM is the paper's convention (constants of a 0..255 range on depth in [0, 1]); "
+        "`metrics.json` also holds SSIM with the correct range.",
+    ]
     for title, paper_rows in IGDE_TABLES.items():
         ours = []
         for run in runs:
@@ -97,26 +110,35 @@ def igde_section(runs):
     return parts
 
 
-POOLING_NOTES = {"pixels": "pooled over all valid test pixels, the text's \"1/T sum over T pixels\"",
-                 "images": "computed per image and averaged over the test images"}
+POOLING_NOTES = {
+    "pixels": 'pooled over all valid test pixels, the text\'s "1/T sum over T pixels"',
+    "images": "computed per image and averaged over the test images",
+}
 
 
 def dpde_section(runs):
     poolings = sorted({run.config["eval"].get("pooling", "pixels") for run in runs}) or ["pixels"]
-    parts = ["## DPDE (`../shared/papers/dpde.txt`)", "",
-             "DPDE's tables did not survive the text extraction; only the numbers its prose quotes "
-             "are here, every other cell is marked \"not in the text\". Our pixel metrics are "
-             + " or ".join(POOLING_NOTES[p] for p in poolings) + "; SSIM, GSM and MGE are per image, "
-             "averaged. Each of our rows names its protocol (pooling, resolution, crop, depth cap); "
-             "FCRN's published NYU numbers are at the 480x640 ground truth (`eval.resolution: "
-             "original`), DPDE's at 240x320 as far as the text says."]
+    parts = [
+        "## DPDE (`../shared/papers/dpde.txt`)",
+        "",
+        "DPDE's tables did not survive the text extraction; only the numbers its prose quotes "
+        'are here, every other cell is marked "not in the text". Our pixel metrics are '
+        + " or ".join(POOLING_NOTES[p] for p in poolings)
+        + "; SSIM, GSM and MGE are per image, "
+        "averaged. Each of our rows names its protocol (pooling, resolution, crop, depth cap); "
+        "FCRN's published NYU numbers are at the 480x640 ground truth (`eval.resolution: "
+        "original`), DPDE's at 240x320 as far as the text says.",
+    ]
     for title, (columns, paper_rows, note) in DPDE_TABLES.items():
         ours = []
         for run in runs:
             results = run.metrics["results"]
             if title.startswith("Table 4"):
-                ours += [(run.label(row), values) for row, values in results.items()
-                         if row in ("FCRN", "modified FCRN", "DPDE")]
+                ours += [
+                    (run.label(row), values)
+                    for row, values in results.items()
+                    if row in ("FCRN", "modified FCRN", "DPDE")
+                ]
             elif DPDE_DATASET_TABLES[run.config["data"]["dataset"]] == title:
                 ours += [(run.label(row), values) for row, values in results.items()]
         if title.startswith("Table 2") and any(r.config["data"]["dataset"] == "synthetic" for r in runs):
@@ -131,12 +153,17 @@ def table_5():
 
     counts = parameter_counts("paper")
     ratio = counts["FCRN"] / counts["gradient network"]
-    return "\n".join([
-        "| | FCRN | modified FCRN | gradient network | FCRN / gradient network |", "|---|---|---|---|---|",
-        "| paper | not in the text | not in the text | not in the text | 76 |",
-        f"| ours (`python -m dpde.parameters`, paper preset) | {counts['FCRN']:,} | "
-        f"{counts['modified FCRN']:,} | {counts['gradient network']:,} | {ratio:.1f} |",
-        "", "Laina et al. 2016 report 63.6M parameters for FCRN (ResNet-50, up-projection)."])
+    return "\n".join(
+        [
+            "| | FCRN | modified FCRN | gradient network | FCRN / gradient network |",
+            "|---|---|---|---|---|",
+            "| paper | not in the text | not in the text | not in the text | 76 |",
+            f"| ours (`python -m dpde.parameters`, paper preset) | {counts['FCRN']:,} | "
+            f"{counts['modified FCRN']:,} | {counts['gradient network']:,} | {ratio:.1f} |",
+            "",
+            "Laina et al. 2016 report 63.6M parameters for FCRN (ResNet-50, up-projection).",
+        ]
+    )
 
 
 def figure(run, path):
@@ -151,20 +178,32 @@ def figure(run, path):
 def write_report(run_dirs, out):
     runs = [Run(d) for d in run_dirs]
     out = pathlib.Path(out)
-    lines = ["# Reproduction report", "",
-             "Generated by `python -m experiments.report " + " ".join(map(str, run_dirs)) + "`. "
-             "The papers' numbers stand beside ours; each of our rows names its data set, scale and "
-             "device, and the commands below produced them. Synthetic-data rows are a check of the "
-             "code at CPU scale, not comparable number for number with the papers' real-data results.",
-             "", "Commands:", "", _commands(runs)]
+    lines = [
+        "# Reproduction report",
+        "",
+        "Generated by `python -m experiments.report " + " ".join(map(str, run_dirs)) + "`. "
+        "The papers' numbers stand beside ours; each of our rows names its data set, scale and "
+        "device, and the commands below produced them. Synthetic-data rows are a check of the "
+        "code at CPU scale, not comparable number for number with the papers' real-data results.",
+        "",
+        "Commands:",
+        "",
+        _commands(runs),
+    ]
     for paper, section in (("igde", igde_section), ("dpde", dpde_section)):
         members = [run for run in runs if run.paper == paper]
         lines += [""] + section(members)
         if members and (members[0].dir / "model.keras").is_file():
             name = f"reproduction/{paper}.png"
             caption = figure(members[0], out.parent / name)
-            lines += ["", f"### Qualitative results ({members[0].scale})", "",
-                      f"![{paper}]({name})", "", f"Columns: {caption}; rows: the first test scenes."]
+            lines += [
+                "",
+                f"### Qualitative results ({members[0].scale})",
+                "",
+                f"![{paper}]({name})",
+                "",
+                f"Columns: {caption}; rows: the first test scenes.",
+            ]
     out.write_text("\n".join(lines) + "\n")
     return out
 

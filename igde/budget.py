@@ -29,10 +29,10 @@ import resource
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402
+import keras
 
-from igde.model import build_igde  # noqa: E402
-from igde.rdn import ResidualDenseBlock  # noqa: E402
+from igde.model import build_igde
+from igde.rdn import ResidualDenseBlock
 
 BATCH, CROP = 2, (280, 480)  # IGDE Sect. 4
 STEPS_PER_EPOCH, EPOCHS = 70_908 // 2, 50
@@ -81,7 +81,7 @@ def training_budget(blocks, block_layers, growth):
     memory = stored_floats_per_pixel(model) * pixels * 4 + parameters * BYTES_PER_PARAMETER
     flop = 3 * forward_flop_per_pixel(model) * pixels
     days = flop * STEPS_PER_EPOCH * EPOCHS / (GPU_FP32_FLOPS * UTILISATION) / 86_400
-    return {"parameters": parameters, "memory_gib": memory / 2 ** 30, "flop_per_step": flop, "days": days}
+    return {"parameters": parameters, "memory_gib": memory / 2**30, "flop_per_step": flop, "days": days}
 
 
 def fits(budget):
@@ -90,8 +90,9 @@ def fits(budget):
 
 def choose(budgets):
     """The (N, C, G) of the most FLOP per step among those that fit the budget."""
-    return max((size for size, budget in budgets.items() if fits(budget)),
-               key=lambda size: budgets[size]["flop_per_step"])
+    return max(
+        (size for size, budget in budgets.items() if fits(budget)), key=lambda size: budgets[size]["flop_per_step"]
+    )
 
 
 def measure_peak_memory(blocks, block_layers, growth):
@@ -101,44 +102,52 @@ def measure_peak_memory(blocks, block_layers, growth):
 
     from common.config import LossConfig, OptimizerConfig, ScheduleConfig
     from common.training.optimization import build_optimizer
-    from common.training.runner import make_train_step
+    from common.training.step import make_train_step
 
     model = build_igde(features=growth, growth=growth, block_layers=block_layers, blocks=blocks)
     optimizer = build_optimizer(OptimizerConfig(), ScheduleConfig(), 1)
     step = make_train_step(tf.distribute.get_strategy(), model, optimizer, LossConfig(), ("image", "depth"))
     rng = np.random.default_rng(0)
-    batch = {"image": rng.random((BATCH, *CROP, 3), np.float32),
-             "depth": rng.random((BATCH, *CROP, 1), np.float32)}
+    batch = {"image": rng.random((BATCH, *CROP, 3), np.float32), "depth": rng.random((BATCH, *CROP, 1), np.float32)}
     batch["target"] = batch["depth"]
     batch["error_mask"] = np.zeros_like(batch["depth"])
     step({key: tf.constant(value) for key, value in batch.items()})
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** 20
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--measure", nargs=3, type=int, metavar=("N", "C", "G"),
-                        help="also measure one CPU training step of this size")
+    parser.add_argument(
+        "--measure", nargs=3, type=int, metavar=("N", "C", "G"), help="also measure one CPU training step of this size"
+    )
     args = parser.parse_args(argv)
     if args.measure:  # first, so that the candidate models built below do not count
         peak = measure_peak_memory(*args.measure)
     sizes = CANDIDATES + [(16, 8, 64)]
     budgets = {size: training_budget(*size) for size in sizes}
     chosen = choose(budgets)
-    print(f"IGDE at batch {BATCH} x {CROP[0]} x {CROP[1]}, {EPOCHS} epochs of {STEPS_PER_EPOCH:,d} steps; "
-          f"RTX 2080 Ti: {GPU_MEMORY_GB} GB, {GPU_FP32_FLOPS / 1e12:.1f} TFLOP/s fp32 at "
-          f"{UTILISATION:.0%} utilisation")
+    print(
+        f"IGDE at batch {BATCH} x {CROP[0]} x {CROP[1]}, {EPOCHS} epochs of {STEPS_PER_EPOCH:,d} steps; "
+        f"RTX 2080 Ti: {GPU_MEMORY_GB} GB, {GPU_FP32_FLOPS / 1e12:.1f} TFLOP/s fp32 at "
+        f"{UTILISATION:.0%} utilisation"
+    )
     print("| N | C | G = G0 | parameters | training memory (GiB) | TFLOP per step | days for 50 epochs | fits |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for size, budget in budgets.items():
         mark = "**chosen**" if size == chosen else ("yes" if fits(budget) else "no")
-        print(f"| {size[0]} | {size[1]} | {size[2]} | {budget['parameters']:,d} | {budget['memory_gib']:.1f} | "
-              f"{budget['flop_per_step'] / 1e12:.2f} | {budget['days']:.1f} | {mark} |")
-    print(f"rule: RDN's proportions (C = N / 2, G0 = G), memory <= {MEMORY_BUDGET_GIB} GiB, "
-          f"<= {DAYS_BUDGET} days; the most FLOP per step: N, C, G = {chosen}")
+        print(
+            f"| {size[0]} | {size[1]} | {size[2]} | {budget['parameters']:,d} | {budget['memory_gib']:.1f} | "
+            f"{budget['flop_per_step'] / 1e12:.2f} | {budget['days']:.1f} | {mark} |"
+        )
+    print(
+        f"rule: RDN's proportions (C = N / 2, G0 = G), memory <= {MEMORY_BUDGET_GIB} GiB, "
+        f"<= {DAYS_BUDGET} days; the most FLOP per step: N, C, G = {chosen}"
+    )
     if args.measure:
-        print(f"measured: one CPU training step of N, C, G = {tuple(args.measure)} peaked at {peak:.1f} GiB "
-              f"resident (estimate {training_budget(*args.measure)['memory_gib']:.1f} GiB of tensors)")
+        print(
+            f"measured: one CPU training step of N, C, G = {tuple(args.measure)} peaked at {peak:.1f} GiB "
+            f"resident (estimate {training_budget(*args.measure)['memory_gib']:.1f} GiB of tensors)"
+        )
 
 
 if __name__ == "__main__":

@@ -8,19 +8,15 @@ to get the model's [0, 1] units. Outputs: 16-bit PNG holds the refined depth in 
 PFM and NPY hold it in the input's units (times --depth-scale), as does the PLY's z.
 """
 
-import os
 import sys
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from common.inference import command
 
-from common.inference import command  # noqa: E402
-from igde import MODELS  # noqa: E402
-
-UNITS = command.Units(png_scale=65535.0, png_unit="[0, 1] depth x 65535", depth_input=True)
+UNITS = command.Units(png_scale=65535.0, png_unit="[0, 1] depth x 65535", depth_input=True, package="igde")
 
 
 def main(argv=None):
-    return command.main(__doc__.splitlines()[0], UNITS, MODELS, argv)
+    return command.main(__doc__.splitlines()[0], UNITS, argv)
 
 
 if __name__ == "__main__":

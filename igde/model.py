@@ -14,6 +14,7 @@ conv has a ReLU (Sect. 3.1), the RDN fusions too (`fusion_activation`); the outp
 import keras
 from keras import layers
 
+from common.errors import ArgumentError
 from igde.rdn import concat_fuse, conv, rdn_body
 
 EARLY_LAYERS = 3  # shallow conv 1, shallow conv 2, first RDB
@@ -33,14 +34,40 @@ def _branch(x, name, features, growth, block_layers, blocks, fusion_activation, 
     x = concat_fuse(x, guides[1], f"{name}_shallow_2_guide") if 1 in guides else x
     block_outputs = []
     block_guides = {0: guides[2]} if 2 in guides else None
-    out = rdn_body(x, shallow, blocks, features, growth, block_layers, name, fusion_activation,
-                   guides=block_guides, block_outputs=block_outputs)
+    out = rdn_body(
+        x,
+        shallow,
+        blocks,
+        features,
+        growth,
+        block_layers,
+        name,
+        fusion_activation,
+        guides=block_guides,
+        block_outputs=block_outputs,
+    )
     early.append(block_outputs[0])
     return out, early
 
 
-def build_igde(features=16, growth=16, block_layers=3, blocks=2, image_concat_layers=3,
-               residual_output=True, output_activation="relu", fusion_activation="relu"):
+def check_arguments(args):
+    """Raises `ArgumentError` for an impossible `image_concat_layers` or `blocks`."""
+    if not 0 <= args["image_concat_layers"] <= EARLY_LAYERS:
+        raise ArgumentError(f"image_concat_layers: expected 0..{EARLY_LAYERS}, got {args['image_concat_layers']}")
+    if args["blocks"] < 1:
+        raise ArgumentError(f"blocks: expected at least 1, got {args['blocks']}")
+
+
+def build_igde(
+    features=16,
+    growth=16,
+    block_layers=3,
+    blocks=2,
+    image_concat_layers=3,
+    residual_output=True,
+    output_activation="relu",
+    fusion_activation="relu",
+):
     """Builds the IGDE model.
 
     Args:
@@ -64,12 +91,10 @@ def build_igde(features=16, growth=16, block_layers=3, blocks=2, image_concat_la
         model = build_igde(**PRESETS["small"])
         model({"image": rgb, "depth": depth}).shape  # (B, H, W, 1)
     """
-    if not 0 <= image_concat_layers <= EARLY_LAYERS:
-        raise ValueError(f"image_concat_layers must be in 0..{EARLY_LAYERS}, got {image_concat_layers}")
-    if blocks < 1:
-        raise ValueError(f"blocks must be >= 1, got {blocks}")
-    sizes = dict(features=features, growth=growth, block_layers=block_layers, blocks=blocks,
-                 fusion_activation=fusion_activation)
+    check_arguments({"image_concat_layers": image_concat_layers, "blocks": blocks})
+    sizes = dict(
+        features=features, growth=growth, block_layers=block_layers, blocks=blocks, fusion_activation=fusion_activation
+    )
     image = keras.Input(shape=(None, None, 3), name="image")
     depth = keras.Input(shape=(None, None, 1), name="depth")
     image_features, image_early = _branch(image, "image", **sizes)
@@ -82,7 +107,8 @@ def build_igde(features=16, growth=16, block_layers=3, blocks=2, image_concat_la
     if residual_output:  # the correction starts at zero: the untrained network is the identity
         output = layers.Conv2D(1, 1, kernel_initializer="zeros", name="output")(refined)
         output = layers.Activation(output_activation, name="output_activation")(
-            layers.Add(name="output_residual")([depth, output]))
+            layers.Add(name="output_residual")([depth, output])
+        )
     else:
         output = conv(1, 1, "output", activation=output_activation)(refined)
     return keras.Model(inputs={"image": image, "depth": depth}, outputs=output, name="igde")

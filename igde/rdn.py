@@ -38,11 +38,13 @@ class ResidualDenseBlock(keras.layers.Layer):
         self.num_layers = num_layers
         self.fusion_activation = fusion_activation
         # The block's own dtype policy (mixed_float16 when loaded from a mixed-precision run).
-        self.dense_convs = [layers.Conv2D(growth, 3, padding="same", activation="relu",
-                                          dtype=self.dtype_policy, name=f"dense_{i}")
-                            for i in range(num_layers)]
-        self.local_fusion = layers.Conv2D(features, 1, activation=fusion_activation,
-                                          dtype=self.dtype_policy, name="local_fusion")
+        self.dense_convs = [
+            layers.Conv2D(growth, 3, padding="same", activation="relu", dtype=self.dtype_policy, name=f"dense_{i}")
+            for i in range(num_layers)
+        ]
+        self.local_fusion = layers.Conv2D(
+            features, 1, activation=fusion_activation, dtype=self.dtype_policy, name="local_fusion"
+        )
 
     def build(self, input_shape):
         spatial, channels = tuple(input_shape[:-1]), input_shape[-1]
@@ -58,8 +60,13 @@ class ResidualDenseBlock(keras.layers.Layer):
         return inputs + self.local_fusion(keras.ops.concatenate(features, axis=-1))
 
     def get_config(self):
-        return {**super().get_config(), "features": self.features, "growth": self.growth,
-                "num_layers": self.num_layers, "fusion_activation": self.fusion_activation}
+        return {
+            **super().get_config(),
+            "features": self.features,
+            "growth": self.growth,
+            "num_layers": self.num_layers,
+            "fusion_activation": self.fusion_activation,
+        }
 
 
 def conv(features, kernel_size, name, activation="relu"):
@@ -74,8 +81,9 @@ def concat_fuse(x, guide, name):
     return conv(channels, 1, f"{name}_fuse")(merged)
 
 
-def rdn_body(x, shallow, blocks, features, growth, block_layers, name, fusion_activation="relu",
-             guides=None, block_outputs=None):
+def rdn_body(
+    x, shallow, blocks, features, growth, block_layers, name, fusion_activation="relu", guides=None, block_outputs=None
+):
     """The RDN after its shallow layers: N RDBs, global fusion, global residual with `shallow`.
 
     Args:

@@ -16,10 +16,15 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 TINY_EXPERIMENT = {
     "name": "tiny",
-    "model": {"name": "igde", "preset": "small",
-              "args": {"features": 8, "growth": 8, "block_layers": 2, "blocks": 1}},
-    "data": {"dataset": "synthetic", "train_size": 16, "test_size": 4, "image_size": [32, 32],
-             "crop_size": [24, 24], "batch_size": 4},
+    "model": {"name": "igde", "preset": "small", "args": {"features": 8, "growth": 8, "block_layers": 2, "blocks": 1}},
+    "data": {
+        "dataset": "synthetic",
+        "train_size": 16,
+        "test_size": 4,
+        "image_size": [32, 32],
+        "crop_size": [24, 24],
+        "batch_size": 4,
+    },
     "optimizer": {"name": "adam", "learning_rate": 1.0e-3},
     "train": {"epochs": 2, "checkpoint_every_steps": 2, "log_every_steps": 1},
     "eval": {"batch_size": 4, "every_epochs": 1, "image_summaries": 1},
@@ -31,8 +36,7 @@ def tiny_experiment(tmp_path):
     """Writes the tiny experiment file; returns a function that writes it with section updates."""
 
     def write(**sections):
-        config = {key: dict(value) if isinstance(value, dict) else value
-                  for key, value in TINY_EXPERIMENT.items()}
+        config = {key: dict(value) if isinstance(value, dict) else value for key, value in TINY_EXPERIMENT.items()}
         for section, values in sections.items():
             config[section] = {**config.get(section, {}), **values}
         path = tmp_path / "tiny.yaml"
@@ -70,9 +74,14 @@ def user_error(result):
 
 def run_train(*args, env=None, timeout=300):
     """Runs train.py in a fresh process; returns the CompletedProcess."""
-    return subprocess.run([sys.executable, str(ROOT / "train.py"), *map(str, args)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, str(ROOT / "train.py"), *map(str, args)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def serve_in_fresh_process(export_dir, inputs, tmp_path):
@@ -84,7 +93,7 @@ def serve_in_fresh_process(export_dir, inputs, tmp_path):
     script = textwrap.dedent(f"""
         import numpy as np, tensorflow as tf
         serve = tf.saved_model.load({str(export_dir)!r}).signatures["serving_default"]
-        np.save({str(tmp_path / 'out.npy')!r}, serve({feeds})["depth"].numpy())
+        np.save({str(tmp_path / "out.npy")!r}, serve({feeds})["depth"].numpy())
     """)
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stderr[-3000:]

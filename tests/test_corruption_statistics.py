@@ -10,8 +10,8 @@ import pytest
 from skimage.metrics import peak_signal_noise_ratio
 
 from common.config import load_config
+from common.data.loaders import make_loader
 from common.data.sceneflow import SceneFlow
-from common.data.sources import make_source
 from common.data.synthetic_sceneflow import write_sceneflow_tree
 from experiments.corruption import PAPER_INPUT, corruption_statistics
 from tests.conftest import ROOT, user_error
@@ -21,8 +21,13 @@ SCENEFLOW = ROOT / "experiments" / "igde" / "sceneflow.yaml"
 
 
 def _corruption(*args):
-    return subprocess.run([sys.executable, "-m", "experiments.corruption", *map(str, args)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "experiments.corruption", *map(str, args)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_statistics_match_scikit_image_and_a_hand_count():
@@ -32,16 +37,18 @@ def test_statistics_match_scikit_image_and_a_hand_count():
     depth = np.where(mask, np.clip(target + 0.2, 0, 1), target).astype(np.float32)
     statistics = corruption_statistics(zip(target, depth, mask.astype(np.float32)))
     assert statistics["psnr"] == pytest.approx(
-        peak_signal_noise_ratio(target * 255.0, depth * 255.0, data_range=255), abs=1e-6)
+        peak_signal_noise_ratio(target * 255.0, depth * 255.0, data_range=255), abs=1e-6
+    )
     wrong = (depth - target)[mask]
     assert statistics["psnr_f"] == pytest.approx(
-        peak_signal_noise_ratio(target[mask] * 255.0, depth[mask] * 255.0, data_range=255), abs=1e-6)
+        peak_signal_noise_ratio(target[mask] * 255.0, depth[mask] * 255.0, data_range=255), abs=1e-6
+    )
     assert statistics["fraction"] == pytest.approx(mask.mean())
-    assert statistics["rmse_f"] == pytest.approx(np.sqrt(np.mean(wrong ** 2)), rel=1e-6)
+    assert statistics["rmse_f"] == pytest.approx(np.sqrt(np.mean(wrong**2)), rel=1e-6)
 
 
 def _statistics(config, split="test"):
-    length, load = make_source(config.data, split, "enhancement")
+    length, load = make_loader(config.data, split, "enhancement")
     samples = (load(index) for index in range(length))
     return corruption_statistics((s["target"], s["depth"], s["error_mask"]) for s in samples)
 

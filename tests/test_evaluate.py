@@ -11,8 +11,13 @@ from tests.conftest import ROOT, TINY_EXPERIMENT, run_train, user_error
 
 
 def _evaluate(*args):
-    return subprocess.run([sys.executable, "-m", "experiments.evaluate", *map(str, args)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "experiments.evaluate", *map(str, args)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -31,8 +36,7 @@ def two_runs(tmp_path_factory):
 def test_table_has_the_filters_and_every_run(two_runs, tmp_path):
     experiment, igde_run, de_cnn_run = two_runs
     out = tmp_path / "table.json"
-    result = _evaluate(experiment, igde_run, de_cnn_run, "--baselines", "input", "guided_filter",
-                       "--out", out)
+    result = _evaluate(experiment, igde_run, de_cnn_run, "--baselines", "input", "guided_filter", "--out", out)
     assert result.returncode == 0, result.stderr[-3000:]
     rows = json.loads(out.read_text())["results"]
     assert list(rows) == ["input", "guided filter", "IGDE (igde_run)", "DE-CNN (de_cnn_run)"]

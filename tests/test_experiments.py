@@ -5,7 +5,7 @@ import pytest
 
 import train
 from common.config import load_config
-from common.data.sources import DATASET_KINDS
+from common.data.loaders import DATASET_KINDS
 from common.models import model_arguments
 from tests.conftest import ROOT, run_train, user_error
 
@@ -21,8 +21,12 @@ def test_experiment_loads(path):
 
 def test_ablations_change_only_their_table_entry():
     base = load_config(ROOT / "experiments/igde/sceneflow.yaml")
-    assert (base.data.crop_size, base.data.batch_size, base.optimizer.learning_rate,
-            base.train.epochs) == ([280, 480], 2, 1e-4, 50)
+    assert (base.data.crop_size, base.data.batch_size, base.optimizer.learning_rate, base.train.epochs) == (
+        [280, 480],
+        2,
+        1e-4,
+        50,
+    )
     l1_only = load_config(ROOT / "experiments/igde/ablation_loss/l1_only.yaml")
     assert l1_only.loss.weights == {"l1": 1.0, "depth_focal": 0.0, "sobel": 0.0}
     assert l1_only.data == base.data and l1_only.model == base.model
@@ -30,9 +34,15 @@ def test_ablations_change_only_their_table_entry():
     assert k0.model.args == {"image_concat_layers": 0} and k0.loss == base.loss
 
 
-@pytest.mark.parametrize("experiment, folder", [
-    ("igde/sceneflow.yaml", "sceneflow"), ("dpde/nyu.yaml", "nyu"), ("dpde/make3d.yaml", "make3d"),
-    ("dpde/gradient_net.yaml", "nyu")])
+@pytest.mark.parametrize(
+    "experiment, folder",
+    [
+        ("igde/sceneflow.yaml", "sceneflow"),
+        ("dpde/nyu.yaml", "nyu"),
+        ("dpde/make3d.yaml", "make3d"),
+        ("dpde/gradient_net.yaml", "nyu"),
+    ],
+)
 def test_real_data_experiments_without_data_fail_with_the_path(tmp_path, experiment, folder):
     line = user_error(run_train(ROOT / "experiments" / experiment, "--run-dir", tmp_path / "run"))
     assert "dataset not found at" in line and f"data/{folder}" in line
@@ -48,7 +58,8 @@ def test_dpde_experiments_have_the_paper_schedule_and_table_4_overrides():
     nyu = load_config(ROOT / "experiments/dpde/nyu.yaml")
     assert (nyu.optimizer.name, nyu.optimizer.learning_rate, nyu.optimizer.momentum) == ("sgd", 1e-2, 0.9)
     assert (nyu.schedule.boundaries, nyu.schedule.multipliers, nyu.train.epochs) == ([10, 20], [1.0, 0.5, 0.1], 30)
-    assert nyu.data.image_size == [240, 320] and load_config(ROOT / "experiments/dpde/make3d.yaml").data.image_size == [460, 345]
+    assert nyu.data.image_size == [240, 320]
+    assert load_config(ROOT / "experiments/dpde/make3d.yaml").data.image_size == [460, 345]
     assert load_config(ROOT / "experiments/dpde/middlebury.yaml").data.image_size == [380, 430]
     assert load_config(ROOT / "experiments/dpde/gradient_net.yaml").train.stages == ["gradient"]
     ablation = ROOT / "experiments/dpde/ablation"
@@ -58,14 +69,17 @@ def test_dpde_experiments_have_the_paper_schedule_and_table_4_overrides():
     assert fcrn_berhu.model.args == {"lateral_connections": False} and fcrn_berhu.loss.weights["fsim"] == 0.0
 
 
-@pytest.mark.parametrize("content, extra, message", [
-    (b"", (), "empty (expected an experiment"),
-    (b"\xff\xfe\x00name: x\n", (), "not a UTF-8 text file"),
-    (b"- model\n- data\n", (), "expected a mapping of sections at the top level"),
-    (None, (), "config file not found"),
-    ("directory", (), "is a directory"),
-    (b"name: fine\n", ("--run-dir", "FILE"), "exists and is not a directory"),
-])
+@pytest.mark.parametrize(
+    "content, extra, message",
+    [
+        (b"", (), "empty (expected an experiment"),
+        (b"\xff\xfe\x00name: x\n", (), "not a UTF-8 text file"),
+        (b"- model\n- data\n", (), "expected a mapping of sections at the top level"),
+        (None, (), "config file not found"),
+        ("directory", (), "is a directory"),
+        (b"name: fine\n", ("--run-dir", "FILE"), "exists and is not a directory"),
+    ],
+)
 def test_malformed_experiment_files_are_one_line_errors(tmp_path, content, extra, message):
     experiment = tmp_path / "experiment.yaml"
     if content == "directory":

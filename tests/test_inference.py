@@ -1,7 +1,7 @@
 """igde-enhance and dpde-predict on files the tests write: every input and output format, PLY
-point clouds, directories with bad files, stride fitting and bad models."""
+point clouds, directories with bad files and bad models; sizes that are multiples of nothing
+(30 x 42)."""
 
-import dataclasses
 import shutil
 import subprocess
 
@@ -14,7 +14,7 @@ import dpde
 import igde
 from common.config import ExportConfig
 from common.data.pfm import read_pfm, write_pfm
-from common.training.runner import export_model
+from common.export import export_model
 from dpde.predict import main as dpde_predict
 from igde.enhance import main as igde_enhance
 
@@ -31,8 +31,7 @@ def _export(model, spec, directory):
 @pytest.fixture(scope="module")
 def igde_model(tmp_path_factory):
     spec = igde.MODELS["igde"]
-    model = spec.build(**{**spec.presets["small"], "features": 8, "growth": 8, "block_layers": 2,
-                          "blocks": 1})
+    model = spec.build(**{**spec.presets["small"], "features": 8, "growth": 8, "block_layers": 2, "blocks": 1})
     return model, _export(model, spec, tmp_path_factory.mktemp("igde"))
 
 
@@ -82,16 +81,26 @@ SUFFIX = {"png8": ".png", "png16": ".png", "pfm": ".pfm", "npy": ".npy"}
 
 
 @pytest.mark.parametrize("model_kind", ["saved_model", "keras"])
-@pytest.mark.parametrize("depth_kind, out_suffix", [("png8", ".pfm"), ("png16", ".png"),
-                                                    ("pfm", ".npy"), ("npy", ".png")])
-def test_igde_enhance_reads_and_writes_every_format(igde_model, model_kind, depth_kind, out_suffix,
-                                                    tmp_path):
+@pytest.mark.parametrize(
+    "depth_kind, out_suffix", [("png8", ".pfm"), ("png16", ".png"), ("pfm", ".npy"), ("npy", ".png")]
+)
+def test_igde_enhance_reads_and_writes_every_format(igde_model, model_kind, depth_kind, out_suffix, tmp_path):
     model, paths = igde_model
     image = _write_rgb(tmp_path / "rgb.jpg")
     depth = _write_depth(tmp_path / f"depth{SUFFIX[depth_kind]}", depth_kind)
     out = tmp_path / "out" / f"refined{out_suffix}"
-    status = igde_enhance(["--model", str(paths[model_kind]), "--image", str(tmp_path / "rgb.jpg"),
-                           "--depth", str(tmp_path / f"depth{SUFFIX[depth_kind]}"), "--out", str(out)])
+    status = igde_enhance(
+        [
+            "--model",
+            str(paths[model_kind]),
+            "--image",
+            str(tmp_path / "rgb.jpg"),
+            "--depth",
+            str(tmp_path / f"depth{SUFFIX[depth_kind]}"),
+            "--out",
+            str(out),
+        ]
+    )
     assert status == 0
     expected = model({"image": image[None], "depth": depth[None, ..., None]}).numpy()[0, ..., 0]
     # PNG holds [0, 1] x 65535; PFM/NPY hold the input's units (here [0, 1] x the default scale).
@@ -108,9 +117,19 @@ def test_igde_enhance_reads_and_writes_every_format(igde_model, model_kind, dept
 def test_dpde_predict_writes_millimetre_png_and_a_ply_that_back_projects(dpde_model, tmp_path):
     model, paths = dpde_model
     image = _write_rgb(tmp_path / "rgb.png")
-    status = dpde_predict(["--model", str(paths["saved_model"]), "--image", str(tmp_path / "rgb.png"),
-                           "--out", str(tmp_path / "depth.npy"), "--ply",
-                           "--intrinsics", *map(str, INTRINSICS)])
+    status = dpde_predict(
+        [
+            "--model",
+            str(paths["saved_model"]),
+            "--image",
+            str(tmp_path / "rgb.png"),
+            "--out",
+            str(tmp_path / "depth.npy"),
+            "--ply",
+            "--intrinsics",
+            *map(str, INTRINSICS),
+        ]
+    )
     assert status == 0
     depth = np.load(tmp_path / "depth.npy")
     # IRLS's conjugate-gradient solve stops at a relative residual, so eager and graph runs differ.
@@ -127,8 +146,12 @@ def test_dpde_predict_writes_millimetre_png_and_a_ply_that_back_projects(dpde_mo
     colours = np.stack([vertices["red"], vertices["green"], vertices["blue"]], axis=1)
     np.testing.assert_array_equal(colours, np.round(image[rows, cols] * 255).astype(np.uint8))
 
-    assert dpde_predict(["--model", str(paths["keras"]), "--image", str(tmp_path / "rgb.png"),
-                         "--out", str(tmp_path / "depth.png")]) == 0
+    assert (
+        dpde_predict(
+            ["--model", str(paths["keras"]), "--image", str(tmp_path / "rgb.png"), "--out", str(tmp_path / "depth.png")]
+        )
+        == 0
+    )
     millimetres = cv2.imread(str(tmp_path / "depth.png"), cv2.IMREAD_UNCHANGED)
     np.testing.assert_allclose(millimetres, np.clip(depth * 1000, 0, 65535), atol=1.5)  # IRLS, as above
 
@@ -148,12 +171,14 @@ def _bad_inputs(images, depths):
         _write_depth(depths / f"{stem}.png", "png8")
     cv2.imwrite(str(depths / "rgbdepth.png"), np.zeros((HEIGHT, WIDTH, 3), np.uint8))
     _write_rgb(images / "rgbdepth.png")
-    return {"grey": "expected an RGB image with 3 channels, got 1",
-            "broken": "missing or not a readable image",
-            "small": f"depth is {HEIGHT - 2}x{WIDTH} but the image small.png is {HEIGHT}x{WIDTH}",
-            "nan": "1 depth values are NaN or infinite",
-            "orphan": "missing or not a readable image",
-            "rgbdepth": "expected a one-channel depth map, got shape (30, 42, 3) (3 channels)"}
+    return {
+        "grey": "expected an RGB image with 3 channels, got 1",
+        "broken": "missing or not a readable image",
+        "small": f"depth is {HEIGHT - 2}x{WIDTH} but the image small.png is {HEIGHT}x{WIDTH}",
+        "nan": "1 depth values are NaN or infinite",
+        "orphan": "missing or not a readable image",
+        "rgbdepth": "expected a one-channel depth map, got shape (30, 42, 3) (3 channels)",
+    }
 
 
 def test_igde_directory_run_reports_bad_files_and_finishes_the_rest(igde_model, tmp_path, capsys):
@@ -164,38 +189,59 @@ def test_igde_directory_run_reports_bad_files_and_finishes_the_rest(igde_model, 
     good = ["a", "b", "c", "d", "e"]
     for index, stem in enumerate(good):
         _write_rgb(images / f"{stem}.png", HEIGHT + 2 * (index % 2), WIDTH)  # two sizes
-        _write_depth(depths / f"{stem}{('.png', '.npy', '.pfm')[index % 3]}", ("png16", "npy", "pfm")[index % 3],
-                     HEIGHT + 2 * (index % 2), WIDTH)
+        _write_depth(
+            depths / f"{stem}{('.png', '.npy', '.pfm')[index % 3]}",
+            ("png16", "npy", "pfm")[index % 3],
+            HEIGHT + 2 * (index % 2),
+            WIDTH,
+        )
     expected = _bad_inputs(images, depths)
-    status = igde_enhance(["--model", str(paths["saved_model"]), "--image", str(images),
-                           "--depth", str(depths), "--out", str(tmp_path / "out"), "--format", "npy",
-                           "--batch-size", "2"])
+    status = igde_enhance(
+        [
+            "--model",
+            str(paths["saved_model"]),
+            "--image",
+            str(images),
+            "--depth",
+            str(depths),
+            "--out",
+            str(tmp_path / "out"),
+            "--format",
+            "npy",
+            "--batch-size",
+            "2",
+        ]
+    )
     assert status == 2
     errors = _errors(capsys)
     for stem, message in expected.items():
         assert sum(stem in line and message in line for line in errors) == 1, (stem, errors)
-    assert errors[-1] == (f"error: {len(expected)} of {len(expected) + len(good)} inputs failed "
-                          f"(reported above); the other {len(good)} were written to {tmp_path / 'out'}")
+    assert errors[-1] == (
+        f"error: {len(expected)} of {len(expected) + len(good)} inputs failed "
+        f"(reported above); the other {len(good)} were written to {tmp_path / 'out'}"
+    )
     written = sorted(p.name for p in (tmp_path / "out").glob("*.npy"))
     assert written == [f"{stem}.npy" for stem in good]
     assert np.load(tmp_path / "out" / "b.npy").shape == (HEIGHT + 2, WIDTH)
 
 
-@pytest.mark.parametrize("changes, message", [
-    ({"--image": "grey.png"}, "grey.png: expected an RGB image with 3 channels, got 1"),
-    ({"--image": "missing.png"}, "missing.png: no such image file or directory"),
-    ({"--depth": "nan.pfm"}, "nan.pfm: 1 depth values are NaN or infinite"),
-    ({"--depth": "small.npy"}, f"small.npy: depth is {HEIGHT - 2}x{WIDTH} but the image"),
-    ({"--depth": "notes.txt"}, "notes.txt: expected a depth map ending in .png, .pfm, .npy"),
-    ({"--out": "out.tif"}, "--out out.tif: expected a file ending in .png, .pfm, .npy"),
-    ({"--ply": None}, "--ply needs --intrinsics FX FY CX CY (pixels)"),
-    ({"--model": "nowhere"}, "nowhere: no such model (expected a SavedModel directory or a .keras file)"),
-    ({"--model": "."}, ".: not a SavedModel directory (no saved_model.pb)"),
-    ({"--model": "notes.txt"}, "notes.txt: expected a SavedModel directory or a .keras file"),
-    ({"--model": "bad.keras"}, "bad.keras: could not load the Keras model"),
-])
-def test_igde_bad_single_inputs_are_one_line(igde_model, tmp_path, capsys, monkeypatch, changes,
-                                             message):
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"--image": "grey.png"}, "grey.png: expected an RGB image with 3 channels, got 1"),
+        ({"--image": "missing.png"}, "missing.png: no such image file or directory"),
+        ({"--depth": "nan.pfm"}, "nan.pfm: 1 depth values are NaN or infinite"),
+        ({"--depth": "small.npy"}, f"small.npy: depth is {HEIGHT - 2}x{WIDTH} but the image"),
+        ({"--depth": "notes.txt"}, "notes.txt: expected a depth map ending in .png, .pfm, .npy"),
+        ({"--out": "out.tif"}, "--out out.tif: expected a file ending in .png, .pfm, .npy"),
+        ({"--ply": None}, "--ply needs --intrinsics FX FY CX CY (pixels)"),
+        ({"--model": "nowhere"}, "nowhere: no such model (expected a SavedModel directory or a .keras file)"),
+        ({"--model": "."}, ".: not a SavedModel directory (no saved_model.pb)"),
+        ({"--model": "notes.txt"}, "notes.txt: expected a SavedModel directory or a .keras file"),
+        ({"--model": "bad.keras"}, "bad.keras: could not load the Keras model"),
+    ],
+)
+def test_igde_bad_single_inputs_are_one_line(igde_model, tmp_path, capsys, monkeypatch, changes, message):
     _, paths = igde_model
     monkeypatch.chdir(tmp_path)
     _bad_inputs(tmp_path, tmp_path)
@@ -203,8 +249,13 @@ def test_igde_bad_single_inputs_are_one_line(igde_model, tmp_path, capsys, monke
     _write_depth(tmp_path / "depth.png", "png8")
     (tmp_path / "notes.txt").write_text("not a depth map")
     (tmp_path / "bad.keras").write_bytes(b"not a zip")
-    arguments = {"--model": str(paths["keras"]), "--image": "rgb.png", "--depth": "depth.png",
-                 "--out": "out.png", **changes}
+    arguments = {
+        "--model": str(paths["keras"]),
+        "--image": "rgb.png",
+        "--depth": "depth.png",
+        "--out": "out.png",
+        **changes,
+    }
     argv = [item for flag, value in arguments.items() for item in (flag, value) if item is not None]
     assert igde_enhance(argv) == 2
     errors = _errors(capsys)
@@ -215,56 +266,38 @@ def test_a_dpde_model_is_refused_by_igde_enhance(dpde_model, tmp_path, capsys):
     _, paths = dpde_model
     _write_rgb(tmp_path / "rgb.png")
     _write_depth(tmp_path / "depth.png", "png8")
-    status = igde_enhance(["--model", str(paths["saved_model"]), "--image", str(tmp_path / "rgb.png"),
-                           "--depth", str(tmp_path / "depth.png"), "--out", str(tmp_path / "o.png")])
+    status = igde_enhance(
+        [
+            "--model",
+            str(paths["saved_model"]),
+            "--image",
+            str(tmp_path / "rgb.png"),
+            "--depth",
+            str(tmp_path / "depth.png"),
+            "--out",
+            str(tmp_path / "o.png"),
+        ]
+    )
     assert status == 2
-    assert "the model takes image; this command needs a model that takes depth and image" in \
-        _errors(capsys)[0]
-
-
-@pytest.fixture(scope="module")
-def stride_four_model(igde_model, tmp_path_factory):
-    """The tiny IGDE exported as if it needed inputs in multiples of 4."""
-    model, _ = igde_model
-    spec = dataclasses.replace(igde.MODELS["igde"], stride=4)
-    return model, _export(model, spec, tmp_path_factory.mktemp("stride4"))["saved_model"]
-
-
-@pytest.mark.parametrize("fit", ["none", "pad", "crop"])
-def test_sizes_off_the_stride_are_refused_padded_or_cropped(stride_four_model, fit, tmp_path, capsys):
-    model, export = stride_four_model
-    image = _write_rgb(tmp_path / "rgb.png")  # 30 x 42: neither is a multiple of 4
-    depth = _write_depth(tmp_path / "depth.npy", "npy")
-    status = igde_enhance(["--model", str(export), "--image", str(tmp_path / "rgb.png"),
-                           "--depth", str(tmp_path / "depth.npy"), "--out", str(tmp_path / "o.npy"),
-                           "--fit", fit, "--ply", "--intrinsics", *map(str, INTRINSICS)])
-    if fit == "none":
-        assert status == 2
-        assert "rgb.png + depth.npy: 30x42 is not a multiple of the model's stride 4; pass --fit " \
-               "pad or --fit crop" in _errors(capsys)[0]
-        return
-    assert status == 0
-    written = np.load(tmp_path / "o.npy")
-    if fit == "pad":
-        padded = {"image": np.pad(image, [(0, 2), (0, 2), (0, 0)], mode="edge")[None],
-                  "depth": np.pad(depth, [(0, 2), (0, 2)], mode="edge")[None, ..., None]}
-        np.testing.assert_allclose(written, model(padded).numpy()[0, :30, :42, 0], atol=1e-4)
-        return
-    crop = {"image": image[1:29, 1:41][None], "depth": depth[1:29, 1:41][None, ..., None]}
-    np.testing.assert_allclose(written, model(crop).numpy()[0, ..., 0], atol=1e-4)
-    vertices = plyfile.PlyData.read(str(tmp_path / "o.ply"))["vertex"].data
-    rows, cols = np.nonzero(written > 0)
-    z = written[rows, cols]  # the principal point moves with the crop (1 row, 1 column)
-    np.testing.assert_allclose(vertices["x"], (cols - (INTRINSICS[2] - 1)) * z / INTRINSICS[0],
-                               rtol=1e-5, atol=1e-6)
+    assert "the model takes image; this command needs a model that takes depth and image" in _errors(capsys)[0]
 
 
 @pytest.mark.skipif(shutil.which("dpde-predict") is None, reason="console scripts not installed")
 def test_console_script_runs(dpde_model, tmp_path):
     _, paths = dpde_model
     _write_rgb(tmp_path / "rgb.jpg")
-    result = subprocess.run(["dpde-predict", "--model", str(paths["keras"]), "--image",
-                             str(tmp_path / "rgb.jpg"), "--out", str(tmp_path / "d.pfm")],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            "dpde-predict",
+            "--model",
+            str(paths["keras"]),
+            "--image",
+            str(tmp_path / "rgb.jpg"),
+            "--out",
+            str(tmp_path / "d.pfm"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert read_pfm(tmp_path / "d.pfm").shape == (HEIGHT, WIDTH)

@@ -17,8 +17,13 @@ def report(finished_runs):
     base = runs[0].parent
     out = base / "docs" / "REPRODUCTION.md"
     out.parent.mkdir()
-    result = subprocess.run([sys.executable, "-m", "experiments.report", *map(str, runs), "--out", str(out)],
-                            cwd=ROOT, capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-m", "experiments.report", *map(str, runs), "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     return out, runs
 
@@ -26,15 +31,24 @@ def report(finished_runs):
 def test_every_table_has_paper_and_labelled_rows(report):
     out, runs = report
     text = out.read_text()
-    for heading in ("Table 1 (Scene Flow test set)", "Table 2 (losses)", "Table 3 (layers of colour features)",
-                    "Table 1 (Make3D)", "Table 2 (NYU Depth v2)", "Table 3 (Middlebury)",
-                    "Table 4 (ablation, NYU)", "Table 5 (parameters)"):
+    for heading in (
+        "Table 1 (Scene Flow test set)",
+        "Table 2 (losses)",
+        "Table 3 (layers of colour features)",
+        "Table 1 (Make3D)",
+        "Table 2 (NYU Depth v2)",
+        "Table 3 (Middlebury)",
+        "Table 4 (ablation, NYU)",
+        "Table 5 (parameters)",
+    ):
         assert f"### {heading}" in text
     assert "| IGDE (paper) | 48.1056 | 52.9595 | 33.7814 | 0.99999962 | 0.0039363 |" in text
     assert "| DPDE (paper) | 0.684 | 0.068 | 0.206 | 0.942 | 0.988 | not in the text |" in text
     assert "IGDE — *ours: synthetic, small preset, CPU; errors pooled over all test pixels; 32x32 frames*" in text
-    assert ("DPDE — *ours: synthetic, small preset, CPU; pooling: pixels pooled over the test set; "
-            "resolution: 32x48 (network input); crop: full frame; depth cap: none*") in text
+    assert (
+        "DPDE — *ours: synthetic, small preset, CPU; pooling: pixels pooled over the test set; "
+        "resolution: 32x48 (network input); crop: full frame; depth cap: none*"
+    ) in text
     assert f"python train.py {runs[0].parent / 'tiny.yaml'} --run-dir {runs[0]}" in text
     assert "63,654,401" in text
 
@@ -42,16 +56,19 @@ def test_every_table_has_paper_and_labelled_rows(report):
 def test_one_figure_per_paper(report):
     out, _ = report
     text = out.read_text()
-    for paper, columns in (("igde", "RGB | input depth | prediction | truth | error"),
-                           ("dpde", "RGB | prediction | truth | error")):
+    for paper, columns in (
+        ("igde", "RGB | input depth | prediction | truth | error"),
+        ("dpde", "RGB | prediction | truth | error"),
+    ):
         assert f"![{paper}](reproduction/{paper}.png)\n\nColumns: {columns}; rows" in text
         image = cv2.imread(str(out.parent / "reproduction" / f"{paper}.png"))
         assert image is not None and image.shape[0] > 300 and image.std() > 10
 
 
 def test_not_a_run_is_one_line(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "experiments.report", str(tmp_path)], cwd=ROOT,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "experiments.report", str(tmp_path)], cwd=ROOT, capture_output=True, text=True
+    )
     assert "no metrics.json" in user_error(result)
 
 
@@ -59,8 +76,9 @@ def test_igde_tables_hold_every_cell_the_text_keeps():
     from experiments.paper_tables import IGDE_TABLES
 
     # igde.txt lines 602-612: Table 3's k = 2 and k = 3 rows are complete in the text
-    assert IGDE_TABLES["Table 3 (layers of colour features)"]["k = 2"] == (47.154, 51.9130, 32.8571, 0.999999537, 0.0043897)
-    assert IGDE_TABLES["Table 3 (layers of colour features)"]["k = 3"] == (48.1056, 52.9595, 33.7814, 0.999999625, 0.0039363)
+    table_3 = IGDE_TABLES["Table 3 (layers of colour features)"]
+    assert table_3["k = 2"] == (47.154, 51.9130, 32.8571, 0.999999537, 0.0043897)
+    assert table_3["k = 3"] == (48.1056, 52.9595, 33.7814, 0.999999625, 0.0039363)
     empty = {(table, row) for table, rows in IGDE_TABLES.items() for row, cells in rows.items() if None in cells}
     # the only empty cells are the paper's own "None": PSNRt of the unchanged input and of DEN+CBPN
     assert empty == {("Table 1 (Scene Flow test set)", "input"), ("Table 1 (Scene Flow test set)", "DEN+CBPN")}

@@ -20,18 +20,25 @@ def test_curves_plot_every_logged_loss_and_metric(tmp_path):
     assert columns["psnr"] == ([2], [20.5]) and columns["loss_l1"] == ([1, 2], [1.0, 0.7])
     panels = curve_panels(columns)
     assert [(title, sorted(series)) for title, series, _ in panels] == [
-        ("training loss", ["loss", "loss_l1"]), ("learning rate", ["learning_rate"]),
-        ("test psnr", ["psnr"])]
+        ("training loss", ["loss", "loss_l1"]),
+        ("learning rate", ["learning_rate"]),
+        ("test psnr", ["psnr"]),
+    ]
 
 
 def test_viz_draws_curves_and_examples_of_both_papers(finished_runs, tmp_path):
     igde_run, dpde_run = finished_runs
     assert [label for label, _ in curve_sources(dpde_run)] == [
-        f"{dpde_run.name}/{stage}" for stage in ("depth", "fcrn", "gradient")]
+        f"{dpde_run.name}/{stage}" for stage in ("depth", "fcrn", "gradient")
+    ]
     for run_dir in finished_runs:
         out = tmp_path / run_dir.name
-        result = subprocess.run([sys.executable, "-m", "common.viz", str(run_dir), "--out", str(out),
-                                 "--samples", "2"], cwd=ROOT, capture_output=True, text=True)
+        result = subprocess.run(
+            [sys.executable, "-m", "common.viz", str(run_dir), "--out", str(out), "--samples", "2"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
         assert result.returncode == 0, result.stderr[-3000:]
         assert f"wrote {out / 'curves.png'}, {out / 'examples.png'}" in result.stdout
         curves, examples = (cv2.imread(str(out / name)) for name in ("curves.png", "examples.png"))
@@ -40,6 +47,7 @@ def test_viz_draws_curves_and_examples_of_both_papers(finished_runs, tmp_path):
 
 
 def test_a_directory_without_logs_is_one_line(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "common.viz", str(tmp_path)], cwd=ROOT,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "common.viz", str(tmp_path)], cwd=ROOT, capture_output=True, text=True
+    )
     assert f"{tmp_path}: no metrics.csv" in user_error(result)

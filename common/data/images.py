@@ -34,4 +34,3 @@ def resize_depth(depth, size):
     lie on no surface, and NaN (unknown) stays NaN without spreading."""
     height, width = size
     return cv2.resize(depth.astype(np.float32), (width, height), interpolation=cv2.INTER_NEAREST)
-

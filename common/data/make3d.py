@@ -1,7 +1,7 @@
 """Make3D (Saxena et al.; DPDE Sect. 4): `Train400Img/`, `Train400Depth/`, `Test134Img/`,
 `Test134Depth/` as published. Image `img-NAME.jpg` pairs with `depth_sph_corr-NAME.mat`, whose
 `Position3DGrid` [55, 305, 4] holds the laser depth (metres) in channel 4, at a lower resolution
-than the 2272x1704 image; `common.data.sources` resizes both to `data.image_size` (460x345, height
+than the 2272x1704 image; `common.data.loaders` resizes both to `data.image_size` (460x345, height
 x width, in the paper).
 
 Example:
@@ -36,17 +36,21 @@ class Make3D:
         image_dir, depth_dir = (self.root / name for name in FOLDERS[split])
         for folder in (image_dir, depth_dir):
             if not folder.is_dir():
-                raise DatasetError(f"dataset not found at {folder}: expected the Make3D folders "
-                                   f"{', '.join(n for pair in FOLDERS.values() for n in pair)} in {self.root}")
+                raise DatasetError(
+                    f"dataset not found at {folder}: expected the Make3D folders "
+                    f"{', '.join(n for pair in FOLDERS.values() for n in pair)} in {self.root}"
+                )
         pairs = []
         for image in sorted(image_dir.glob(f"{IMAGE_PREFIX}*.jpg")):
-            depth = depth_dir / f"{DEPTH_PREFIX}{image.stem[len(IMAGE_PREFIX):]}.mat"
+            depth = depth_dir / f"{DEPTH_PREFIX}{image.stem[len(IMAGE_PREFIX) :]}.mat"
             if not depth.is_file():
                 raise DatasetError(f"{depth}: missing (the depth of {image})")
             pairs.append((image, depth))
         if len(pairs) != PAPER_COUNTS[split]:
-            print(f"warning: {image_dir}: {len(pairs)} {split} images, the paper's split has "
-                  f"{PAPER_COUNTS[split]}", file=sys.stderr)
+            print(
+                f"warning: {image_dir}: {len(pairs)} {split} images, the paper's split has {PAPER_COUNTS[split]}",
+                file=sys.stderr,
+            )
         return pairs
 
     def read(self, item):
@@ -56,7 +60,7 @@ class Make3D:
         try:
             grid = io.loadmat(depth_path)[GRID_KEY]
         except (ValueError, OSError, KeyError) as error:
-            raise DatasetError(f"{depth_path}: expected a MATLAB file with {GRID_KEY} ({error})")
+            raise DatasetError(f"{depth_path}: expected a MATLAB file with {GRID_KEY} ({error})") from error
         if grid.ndim != 3 or grid.shape[2] <= DEPTH_CHANNEL:
             raise DatasetError(f"{depth_path}: {GRID_KEY} has shape {grid.shape}, expected [H, W, 4]")
         return image, grid[..., DEPTH_CHANNEL].astype(np.float32)

@@ -37,11 +37,17 @@ def read_calibration(path):
     values = dict(line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
     try:
         cam0 = [float(v) for v in re.split(r"[\s;]+", values["cam0"].strip(" []")) if v]
-        return {"focal": cam0[0], "cx": cam0[2], "cy": cam0[5], "doffs": float(values["doffs"]),
-                "baseline": float(values["baseline"])}
+        return {
+            "focal": cam0[0],
+            "cx": cam0[2],
+            "cy": cam0[5],
+            "doffs": float(values["doffs"]),
+            "baseline": float(values["baseline"]),
+        }
     except (KeyError, IndexError, ValueError) as error:
-        raise DatasetError(f"{path}: expected cam0=[f 0 cx; 0 f cy; 0 0 1], doffs= and baseline= "
-                           f"lines ({error!r})")
+        raise DatasetError(
+            f"{path}: expected cam0=[f 0 cx; 0 f cy; 0 0 1], doffs= and baseline= lines ({error!r})"
+        ) from error
 
 
 def load_scene(scene_dir):
@@ -71,11 +77,12 @@ def load_scene(scene_dir):
         disparity = raw.astype(np.float32)
         numerator = BASELINE_2006 * FOCAL_2006
     else:
-        raise DatasetError(f"{scene_dir}: not a Middlebury scene (expected disp0.pfm with im0.png and "
-                           "calib.txt, or disp1.png with view1.png)")
+        raise DatasetError(
+            f"{scene_dir}: not a Middlebury scene (expected disp0.pfm with im0.png and "
+            "calib.txt, or disp1.png with view1.png)"
+        )
     if disparity.shape != image.shape[:2]:
-        raise DatasetError(f"{scene_dir}: disparity {disparity.shape} and image {image.shape[:2]} "
-                           "differ in size")
+        raise DatasetError(f"{scene_dir}: disparity {disparity.shape} and image {image.shape[:2]} differ in size")
     disparity = np.where(valid, disparity, np.nan).astype(np.float32)
     with np.errstate(divide="ignore", invalid="ignore"):
         depth = np.where(valid, numerator / (disparity + offset), np.nan).astype(np.float32)
@@ -89,8 +96,7 @@ class Middlebury:
         root = pathlib.Path(root)
         if not root.is_dir():
             raise DatasetError(f"dataset not found at {root}: expected one folder per Middlebury scene")
-        scenes = sorted(p for p in root.iterdir()
-                        if (p / "disp0.pfm").is_file() or (p / "disp1.png").is_file())
+        scenes = sorted(p for p in root.iterdir() if (p / "disp0.pfm").is_file() or (p / "disp1.png").is_file())
         if not scenes:
             raise DatasetError(f"{root}: no Middlebury scene (folders with disp0.pfm or disp1.png)")
         if len(scenes) != PAPER_COUNT:
@@ -100,9 +106,11 @@ class Middlebury:
     def items(self, split):
         """Every scene folder for "test"; "train" is a `DatasetError` (DPDE trains on NYU)."""
         if split != "test":
-            raise DatasetError(f"{self.root}: Middlebury is a test set (DPDE Sect. 4: \"uses NYU as "
-                               "the training set\"); train on NYU and score the run on it with "
-                               "eval.trained_runs (experiments/dpde/middlebury.yaml)")
+            raise DatasetError(
+                f'{self.root}: Middlebury is a test set (DPDE Sect. 4: "uses NYU as '
+                'the training set"); train on NYU and score the run on it with '
+                "eval.trained_runs (experiments/dpde/middlebury.yaml)"
+            )
         return self.scenes
 
     def read(self, scene_dir):

@@ -1,5 +1,5 @@
-"""tf.data pipelines over a data source: parallel loading, optional cache, random crop and flip
-for training, a fixed order for evaluation, prefetch.
+"""tf.data pipelines over a data set's split loaders: parallel loading, optional cache, random crop
+and flip for training, a fixed order for evaluation, prefetch.
 
 Without `data.cache` (the default, and the only choice for real data sets) a training epoch
 shuffles sample indices, not samples, and loads each file when its batch is due: the samples in
@@ -12,39 +12,39 @@ uninterrupted run would have seen.
 
 import tensorflow as tf
 
-from common.data.sources import SAMPLE_CHANNELS
+from common.data.loaders import SAMPLE_CHANNELS, make_loader
 
 AUTOTUNE = tf.data.AUTOTUNE
 
 
 class DataPipeline:
-    """Training and evaluation datasets for one split pair of a data source.
+    """Training and evaluation datasets for the train and test splits of a data set.
 
     Args:
         data: the `DataConfig`.
-        train_source, test_source: (length, load) pairs from `make_source`; train_source None
+        train_loader, test_loader: (length, load) pairs from `make_loader`; train_loader None
             for a pipeline that only evaluates.
         sample_kind: a key of `SAMPLE_CHANNELS`.
         single_test_batches: evaluate one sample a batch (test ground truth at each data set's own
             size, which may differ from sample to sample, e.g. Middlebury's).
     Example:
-        pipeline = DataPipeline(config.data, make_source(config.data, "train", "enhancement"),
-                                make_source(config.data, "test", "enhancement"), "enhancement")
+        pipeline = DataPipeline(config.data, make_loader(config.data, "train", "enhancement"),
+                                make_loader(config.data, "test", "enhancement"), "enhancement")
         for batch in pipeline.train_dataset(epoch=0, global_batch=2): ...
     """
 
-    def __init__(self, data, train_source, test_source, sample_kind, single_test_batches=False):
+    def __init__(self, data, train_loader, test_loader, sample_kind, single_test_batches=False):
         self.data = data
         self.single_test_batches = single_test_batches
         self.channels = SAMPLE_CHANNELS[sample_kind]
-        self.test_size, self._test_load = test_source
+        self.test_size, self._test_load = test_loader
         self._test = self._loaded(self._test_load, tf.data.Dataset.range(self.test_size))
         self._test = self._test.map(lambda sample: {k: v for k, v in sample.items() if k != "index"})
         if data.cache:
             self._test = self._test.cache()
-        if train_source is None:  # evaluation only
+        if train_loader is None:  # evaluation only
             return
-        self.train_size, self._train_load = train_source
+        self.train_size, self._train_load = train_loader
         if data.cache:
             self._cached_train = self._loaded(self._train_load, tf.data.Dataset.range(self.train_size)).cache()
 
@@ -66,8 +66,9 @@ class DataPipeline:
         else:
             indices = tf.data.Dataset.range(self.train_size).shuffle(self.train_size, seed=seed)
             dataset = self._loaded(self._train_load, indices.skip(skip_batches * global_batch))
-        dataset = dataset.map(lambda sample: self._augment(sample, epoch),
-                              num_parallel_calls=AUTOTUNE, deterministic=True)
+        dataset = dataset.map(
+            lambda sample: self._augment(sample, epoch), num_parallel_calls=AUTOTUNE, deterministic=True
+        )
         return dataset.batch(global_batch, drop_remainder=True).prefetch(AUTOTUNE)
 
     def test_dataset(self, batch_size):
@@ -84,8 +85,7 @@ class DataPipeline:
 
         def load_tensors(index):
             arrays = tf.numpy_function(load_arrays, [index], [tf.float32] * len(keys), stateful=False)
-            sample = {key: tf.ensure_shape(array, [None, None, self.channels[key]])
-                      for key, array in zip(keys, arrays)}
+            sample = {key: tf.ensure_shape(array, [None, None, self.channels[key]]) for key, array in zip(keys, arrays)}
             sample["index"] = index
             return sample
 
@@ -102,3 +102,17 @@ class DataPipeline:
             stacked = tf.image.stateless_random_flip_left_right(stacked, seed=seed + 1)
         parts = tf.split(stacked, list(self.channels.values()), axis=-1)
         return dict(zip(self.channels, parts))
+
+
+def make_pipeline(config, sample_kind, train=True):
+    """The `DataPipeline` of an experiment (`train=False`: the test data only); the monocular test
+    ground truth at `eval.resolution`."""
+    train_loader = make_loader(config.data, "train", sample_kind) if train else None
+    resolution = config.eval.resolution if sample_kind == "monocular" else "input"
+    return DataPipeline(
+        config.data,
+        train_loader,
+        make_loader(config.data, "test", sample_kind, resolution),
+        sample_kind,
+        single_test_batches=resolution == "original",
+    )

@@ -5,8 +5,8 @@ published layouts, `<part>/frames_cleanpass/...png` (or `frames_finalpass`) besi
 Split as in the paper: training = left and right views of FlyingThings3D `TRAIN`, Monkaa and
 Driving (22,390 + 8,664 + 4,400 pairs = 70,908 views); test = left and right views of
 FlyingThings3D `TEST` (4,370 pairs = 8,740 views). Depth for IGDE is the 8-bit convention of
-`eight_bit_disparity` (reconstruction; `depth_format="float"` keeps d / max d unrounded); frames of 540x960 are centre-cropped to `data.image_size`
-(512x960 in the paper).
+`eight_bit_disparity` (reconstruction; `depth_format="float"` keeps d / max d unrounded); frames
+of 540x960 are centre-cropped to `data.image_size` (512x960 in the paper).
 
 Example:
     sceneflow = SceneFlow("data/sceneflow", "clean")
@@ -24,8 +24,7 @@ from common.data.synthetic import eight_bit_disparity
 from common.errors import DatasetError
 
 PARTS = ("FlyingThings3D", "Monkaa", "Driving")
-SPLIT_FOLDERS = {"train": {"FlyingThings3D": "TRAIN", "Monkaa": "", "Driving": ""},
-                 "test": {"FlyingThings3D": "TEST"}}
+SPLIT_FOLDERS = {"train": {"FlyingThings3D": "TRAIN", "Monkaa": "", "Driving": ""}, "test": {"FlyingThings3D": "TEST"}}
 PAPER_COUNTS = {"train": 70_908, "test": 8_740}
 PASSES = ("clean", "final")
 
@@ -38,8 +37,10 @@ class SceneFlow:
         self.root = pathlib.Path(root)
         missing = [part for part in PARTS if not (self.root / part).is_dir()]
         if missing:
-            raise DatasetError(f"dataset not found at {self.root}: expected the Scene Flow folders "
-                               f"{', '.join(PARTS)} there (missing: {', '.join(missing)})")
+            raise DatasetError(
+                f"dataset not found at {self.root}: expected the Scene Flow folders "
+                f"{', '.join(PARTS)} there (missing: {', '.join(missing)})"
+            )
         self.frames = f"frames_{render_pass}pass"
         self.depth_format = depth_format
 
@@ -58,8 +59,11 @@ class SceneFlow:
                     raise DatasetError(f"{image}: missing (the frame of {disparity})")
                 views.append((image, disparity))
         if len(views) != PAPER_COUNTS[split]:
-            print(f"warning: {self.root}: {len(views)} Scene Flow {split} views, the paper's split "
-                  f"has {PAPER_COUNTS[split]}", file=sys.stderr)
+            print(
+                f"warning: {self.root}: {len(views)} Scene Flow {split} views, the paper's split "
+                f"has {PAPER_COUNTS[split]}",
+                file=sys.stderr,
+            )
         return views
 
     def load(self, item, size):
@@ -70,8 +74,9 @@ class SceneFlow:
         if not (np.all(np.isfinite(disparity)) and disparity.max() > 0):
             raise DatasetError(f"{disparity_path}: expected finite disparity with a positive maximum")
         if disparity.shape != image.shape[:2]:
-            raise DatasetError(f"{disparity_path}: disparity {disparity.shape} and frame "
-                               f"{image.shape[:2]} differ in size")
+            raise DatasetError(
+                f"{disparity_path}: disparity {disparity.shape} and frame {image.shape[:2]} differ in size"
+            )
         height, width = size
         if height > image.shape[0] or width > image.shape[1]:
             raise DatasetError(f"{image_path}: frame {image.shape[:2]} is smaller than data.image_size {size}")

@@ -66,8 +66,7 @@ def generate_scene(seed, height, width, objects=(MIN_OBJECTS, MAX_OBJECTS)):
     image = image * shading[..., None]
     image = ndimage.gaussian_filter(image, sigma=(0.6, 0.6, 0))
     image += rng.normal(0.0, SENSOR_NOISE, image.shape)
-    return {"image": np.clip(np.round(image), 0, 255).astype(np.uint8),
-            "depth": depth.astype(np.float32)}
+    return {"image": np.clip(np.round(image), 0, 255).astype(np.uint8), "depth": depth.astype(np.float32)}
 
 
 def normalized_disparity(depth):

@@ -44,8 +44,9 @@ def write_nyu_files(root, train, test, size=NYU_SIZE, seed=0):
             images[index] = np.transpose(scene["image"], (2, 1, 0))
             depths[index] = np.transpose(scene["depth"])
     indices = np.arange(1, count + 1)  # MATLAB's 1-based indices, [N, 1]
-    io.savemat(root / SPLITS_FILE, {SPLIT_KEYS["train"]: indices[:train, None],
-                                    SPLIT_KEYS["test"]: indices[train:, None]})
+    io.savemat(
+        root / SPLITS_FILE, {SPLIT_KEYS["train"]: indices[:train, None], SPLIT_KEYS["test"]: indices[train:, None]}
+    )
     return root
 
 
@@ -70,7 +71,7 @@ def write_make3d_tree(root, train, test, image_size=MAKE3D_IMAGE_SIZE, grid_size
             name = f"{split}{index:04d}"
             if not cv2.imwrite(str(image_dir / f"{IMAGE_PREFIX}{name}.jpg"), image):
                 raise DatasetError(f"{image_dir / name}: could not write the JPEG file")
-            rows, cols = np.mgrid[0:grid_size[0], 0:grid_size[1]].astype(np.float64)
+            rows, cols = np.mgrid[0 : grid_size[0], 0 : grid_size[1]].astype(np.float64)
             depth = resize_depth(scene["depth"], grid_size).astype(np.float64)
             grid = np.stack([rows, cols, np.ones_like(rows), depth], axis=-1)
             io.savemat(depth_dir / f"{DEPTH_PREFIX}{name}.mat", {GRID_KEY: grid})

@@ -28,13 +28,17 @@ from common.errors import DatasetError, exit_status
 HEIGHT, WIDTH = 540, 960
 FLYINGTHINGS_OBJECTS = (30, 60)
 FOCAL_BASELINE = 1050.0 * 0.1  # Scene Flow's focal length (px) times a 10 cm baseline
-TRAIN_FOLDERS = ("FlyingThings3D/{kind}/TRAIN/A/{scene:04d}", "Monkaa/{kind}/scene_{scene:04d}",
-                 "Driving/{kind}/15mm_focallength/scene_forwards/fast")
+TRAIN_FOLDERS = (
+    "FlyingThings3D/{kind}/TRAIN/A/{scene:04d}",
+    "Monkaa/{kind}/scene_{scene:04d}",
+    "Driving/{kind}/15mm_focallength/scene_forwards/fast",
+)
 TEST_FOLDER = "FlyingThings3D/{kind}/TEST/A/{scene:04d}"
 
 
-def write_sceneflow_tree(root, train_views, test_views, height=HEIGHT, width=WIDTH, seed=0,
-                         distinct=None, objects=FLYINGTHINGS_OBJECTS):
+def write_sceneflow_tree(
+    root, train_views, test_views, height=HEIGHT, width=WIDTH, seed=0, distinct=None, objects=FLYINGTHINGS_OBJECTS
+):
     """Writes `train_views` training views (spread over FlyingThings3D TRAIN, Monkaa and Driving)
     and `test_views` test views (FlyingThings3D TEST), left and right alternating.
 
@@ -56,15 +60,21 @@ def write_sceneflow_tree(root, train_views, test_views, height=HEIGHT, width=WID
             scenes[key] = _frame_and_disparity(generate_scene((seed, key), height, width, objects))
         frame, disparity = scenes[key]
         pair, side = divmod(index, 2)
-        folder = (TRAIN_FOLDERS[pair % 3] if split == "train" else TEST_FOLDER)
+        folder = TRAIN_FOLDERS[pair % 3] if split == "train" else TEST_FOLDER
         relative = f"{folder}/{'left' if side == 0 else 'right'}/{pair:04d}"
-        for kind, suffix, array, write in (("frames_cleanpass", ".png", frame, _write_png),
-                                           ("disparity", ".pfm", disparity, write_pfm)):
+        for kind, suffix, array, write in (
+            ("frames_cleanpass", ".png", frame, _write_png),
+            ("disparity", ".pfm", disparity, write_pfm),
+        ):
             path = root / (relative.format(kind=kind, scene=pair // 3) + suffix)
             path.parent.mkdir(parents=True, exist_ok=True)
             write(path, array)
-    for part in ("FlyingThings3D/disparity/TRAIN", "FlyingThings3D/disparity/TEST",
-                 "Monkaa/disparity", "Driving/disparity"):
+    for part in (
+        "FlyingThings3D/disparity/TRAIN",
+        "FlyingThings3D/disparity/TEST",
+        "Monkaa/disparity",
+        "Driving/disparity",
+    ):
         (root / part).mkdir(parents=True, exist_ok=True)
     return root
 
@@ -87,8 +97,9 @@ def main(argv=None):
     parser.add_argument("--distinct", type=int, help="distinct scenes (default: one per view)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    return exit_status(lambda: write_sceneflow_tree(args.root, args.train, args.test, seed=args.seed,
-                                                    distinct=args.distinct))
+    return exit_status(
+        lambda: write_sceneflow_tree(args.root, args.train, args.test, seed=args.seed, distinct=args.distinct)
+    )
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
-"""What `igde-enhance` and `dpde-predict` share: arguments, pairing inputs, fitting them to the
-model's stride, batching, and writing the outputs.
+"""What `igde-enhance` and `dpde-predict` share: arguments, pairing inputs, batching, and
+writing the outputs. Every model here takes any height and width.
 
 A run takes one input (a file, or an image and a depth file) or a directory of them. A directory
 run reports a bad input as one `error:` line and goes on; it ends with a count of the failures
@@ -8,18 +8,23 @@ and exit status 2 when there were any.
 
 import argparse
 import dataclasses
+import importlib
 import pathlib
 import sys
 
-import keras
 import numpy as np
 
 from common.errors import InputError, UserError, exit_status
-from common.inference.files import (DEPTH_SUFFIXES, IMAGE_SUFFIXES, read_depth, read_rgb,
-                                    write_colour, write_depth, write_ply)
-from common.inference.model import load_model
+from common.inference.files import (
+    DEPTH_SUFFIXES,
+    IMAGE_SUFFIXES,
+    read_depth,
+    read_rgb,
+    write_colour,
+    write_depth,
+    write_ply,
+)
 
-FITS = ("none", "pad", "crop")
 FORMATS = tuple(suffix[1:] for suffix in DEPTH_SUFFIXES)
 
 
@@ -31,22 +36,22 @@ class Units:
         png_scale: 16-bit PNG value per model unit.
         png_unit: what one PNG step is, for the help text.
         depth_input: the model also takes a depth map (depth enhancement).
+        package: the paper package whose custom layers a `.keras` model needs.
     """
 
     png_scale: float
     png_unit: str
     depth_input: bool
+    package: str
 
 
 @dataclasses.dataclass
 class Sample:
-    """One input, read and fitted: the model inputs, where the output goes and how to map it."""
+    """One input, read and checked: the model inputs and how to map the output to file units."""
 
     name: str
     inputs: dict
     scale: float  # model units -> the units of PFM, NPY and PLY outputs
-    size: tuple  # (height, width) of the output (the input's, or the crop's)
-    offset: tuple = (0, 0)  # (top, left) of a crop, for the principal point
 
     @property
     def shape(self):
@@ -55,30 +60,38 @@ class Sample:
 
 def argument_parser(description, units):
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--model", required=True,
-                        help="exported SavedModel directory (RUN_DIR/export) or .keras file")
+    parser.add_argument("--model", required=True, help="exported SavedModel directory (RUN_DIR/export) or .keras file")
     parser.add_argument("--image", required=True, help="RGB image (PNG/JPEG) or a directory of them")
     if units.depth_input:
-        parser.add_argument("--depth", required=True,
-                            help="depth map (8/16-bit PNG, PFM, NPY) or a directory of them, "
-                                 "matched to the images by file name stem")
-        parser.add_argument("--depth-scale", type=float,
-                            help="divide the depth values by this to get the model's [0, 1] units "
-                                 "(default: 255 for 8-bit PNG, 65535 for 16-bit PNG, 1 for PFM/NPY)")
-    parser.add_argument("--out", required=True,
-                        help="output file (.png, .pfm or .npy) or, for directory inputs, a directory")
-    parser.add_argument("--format", choices=FORMATS, default="png",
-                        help="output format in a directory run (default png: 16-bit, "
-                             f"{units.png_unit})")
+        parser.add_argument(
+            "--depth",
+            required=True,
+            help="depth map (8/16-bit PNG, PFM, NPY) or a directory of them, matched to the images by file name stem",
+        )
+        parser.add_argument(
+            "--depth-scale",
+            type=float,
+            help="divide the depth values by this to get the model's [0, 1] units "
+            "(default: 255 for 8-bit PNG, 65535 for 16-bit PNG, 1 for PFM/NPY)",
+        )
+    parser.add_argument(
+        "--out", required=True, help="output file (.png, .pfm or .npy) or, for directory inputs, a directory"
+    )
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="png",
+        help=f"output format in a directory run (default png: 16-bit, {units.png_unit})",
+    )
     parser.add_argument("--batch-size", type=int, default=4, help="inputs per model call")
-    parser.add_argument("--fit", choices=FITS, default="none",
-                        help="for sizes that are not multiples of the model's stride: pad "
-                             "(edge-replicate, then crop the output back) or crop (centre crop); "
-                             "none reports the input as an error")
-    parser.add_argument("--ply", action="store_true",
-                        help="also write a coloured point cloud (PLY) beside each output")
-    parser.add_argument("--intrinsics", type=float, nargs=4, metavar=("FX", "FY", "CX", "CY"),
-                        help="pinhole camera intrinsics in pixels, for --ply")
+    parser.add_argument("--ply", action="store_true", help="also write a coloured point cloud (PLY) beside each output")
+    parser.add_argument(
+        "--intrinsics",
+        type=float,
+        nargs=4,
+        metavar=("FX", "FY", "CX", "CY"),
+        help="pinhole camera intrinsics in pixels, for --ply",
+    )
     return parser
 
 
@@ -133,37 +146,18 @@ def read_sample(args, units, name, image_path, depth_path):
     if units.depth_input:
         values, default_scale = read_depth(depth_path)
         if values.shape != image.shape[:2]:
-            raise InputError(f"{depth_path}: depth is {values.shape[0]}x{values.shape[1]} but the "
-                             f"image {image_path.name} is {image.shape[0]}x{image.shape[1]}")
+            raise InputError(
+                f"{depth_path}: depth is {values.shape[0]}x{values.shape[1]} but the "
+                f"image {image_path.name} is {image.shape[0]}x{image.shape[1]}"
+            )
         scale = args.depth_scale or default_scale
         inputs["depth"] = (values / scale)[..., None]
-    return Sample(name, inputs, scale, image.shape[:2])
-
-
-def fit_to_stride(sample, stride, fit, source):
-    """Pads or centre-crops the sample's inputs to multiples of `stride`, as `fit` asks."""
-    height, width = sample.size
-    if height % stride == 0 and width % stride == 0:
-        return sample
-    if fit == "none":
-        raise InputError(f"{source}: {height}x{width} is not a multiple of the model's stride "
-                         f"{stride}; pass --fit pad or --fit crop")
-    if fit == "pad":
-        pad = [(0, -height % stride), (0, -width % stride), (0, 0)]
-        return dataclasses.replace(sample, inputs={k: np.pad(v, pad, mode="edge")
-                                                   for k, v in sample.inputs.items()})
-    new_height, new_width = height - height % stride, width - width % stride
-    if not new_height or not new_width:
-        raise InputError(f"{source}: {height}x{width} is smaller than the model's stride {stride}")
-    top, left = (height - new_height) // 2, (width - new_width) // 2
-    inputs = {k: v[top:top + new_height, left:left + new_width] for k, v in sample.inputs.items()}
-    return dataclasses.replace(sample, inputs=inputs, size=(new_height, new_width), offset=(top, left))
+    return Sample(name, inputs, scale)
 
 
 def write_outputs(args, units, sample, prediction, path):
     """The depth file, its colour-mapped PNG and, with --ply, the point cloud."""
-    height, width = sample.size
-    depth = prediction[:height, :width, 0]
+    depth = prediction[..., 0]
     if path.suffix.lower() == ".png":
         write_depth(path, depth, units.png_scale)
     else:
@@ -171,24 +165,29 @@ def write_outputs(args, units, sample, prediction, path):
     write_colour(path.with_name(f"{path.stem}_colour.png"), depth)
     if args.ply:
         fx, fy, cx, cy = args.intrinsics
-        top, left = sample.offset
-        rgb = sample.inputs["image"][:height, :width]
-        write_ply(path.with_suffix(".ply"), depth * sample.scale, rgb, (fx, fy, cx - left, cy - top))
+        write_ply(path.with_suffix(".ply"), depth * sample.scale, sample.inputs["image"], (fx, fy, cx, cy))
 
 
-def run(args, units, registry):
+def predict_files(args, units):
     """Runs the model over the inputs and writes the outputs.
 
     Raises:
         InputError: a bad argument, model or single input; in a directory run, after the good
             inputs are written, the count of the bad ones (each already reported on stderr).
     """
+    import keras
+
+    from common.inference.model import load_model
+
+    importlib.import_module(units.package)  # registers its custom layers
     _check_arguments(args)
-    model = load_model(args.model, registry)
+    model = load_model(args.model)
     expected = ("depth", "image") if units.depth_input else ("image",)
     if model.inputs != expected:
-        raise InputError(f"{args.model}: the model takes {', '.join(model.inputs)}; this command "
-                         f"needs a model that takes {' and '.join(expected)}")
+        raise InputError(
+            f"{args.model}: the model takes {', '.join(model.inputs)}; this command "
+            f"needs a model that takes {' and '.join(expected)}"
+        )
     items, directory = list_inputs(args, units)
     out = pathlib.Path(args.out)
     if directory:
@@ -207,10 +206,8 @@ def run(args, units, registry):
         pending.clear()
 
     for name, image_path, depth_path in items:
-        source = image_path if depth_path is None else f"{image_path} + {depth_path.name}"
         try:
-            sample = fit_to_stride(read_sample(args, units, name, image_path, depth_path),
-                                   model.stride, args.fit, source)
+            sample = read_sample(args, units, name, image_path, depth_path)
         except UserError as error:
             if not directory:
                 raise
@@ -226,11 +223,13 @@ def run(args, units, registry):
     if pending:
         flush()
     if failures:
-        raise InputError(f"{failures} of {len(items)} inputs failed (reported above); the other "
-                         f"{len(items) - failures} were written to {out}")
+        raise InputError(
+            f"{failures} of {len(items)} inputs failed (reported above); the other "
+            f"{len(items) - failures} were written to {out}"
+        )
 
 
-def main(description, units, registry, argv=None):
+def main(description, units, argv=None):
     """A command's entry point: parses `argv`, runs, returns the exit status (2 on bad input)."""
     args = argument_parser(description, units).parse_args(argv)
-    return exit_status(lambda: run(args, units, registry))
+    return exit_status(lambda: predict_files(args, units))

@@ -13,7 +13,7 @@ import numpy as np
 
 from common.data.pfm import read_pfm, write_pfm
 from common.errors import InputError
-from common.training.logs import colour_map
+from common.viz import colour_map
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 DEPTH_SUFFIXES = (".png", ".pfm", ".npy")
@@ -55,7 +55,7 @@ def read_depth(path):
         try:
             values = np.load(path, allow_pickle=False)
         except (OSError, ValueError) as error:
-            raise InputError(f"{path}: not a readable NPY file ({error})")
+            raise InputError(f"{path}: not a readable NPY file ({error})") from error
         if not np.issubdtype(values.dtype, np.number):
             raise InputError(f"{path}: expected a numeric array, got {values.dtype}")
         scale = 1.0
@@ -124,16 +124,19 @@ def write_ply(path, depth, rgb, intrinsics):
     little-endian PLY (vertex x, y, z float32 and red, green, blue uint8)."""
     points, index = back_project(np.asarray(depth, np.float32), intrinsics)
     colours = np.round(np.clip(rgb.reshape(-1, 3)[index], 0, 1) * 255).astype(np.uint8)
-    vertices = np.empty(len(points), dtype=[("x", "<f4"), ("y", "<f4"), ("z", "<f4"),
-                                            ("red", "u1"), ("green", "u1"), ("blue", "u1")])
+    vertices = np.empty(
+        len(points), dtype=[("x", "<f4"), ("y", "<f4"), ("z", "<f4"), ("red", "u1"), ("green", "u1"), ("blue", "u1")]
+    )
     for axis, name in enumerate("xyz"):
         vertices[name] = points[:, axis]
     for channel, name in enumerate(("red", "green", "blue")):
         vertices[name] = colours[:, channel]
-    header = ("ply\nformat binary_little_endian 1.0\ncomment depthrepro\n"
-              f"element vertex {len(vertices)}\n"
-              "property float x\nproperty float y\nproperty float z\n"
-              "property uchar red\nproperty uchar green\nproperty uchar blue\nend_header\n")
+    header = (
+        "ply\nformat binary_little_endian 1.0\ncomment depthrepro\n"
+        f"element vertex {len(vertices)}\n"
+        "property float x\nproperty float y\nproperty float z\n"
+        "property uchar red\nproperty uchar green\nproperty uchar blue\nend_header\n"
+    )
     with open(path, "wb") as handle:
         handle.write(header.encode("ascii"))
         handle.write(vertices.tobytes())

@@ -18,14 +18,22 @@ from common.errors import DatasetError
 from common.metrics import make_enhancement_metrics, metric_results, update_enhancement_metrics
 
 METRIC_TITLES = {
-    "psnr": "PSNR (dB)", "psnr_t": "PSNRt (dB)", "psnr_f": "PSNRf (dB)", "ssim": "SSIM",
-    "ssim_paper": "SSIM (paper conv.)", "rmse": "RMSE",
-    "rms": "RMS", "rms_log": "RMS(log)", "rel": "Rel", "log10": "log10", "delta1": "d<1.25",
-    "delta2": "d<1.25^2", "delta3": "d<1.25^3", "gsm": "GSM", "mge": "MGE",
+    "psnr": "PSNR (dB)",
+    "psnr_t": "PSNRt (dB)",
+    "psnr_f": "PSNRf (dB)",
+    "ssim": "SSIM",
+    "ssim_paper": "SSIM (paper conv.)",
+    "rmse": "RMSE",
+    "rms": "RMS",
+    "rms_log": "RMS(log)",
+    "rel": "Rel",
+    "log10": "log10",
+    "delta1": "d<1.25",
+    "delta2": "d<1.25^2",
+    "delta3": "d<1.25^3",
+    "gsm": "GSM",
+    "mge": "MGE",
 }
-BASELINE_TITLES = {"input": "input", "joint_bilateral": "joint bilateral filter",
-                   "guided_filter": "guided filter", "weighted_median": "weighted median filter",
-                   "fast_global_smoother": "fast global smoother", "mean_depth": "per-image mean depth"}
 
 
 class EnhancementScorer:
@@ -41,7 +49,7 @@ class EnhancementScorer:
         return make_enhancement_metrics()
 
     def update(self, state, prediction, batch):
-        update_enhancement_metrics(state, prediction, batch["target"], batch["error_mask"])
+        update_enhancement_metrics(state, batch["target"], prediction, batch["error_mask"])
 
     def result(self, state):
         return metric_results(state)
@@ -52,11 +60,12 @@ def depth_protocol(config):
     evaluation = config.eval
     height, width = config.data.image_size
     pooling = {"pixels": "pixels pooled over the test set", "images": "per-image mean"}[evaluation.pooling]
-    resolution = {"input": f"{height}x{width} (network input)",
-                  "original": "original ground truth (prediction resized bilinearly)"}[evaluation.resolution]
+    resolution = {
+        "input": f"{height}x{width} (network input)",
+        "original": "original ground truth (prediction resized bilinearly)",
+    }[evaluation.resolution]
     cap = "none" if evaluation.max_depth is None else f"{evaluation.max_depth:g} m"
-    return (f"pooling: {pooling}; resolution: {resolution}; crop: {evaluation.crop or 'full frame'}; "
-            f"depth cap: {cap}")
+    return f"pooling: {pooling}; resolution: {resolution}; crop: {evaluation.crop or 'full frame'}; depth cap: {cap}"
 
 
 def resized_to(prediction, shape):
@@ -80,9 +89,12 @@ class DepthScorer:
         evaluation = config.eval
         self.pooling = evaluation.pooling
         self.protocol = depth_protocol(config)
-        self.options = {"max_depth": evaluation.max_depth, "crop": evaluation.crop,
-                        "gsm_masking": evaluation.gsm_masking,
-                        "gsm_luminance_weight": evaluation.gsm_luminance_weight}
+        self.options = {
+            "max_depth": evaluation.max_depth,
+            "crop": evaluation.crop,
+            "gsm_masking": evaluation.gsm_masking,
+            "gsm_luminance_weight": evaluation.gsm_luminance_weight,
+        }
 
     def start(self):
         return []
@@ -91,10 +103,13 @@ class DepthScorer:
         for index in range(len(prediction)):
             target = batch["target"][index]
             try:
-                state.append(depth_statistics(resized_to(prediction[index], target.shape), target,
-                                              batch["valid"][index], **self.options))
+                state.append(
+                    depth_statistics(
+                        target, resized_to(prediction[index], target.shape), batch["valid"][index], **self.options
+                    )
+                )
             except ValueError as error:
-                raise DatasetError(f"test image {len(state)}: {error}")
+                raise DatasetError(f"test image {len(state)}: {error}") from error
 
     def result(self, state):
         if self.pooling == "pixels":
@@ -118,7 +133,7 @@ class GradientScorer:
     def update(self, state, prediction, batch):
         masks = valid_mask(batch["target"][..., 0], batch["valid"][..., 0], **self.options)
         for gradients, target, mask in zip(prediction, batch["target"][..., 0], masks):
-            state.append(mean_gradient_error(gradients[..., 0], gradients[..., 1], target, mask))
+            state.append(mean_gradient_error(target, gradients[..., 0], gradients[..., 1], mask))
 
     def result(self, state):
         return {"mge": float(np.nanmean(state))}
@@ -132,7 +147,7 @@ def make_scorer(sample_kind, output, config):
     return DepthScorer(config) if output == "depth" else GradientScorer(config)
 
 
-def evaluate(methods, dataset, scorer):
+def score_methods(methods, dataset, scorer):
     """Runs every method over the dataset and scores it.
 
     Args:

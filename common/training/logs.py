@@ -5,17 +5,10 @@ import json
 import os
 import pathlib
 
-import cv2
 import numpy as np
 import tensorflow as tf
 
-
-def colour_map(depth, low=0.0, high=1.0):
-    """[B, H, W, 1] values in [low, high] -> [B, H, W, 3] uint8 RGB (OpenCV's TURBO map)."""
-    scaled = np.clip((np.asarray(depth)[..., 0] - low) / (high - low), 0.0, 1.0)
-    grey = np.round(scaled * 255).astype(np.uint8)
-    return np.stack([cv2.cvtColor(cv2.applyColorMap(g, cv2.COLORMAP_TURBO), cv2.COLOR_BGR2RGB)
-                     for g in grey])
+from common.viz import colour_map
 
 
 class RunLogger:

@@ -4,13 +4,18 @@ import keras
 
 
 def learning_rate(optimizer_config, schedule_config, steps_per_epoch):
-    """A float, or a piecewise-constant schedule whose epoch boundaries become step boundaries."""
+    """A float, or a piecewise-constant schedule whose epoch boundaries become step boundaries.
+
+    The schedule sees the count of updates already applied, and Keras's piecewise schedule keeps
+    a value up to and including its boundary: so epoch e's first update (count e x steps) gets
+    the new rate when the boundary is e x steps - 1."""
     base = optimizer_config.learning_rate
     if schedule_config.name == "constant":
         return base
     return keras.optimizers.schedules.PiecewiseConstantDecay(
-        boundaries=[epoch * steps_per_epoch for epoch in schedule_config.boundaries],
-        values=[base * multiplier for multiplier in schedule_config.multipliers])
+        boundaries=[epoch * steps_per_epoch - 1 for epoch in schedule_config.boundaries],
+        values=[base * multiplier for multiplier in schedule_config.multipliers],
+    )
 
 
 def build_optimizer(optimizer_config, schedule_config, steps_per_epoch, loss_scaling=False):
@@ -18,13 +23,15 @@ def build_optimizer(optimizer_config, schedule_config, steps_per_epoch, loss_sca
     `LossScaleOptimizer`, which skips a step whose scaled gradients overflowed."""
     rate = learning_rate(optimizer_config, schedule_config, steps_per_epoch)
     if optimizer_config.name == "sgd":
-        optimizer = keras.optimizers.SGD(rate, momentum=optimizer_config.momentum,
-                                         clipnorm=optimizer_config.clipnorm)
+        optimizer = keras.optimizers.SGD(rate, momentum=optimizer_config.momentum, clipnorm=optimizer_config.clipnorm)
     else:
-        optimizer = keras.optimizers.Adam(rate, beta_1=optimizer_config.beta_1,
-                                          beta_2=optimizer_config.beta_2,
-                                          epsilon=optimizer_config.epsilon,
-                                          clipnorm=optimizer_config.clipnorm)
+        optimizer = keras.optimizers.Adam(
+            rate,
+            beta_1=optimizer_config.beta_1,
+            beta_2=optimizer_config.beta_2,
+            epsilon=optimizer_config.epsilon,
+            clipnorm=optimizer_config.clipnorm,
+        )
     return keras.optimizers.LossScaleOptimizer(optimizer) if loss_scaling else optimizer
 
 

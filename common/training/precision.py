@@ -49,8 +49,7 @@ def detect_devices():
     if not details:
         return Devices((), cpu_has_bfloat16())
     names = tuple(detail.get("device_name", "unknown") for detail in details)
-    native = all(tuple(detail.get("compute_capability", (0, 0))) >= BFLOAT16_GPU_CAPABILITY
-                 for detail in details)
+    native = all(tuple(detail.get("compute_capability", (0, 0))) >= BFLOAT16_GPU_CAPABILITY for detail in details)
     return Devices(names, native)
 
 

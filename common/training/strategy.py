@@ -8,7 +8,7 @@ import tensorflow as tf
 from common.errors import ConfigError
 
 
-def make_strategy(distribute, source):
+def make_strategy(distribute, experiment_path):
     """Builds the strategy; must run before any other TensorFlow op.
 
     `mirrored` uses every local GPU, or, with none, `distribute.logical_cpus` CPU devices (at
@@ -17,7 +17,8 @@ def make_strategy(distribute, source):
     if distribute.logical_cpus > 0:
         cpu = tf.config.list_physical_devices("CPU")[0]
         tf.config.set_logical_device_configuration(
-            cpu, [tf.config.LogicalDeviceConfiguration()] * distribute.logical_cpus)
+            cpu, [tf.config.LogicalDeviceConfiguration()] * distribute.logical_cpus
+        )
     if distribute.strategy == "default":
         return tf.distribute.get_strategy()
     if distribute.strategy == "mirrored":
@@ -26,12 +27,14 @@ def make_strategy(distribute, source):
         devices = [device.name for device in tf.config.list_logical_devices("CPU")]
         return tf.distribute.MirroredStrategy(devices=devices)
     if "TF_CONFIG" not in os.environ:
-        raise ConfigError(f"{source}: distribute.strategy: multi_worker needs the TF_CONFIG "
-                          "environment variable (see the README)")
+        raise ConfigError(
+            f"{experiment_path}: distribute.strategy: multi_worker needs the TF_CONFIG "
+            "environment variable (see the README)"
+        )
     try:
         json.loads(os.environ["TF_CONFIG"])
-    except json.JSONDecodeError:
-        raise ConfigError("TF_CONFIG is not valid JSON")
+    except json.JSONDecodeError as error:
+        raise ConfigError("TF_CONFIG is not valid JSON") from error
     return tf.distribute.MultiWorkerMirroredStrategy()
 
 
@@ -41,8 +44,8 @@ def is_chief(strategy):
     if resolver is None or not resolver.task_type:
         return True
     return resolver.task_type == "chief" or (
-        resolver.task_type == "worker" and resolver.task_id == 0
-        and "chief" not in resolver.cluster_spec().as_dict())
+        resolver.task_type == "worker" and resolver.task_id == 0 and "chief" not in resolver.cluster_spec().as_dict()
+    )
 
 
 def worker_id(strategy):

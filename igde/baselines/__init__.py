@@ -7,11 +7,15 @@ from igde.baselines.den_cbpn import build_den_cbpn
 from igde.baselines.drecnn import build_drecnn
 
 PRESETS = {
-    "de_cnn": {"paper": {"features": 64, "depth_layers": 10}, "small": {"features": 16, "depth_layers": 6}},
-    "drecnn": {"paper": {"features": 64, "branch_layers": 8, "fusion_layers": 11},
-               "small": {"features": 16, "branch_layers": 3, "fusion_layers": 3}},
-    "den_cbpn": {"paper": {"features": 64, "branch_layers": 5, "fusion_layers": 5},
-                 "small": {"features": 16, "branch_layers": 3, "fusion_layers": 2}},
+    "de_cnn": {"paper": {"features": 64, "conv_layers": 10}, "small": {"features": 16, "conv_layers": 6}},
+    "drecnn": {
+        "paper": {"features": 64, "branch_layers": 8, "fusion_layers": 11},
+        "small": {"features": 16, "branch_layers": 3, "fusion_layers": 3},
+    },
+    "den_cbpn": {
+        "paper": {"features": 64, "branch_layers": 5, "fusion_layers": 5},
+        "small": {"features": 16, "branch_layers": 3, "fusion_layers": 2},
+    },
 }
 BUILDERS = {"de_cnn": build_de_cnn, "drecnn": build_drecnn, "den_cbpn": build_den_cbpn}
 TITLES = {"de_cnn": "DE-CNN", "drecnn": "DRECNN", "den_cbpn": "DEN+CBPN"}

@@ -5,13 +5,13 @@ import keras
 from keras import layers
 
 
-def build_de_cnn(features=64, depth_layers=10):
+def build_de_cnn(features=64, conv_layers=10):
     """Returns `keras.Model` {"image": [B, H, W, 3], "depth": [B, H, W, 1]} -> [B, H, W, 1]."""
     image = keras.Input((None, None, 3), name="image")
     depth = keras.Input((None, None, 1), name="depth")
     x = layers.Concatenate(name="input_concat")([image, depth])
-    for index in range(depth_layers - 1):
+    for index in range(conv_layers - 1):
         x = layers.Conv2D(features, 3, padding="same", activation="relu", name=f"conv_{index + 1}")(x)
-    correction = layers.Conv2D(1, 3, padding="same", name=f"conv_{depth_layers}")(x)
+    correction = layers.Conv2D(1, 3, padding="same", name=f"conv_{conv_layers}")(x)
     refined = layers.Add(name="residual")([depth, correction])
     return keras.Model({"image": image, "depth": depth}, refined, name="de_cnn")

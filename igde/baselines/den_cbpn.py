@@ -17,8 +17,9 @@ def build_den_cbpn(features=64, branch_layers=5, fusion_layers=5):
     """Returns `keras.Model` {"image", "depth"} -> [B, H, W, 1]."""
     image = keras.Input((None, None, 3), name="image")
     depth = keras.Input((None, None, 1), name="depth")
-    x = layers.Concatenate(name="branch_concat")([_convs(depth, features, branch_layers, "den"),
-                                                  _convs(image, features, branch_layers, "cbpn")])
+    x = layers.Concatenate(name="branch_concat")(
+        [_convs(depth, features, branch_layers, "den"), _convs(image, features, branch_layers, "cbpn")]
+    )
     x = _convs(x, features, fusion_layers, "fusion")
     correction = layers.Conv2D(1, 3, padding="same", name="correction")(x)
     refined = layers.Add(name="residual")([depth, correction])

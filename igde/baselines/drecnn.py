@@ -38,8 +38,9 @@ def build_drecnn(features=64, branch_layers=8, fusion_layers=11):
     image = keras.Input((None, None, 3), name="image")
     depth = keras.Input((None, None, 1), name="depth")
     luminance = Luminance(name="luminance")(image)
-    x = layers.Concatenate(name="branch_concat")([_branch(depth, features, branch_layers, "depth"),
-                                                  _branch(luminance, features, branch_layers, "intensity")])
+    x = layers.Concatenate(name="branch_concat")(
+        [_branch(depth, features, branch_layers, "depth"), _branch(luminance, features, branch_layers, "intensity")]
+    )
     for index in range(fusion_layers):
         x = _conv_bn_relu(x, features, f"fusion_{index + 1}")
     coefficients = layers.Conv2D(2, 3, padding="same", name="coefficients")(x)

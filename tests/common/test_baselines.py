@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from common.baselines import (FILTERS, baseline_prediction, guided_filter, mean_depth_prediction,
-                              weighted_median_filter)
+from common.baselines import FILTERS, baseline_prediction, guided_filter, mean_depth_prediction, weighted_median_filter
 from common.config import EvalConfig
 
 
@@ -31,7 +30,7 @@ def test_guided_filter_matches_he_et_al_algorithm_1():
         return ndimage.uniform_filter(x.astype(np.float64), 2 * radius + 1, mode="reflect")  # OpenCV's BORDER_REFLECT
 
     mean_i, mean_p = box(guide), box(depth)
-    a = (box(guide * depth) - mean_i * mean_p) / (box(guide * guide) - mean_i ** 2 + eps)
+    a = (box(guide * depth) - mean_i * mean_p) / (box(guide * guide) - mean_i**2 + eps)
     b = mean_p - a * mean_i
     expected = box(a) * guide + box(b)
     result = guided_filter(guide[..., None], depth, radius, eps)[..., 0]
@@ -55,7 +54,7 @@ def test_filters_denoise_and_keep_the_colour_edge(name):
     filtered = function(image, noisy, *arguments)[..., 0]
     assert filtered.shape == truth.shape and filtered.dtype == np.float32
     assert np.abs(filtered - truth).mean() < 0.6 * np.abs(noisy - truth).mean()
-    assert filtered[:, 18].mean() < 0.3 and filtered[:, 21].mean() > 0.7   # the step stays sharp
+    assert filtered[:, 18].mean() < 0.3 and filtered[:, 21].mean() > 0.7  # the step stays sharp
     constant = function(image, np.full_like(truth, 0.5), *arguments)[..., 0]
     np.testing.assert_allclose(constant, 0.5, atol=2e-3)
 

@@ -34,19 +34,24 @@ def test_base_file_is_overridden_key_by_key(tmp_path):
     assert (config.name, config.train.epochs, config.train.seed) == ("child", 2, 3)
 
 
-@pytest.mark.parametrize("text, fragment", [
-    ("train: {epoch: 3}\n", "unknown key 'train.epoch'"),
-    ("train: {epochs: three}\n", "train.epochs: expected int, got 'three'"),
-    ("train: {epochs: 0}\n", "train.epochs: expected an integer >= 1"),
-    ("data: {crop_size: [1, 2, 3]}\n", "data.crop_size: expected [height, width]"),
-    ("loss: {sobel_beta: 2}\n", "loss.sobel_beta: expected a number in [0, 1]"),
-    ("schedule: {name: piecewise, boundaries: [10], multipliers: [1]}\n", "schedule.multipliers"),
-    ("distribute: {strategy: tpu}\n", "distribute.strategy: expected default, mirrored or multi_worker"),
-    ("train: [1, 2]\n", "train: expected a mapping"),
-    ("train: {mixed_precision: float16}\n",
-     "train.mixed_precision: expected null or one of mixed_float16, mixed_bfloat16, auto"),
-    ("train: {epochs: 3\n", "not valid YAML"),
-])
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("train: {epoch: 3}\n", "unknown key 'train.epoch'"),
+        ("train: {epochs: three}\n", "train.epochs: expected int, got 'three'"),
+        ("train: {epochs: 0}\n", "train.epochs: expected an integer >= 1"),
+        ("data: {crop_size: [1, 2, 3]}\n", "data.crop_size: expected [height, width]"),
+        ("loss: {sobel_beta: 2}\n", "loss.sobel_beta: expected a number in [0, 1]"),
+        ("schedule: {name: piecewise, boundaries: [10], multipliers: [1]}\n", "schedule.multipliers"),
+        ("distribute: {strategy: tpu}\n", "distribute.strategy: expected default, mirrored or multi_worker"),
+        ("train: [1, 2]\n", "train: expected a mapping"),
+        (
+            "train: {mixed_precision: float16}\n",
+            "train.mixed_precision: expected null or one of mixed_float16, mixed_bfloat16, auto",
+        ),
+        ("train: {epochs: 3\n", "not valid YAML"),
+    ],
+)
 def test_errors_name_file_key_and_expectation(tmp_path, text, fragment):
     path = write(tmp_path, text)
     with pytest.raises(ConfigError) as error:
@@ -55,8 +60,16 @@ def test_errors_name_file_key_and_expectation(tmp_path, text, fragment):
     assert fragment in str(error.value)
 
 
-@pytest.mark.parametrize("value, policy", [("false", None), ("true", "mixed_float16"), ("null", None),
-                                           ("mixed_bfloat16", "mixed_bfloat16"), ("auto", "auto")])
+@pytest.mark.parametrize(
+    "value, policy",
+    [
+        ("false", None),
+        ("true", "mixed_float16"),
+        ("null", None),
+        ("mixed_bfloat16", "mixed_bfloat16"),
+        ("auto", "auto"),
+    ],
+)
 def test_mixed_precision_reads_older_booleans(tmp_path, value, policy):
     """Run directories written before bfloat16 hold true (= mixed_float16) or false."""
     assert load_config(write(tmp_path, f"train: {{mixed_precision: {value}}}\n")).train.mixed_precision == policy

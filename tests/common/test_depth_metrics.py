@@ -8,7 +8,6 @@ from scipy import ndimage
 from skimage.metrics import structural_similarity
 
 from common.depth_metrics import GSM_KERNELS, depth_metrics, gradient_similarity, valid_mask
-from common.metrics import depth_metrics as exported
 
 
 def _pair(seed=0, shape=(2, 24, 32)):
@@ -27,7 +26,7 @@ def _loop_reference(pred, target, valid):
         "rms_log": math.sqrt(sum((math.log(a) - math.log(b)) ** 2 for a, b in zip(p, t)) / n),
         "rel": sum(abs(a - b) / b for a, b in zip(p, t)) / n,
         "log10": sum(abs(math.log10(a) - math.log10(b)) for a, b in zip(p, t)) / n,
-        **{f"delta{k}": sum(max(a / b, b / a) < 1.25 ** k for a, b in zip(p, t)) / n for k in (1, 2, 3)},
+        **{f"delta{k}": sum(max(a / b, b / a) < 1.25**k for a, b in zip(p, t)) / n for k in (1, 2, 3)},
     }
 
 
@@ -38,11 +37,10 @@ def test_pixel_metrics_match_loops_over_valid_pixels_only():
     target[1, 6, 6] = np.inf
     valid = np.ones_like(target, bool)
     valid[1, 10:] = False
-    results = depth_metrics(pred, target, valid)
+    results = depth_metrics(target, pred, valid)
     expected = _loop_reference(pred, target, np.isfinite(target) & (np.nan_to_num(target) > 0) & valid)
     for name, value in expected.items():
         assert results[name] == pytest.approx(value, rel=1e-9), name
-    assert exported is depth_metrics
 
 
 def test_cap_and_eigen_crop():
@@ -51,9 +49,9 @@ def test_cap_and_eigen_crop():
     window = np.zeros((1, 480, 640), bool)
     window[:, 45:471, 41:601] = True
     np.testing.assert_array_equal(mask, window & (target <= 5.0))
-    capped = depth_metrics(pred, target, max_depth=5.0, crop="eigen")
+    capped = depth_metrics(target, pred, max_depth=5.0, crop="eigen")
     expected = _loop_reference(np.clip(pred, 1e-3, 5.0)[:, ::7, ::7], target[:, ::7, ::7], mask[:, ::7, ::7])
-    sub = depth_metrics(pred[:, ::7, ::7], target[:, ::7, ::7], valid=mask[:, ::7, ::7], max_depth=5.0)
+    sub = depth_metrics(target[:, ::7, ::7], pred[:, ::7, ::7], valid=mask[:, ::7, ::7], max_depth=5.0)
     assert sub["rms"] == pytest.approx(expected["rms"], rel=1e-9)
     assert capped["rms"] > 0
 
@@ -65,9 +63,10 @@ def test_perfect_prediction_and_ssim_against_skimage():
     assert perfect["ssim"] == pytest.approx(1.0) and perfect["gsm"] == pytest.approx(1.0)
     pred = ndimage.gaussian_filter(target[0], 1.0)
     # Wang et al. 2004: 11x11 Gaussian window, sigma 1.5, population statistics
-    ssim = structural_similarity(target[0], pred, data_range=np.ptp(target[0]), gaussian_weights=True,
-                                 sigma=1.5, use_sample_covariance=False)
-    assert depth_metrics(pred, target[0])["ssim"] == pytest.approx(ssim, rel=1e-9)
+    ssim = structural_similarity(
+        target[0], pred, data_range=np.ptp(target[0]), gaussian_weights=True, sigma=1.5, use_sample_covariance=False
+    )
+    assert depth_metrics(target[0], pred)["ssim"] == pytest.approx(ssim, rel=1e-9)
     uniform_7x7 = structural_similarity(target[0], pred, data_range=np.ptp(target[0]))
     assert abs(uniform_7x7 - ssim) > 1e-3  # scikit-image's default window is a different metric
 
@@ -93,16 +92,16 @@ def test_gsm_against_scipy_correlate_reference():
 
 def test_mge_is_the_mean_gradient_difference():
     target = np.tile(np.arange(14, dtype=float), (12, 1)) + 1.0  # d/dx = 1, d/dy = 0
-    pred = 2 * target                                           # d/dx = 2
-    assert depth_metrics(pred, target)["mge"] == pytest.approx(1.0)
+    pred = 2 * target  # d/dx = 2
+    assert depth_metrics(target, pred)["mge"] == pytest.approx(1.0)
 
 
 def test_all_invalid_is_a_clear_error():
     pred, target = _pair()
     with pytest.raises(ValueError, match="no valid ground-truth pixels"):
-        depth_metrics(pred, np.zeros_like(target))
+        depth_metrics(np.zeros_like(target), pred)
     with pytest.raises(ValueError, match="no valid"):
-        depth_metrics(pred, target, valid=np.zeros_like(target, bool))
+        depth_metrics(target, pred, valid=np.zeros_like(target, bool))
 
 
 def test_pooling_over_pixels_against_a_hand_computed_example():
@@ -144,8 +143,8 @@ def test_fcrn_protocol_resizes_the_prediction_and_crops_like_eigen():
     np.testing.assert_allclose(resized_to(ramp, (12, 12, 1))[..., 0], np.repeat(rows[:, None], 12, 1), atol=1e-6)
 
     truth = np.full((480, 640), 5.0)
-    truth[45:471, 41:601] = 3.0      # the crop
-    truth[100, 100] = 20.0           # beyond the cap: left out
+    truth[45:471, 41:601] = 3.0  # the crop
+    truth[100, 100] = 20.0  # beyond the cap: left out
     prediction = np.full((1, 240, 320, 1), 2.0, np.float32)
     batch = {"target": truth[None, ..., None], "valid": np.ones((1, 480, 640, 1))}
     inside, total = 426 * 560 - 1, 480 * 640 - 1
@@ -157,8 +156,11 @@ def test_fcrn_protocol_resizes_the_prediction_and_crops_like_eigen():
         scorer.update(state, prediction, batch)
         assert state[0]["count"] == (inside if crop else total)
         assert scorer.result(state)["rms"] == pytest.approx(rms, rel=1e-12)
-    assert scorer.protocol == ("pooling: pixels pooled over the test set; resolution: original ground truth "
-                               "(prediction resized bilinearly); crop: full frame; depth cap: 10 m")
+    assert scorer.protocol == (
+        "pooling: pixels pooled over the test set; resolution: original ground truth "
+        "(prediction resized bilinearly); crop: full frame; depth cap: 10 m"
+    )
     config.eval.crop, config.eval.resolution, config.eval.max_depth = "eigen", "input", None
-    assert DepthScorer(config).protocol == ("pooling: pixels pooled over the test set; resolution: 240x320 "
-                                            "(network input); crop: eigen; depth cap: none")
+    assert DepthScorer(config).protocol == (
+        "pooling: pixels pooled over the test set; resolution: 240x320 (network input); crop: eigen; depth cap: none"
+    )

@@ -3,8 +3,14 @@ import pytest
 from scipy import ndimage
 from skimage.filters import threshold_otsu
 
-from common.image_ops import (depth_edge_mask, forward_difference_x, forward_difference_y,
-                               grey_dilation, otsu_threshold, sobel_magnitude)
+from common.image_ops import (
+    depth_edge_mask,
+    forward_difference_x,
+    forward_difference_y,
+    grey_dilation,
+    otsu_threshold,
+    sobel_magnitude,
+)
 
 
 def random_depth(seed, shape=(2, 20, 24, 1)):
@@ -34,8 +40,9 @@ def test_grey_dilation_matches_scipy(size, iterations):
 
 def test_otsu_threshold_matches_skimage():
     rng = np.random.default_rng(2)
-    images = np.concatenate([rng.normal(0.2, 0.05, (3, 30, 30, 1)),
-                             rng.normal(0.7, 0.1, (3, 30, 30, 1))], axis=1).astype(np.float32)
+    images = np.concatenate(
+        [rng.normal(0.2, 0.05, (3, 30, 30, 1)), rng.normal(0.7, 0.1, (3, 30, 30, 1))], axis=1
+    ).astype(np.float32)
     images[1] = rng.gamma(2.0, 1.0, images[1].shape)
     ours = otsu_threshold(images).numpy()
     for image, threshold in zip(images, ours):

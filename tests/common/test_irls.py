@@ -9,8 +9,10 @@ from common.irls import IRLS_TOLERANCE, irls_energy, irls_fuse, irls_weights, so
 
 def difference_operators(height, width):
     """Forward differences with zero flux: one row per existing difference, row-major pixels."""
+
     def forward(n):
         return sparse.diags([-np.ones(n - 1), np.ones(n - 1)], [0, 1], shape=(n - 1, n))
+
     dx = sparse.kron(sparse.eye(height), forward(width))
     dy = sparse.kron(forward(height), sparse.eye(width))
     return dx.tocsr(), dy.tocsr()
@@ -54,8 +56,9 @@ def test_inner_solve_matches_scipy_spsolve(seed):
     grad_x, grad_y = gradients(truth + rng.normal(0, 0.01, truth.shape).astype(np.float32))
     current = ndimage.gaussian_filter(depth, 1.0)
     weight_x, weight_y = [w.numpy()[0, ..., 0] for w in irls_weights(*nhwc(current, grad_x, grad_y), eps=1e-3)]
-    ours = solve_weighted_system(*nhwc(depth, grad_x, grad_y, weight_x, weight_y), omega=10.0,
-                                 iterations=2000, tol=1e-7).numpy()[0, ..., 0]
+    ours = solve_weighted_system(
+        *nhwc(depth, grad_x, grad_y, weight_x, weight_y), omega=10.0, iterations=2000, tol=1e-7
+    ).numpy()[0, ..., 0]
     expected = reference_solve(depth.astype(np.float64), grad_x, grad_y, weight_x, weight_y, 10.0)
     assert np.linalg.norm(ours - expected) / np.linalg.norm(expected) < 1e-4
 
@@ -85,6 +88,7 @@ def test_exact_gradients_recover_the_truth_from_a_blurred_depth():
 
 def test_runs_inside_tf_function():
     import tensorflow as tf
+
     depth, grad_x, grad_y = nhwc(scene(6), *gradients(scene(6)))
     compiled = tf.function(irls_fuse)
     np.testing.assert_allclose(compiled(depth, grad_x, grad_y), irls_fuse(depth, grad_x, grad_y), atol=1e-5)
@@ -96,8 +100,8 @@ def scipy_minimiser(depth, grad_x, grad_y, omega=10.0, eps=1e-3, iterations=40):
     d = depth
     for _ in range(iterations):
         weight_x, weight_y = np.zeros_like(d), np.zeros_like(d)
-        weight_x[:, :-1] = 1 / np.sqrt((np.diff(d, axis=1) - grad_x[:, :-1]) ** 2 + eps ** 2)
-        weight_y[:-1] = 1 / np.sqrt((np.diff(d, axis=0) - grad_y[:-1]) ** 2 + eps ** 2)
+        weight_x[:, :-1] = 1 / np.sqrt((np.diff(d, axis=1) - grad_x[:, :-1]) ** 2 + eps**2)
+        weight_y[:-1] = 1 / np.sqrt((np.diff(d, axis=0) - grad_y[:-1]) ** 2 + eps**2)
         d = reference_solve(depth, grad_x, grad_y, weight_x, weight_y, omega)
     return d
 

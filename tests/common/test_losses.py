@@ -3,8 +3,14 @@ import pytest
 
 from common.config import LossConfig
 from common.image_ops import depth_edge_mask
-from common.losses import (berhu_loss, depth_focal_loss, l1_loss, log_l1_gradient_loss,
-                           sobel_weighted_loss, weighted_loss)
+from common.losses import (
+    berhu_loss,
+    depth_focal_loss,
+    l1_loss,
+    log_l1_gradient_loss,
+    sobel_weighted_loss,
+    weighted_loss,
+)
 
 
 def pair(seed, shape=(2, 12, 16, 1)):
@@ -34,8 +40,11 @@ def test_depth_focal_loss_is_zero_for_a_perfect_prediction_and_finite_at_full_er
 @pytest.mark.parametrize("mask_kind", ["random", "empty", "full"])
 def test_sobel_weighted_loss(mask_kind):
     target, prediction = pair(2)
-    mask = {"random": (np.random.default_rng(3).random(target.shape) > 0.7),
-            "empty": np.zeros(target.shape), "full": np.ones(target.shape)}[mask_kind].astype(np.float32)
+    mask = {
+        "random": (np.random.default_rng(3).random(target.shape) > 0.7),
+        "empty": np.zeros(target.shape),
+        "full": np.ones(target.shape),
+    }[mask_kind].astype(np.float32)
     error = np.abs(target - prediction)
     expected = np.mean(0.9 * error * mask + 0.1 * error * (1 - mask))
     assert float(sobel_weighted_loss(target, prediction, mask, 0.9)) == pytest.approx(expected, rel=1e-5)
@@ -56,7 +65,7 @@ def test_weighted_loss_sums_the_weighted_terms_and_skips_zero_weights():
 def reference_berhu(target, prediction, fraction=0.2, per_image=True):
     x = np.abs(target.astype(np.float64) - prediction)
     c = fraction * (x.max(axis=(1, 2, 3), keepdims=True) if per_image else x.max())
-    return np.mean(np.where(x <= c, x, (x ** 2 + c ** 2) / (2 * c)))
+    return np.mean(np.where(x <= c, x, (x**2 + c**2) / (2 * c)))
 
 
 def test_berhu_loss_against_numpy():
@@ -65,9 +74,11 @@ def test_berhu_loss_against_numpy():
     for per_image in (True, False):
         for fraction in (0.2, 0.5):
             assert float(berhu_loss(target, prediction, fraction, per_image=per_image)) == pytest.approx(
-                reference_berhu(target, prediction, fraction, per_image), rel=1e-5)
+                reference_berhu(target, prediction, fraction, per_image), rel=1e-5
+            )
     assert float(berhu_loss(target, prediction)) != pytest.approx(
-        float(berhu_loss(target, prediction, per_image=False)), rel=1e-3)
+        float(berhu_loss(target, prediction, per_image=False)), rel=1e-3
+    )
 
 
 def test_berhu_threshold_at_the_boundary():
@@ -85,6 +96,8 @@ def test_log_l1_gradient_loss_against_numpy():
     gradients = rng.normal(0, 0.3, (2, 7, 9, 2)).astype(np.float32)
     gx = target[:, :, 1:, 0] - target[:, :, :-1, 0]
     gy = target[:, 1:, :, 0] - target[:, :-1, :, 0]
-    expected = (np.mean(np.log(np.abs(gradients[:, :, :-1, 0] - gx) + 0.5))
-                + np.mean(np.log(np.abs(gradients[:, :-1, :, 1] - gy) + 0.5))) / 2
+    expected = (
+        np.mean(np.log(np.abs(gradients[:, :, :-1, 0] - gx) + 0.5))
+        + np.mean(np.log(np.abs(gradients[:, :-1, :, 1] - gy) + 0.5))
+    ) / 2
     assert float(log_l1_gradient_loss(target, gradients)) == pytest.approx(expected, rel=1e-5)

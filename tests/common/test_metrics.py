@@ -15,42 +15,52 @@ def sample(seed, shape=(2, 24, 32, 1)):
 
 def reference_psnr(prediction, target, selected):
     mse = np.mean((255.0 * (prediction[selected].astype(np.float64) - target[selected])) ** 2)
-    return 10 * np.log10(255.0 ** 2 / mse)
+    return 10 * np.log10(255.0**2 / mse)
 
 
 def test_enhancement_metrics_against_numpy_and_skimage():
     prediction, target, mask = sample(0)
-    result = enhancement_metrics(prediction, target, mask)
+    result = enhancement_metrics(target, prediction, mask)
     assert result["psnr"] == pytest.approx(
-        peak_signal_noise_ratio(target.astype(np.float64), prediction.astype(np.float64), data_range=1.0), abs=1e-4)
+        peak_signal_noise_ratio(target.astype(np.float64), prediction.astype(np.float64), data_range=1.0), abs=1e-4
+    )
     assert result["psnr_t"] == pytest.approx(reference_psnr(prediction, target, mask == 0), abs=1e-4)
     assert result["psnr_f"] == pytest.approx(reference_psnr(prediction, target, mask == 1), abs=1e-4)
     assert result["rmse"] == pytest.approx(np.sqrt(np.mean((prediction.astype(np.float64) - target) ** 2)), rel=1e-5)
     for key, data_range in (("ssim", 1.0), ("ssim_paper", 255.0)):
-        expected = np.mean([structural_similarity(t[..., 0], p[..., 0], data_range=data_range,
-                                                  gaussian_weights=True, sigma=1.5,
-                                                  use_sample_covariance=False)
-                            for p, t in zip(prediction, target)])
+        expected = np.mean(
+            [
+                structural_similarity(
+                    t[..., 0],
+                    p[..., 0],
+                    data_range=data_range,
+                    gaussian_weights=True,
+                    sigma=1.5,
+                    use_sample_covariance=False,
+                )
+                for p, t in zip(prediction, target)
+            ]
+        )
         assert result[key] == pytest.approx(expected, abs=1e-4)
     assert result["ssim_paper"] > result["ssim"]
 
 
 def test_psnr_and_rmse_agree_as_in_the_paper():
     prediction, target, mask = sample(1)
-    result = enhancement_metrics(prediction, target, mask)
+    result = enhancement_metrics(target, prediction, mask)
     assert result["psnr"] == pytest.approx(-20 * np.log10(result["rmse"]), abs=1e-3)
 
 
 def test_empty_error_mask_gives_absent_psnr_f():
     prediction, target, _ = sample(2)
-    result = enhancement_metrics(prediction, target, np.zeros_like(target))
+    result = enhancement_metrics(target, prediction, np.zeros_like(target))
     assert result["psnr_f"] is None
     assert result["psnr_t"] == pytest.approx(result["psnr"], abs=1e-6)
 
 
 def test_full_error_mask_gives_absent_psnr_t():
     prediction, target, _ = sample(3)
-    result = enhancement_metrics(prediction, target, np.ones_like(target))
+    result = enhancement_metrics(target, prediction, np.ones_like(target))
     assert result["psnr_t"] is None
     assert result["psnr_f"] == pytest.approx(result["psnr"], abs=1e-6)
 
@@ -66,5 +76,5 @@ def test_masked_psnr_accumulates_over_batches():
     prediction, target, mask = sample(5)
     metric = MaskedPSNR("erroneous")
     for i in range(len(target)):
-        metric.update_state(target[i:i + 1], prediction[i:i + 1], mask[i:i + 1])
+        metric.update_state(target[i : i + 1], prediction[i : i + 1], sample_weight=mask[i : i + 1])
     assert float(metric.result()) == pytest.approx(reference_psnr(prediction, target, mask == 1), abs=1e-4)

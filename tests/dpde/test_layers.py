@@ -36,8 +36,12 @@ def _up_projection_model(fast):
 def test_up_projection_blocks_compute_the_same_function_given_the_same_weights():
     plain, fast = _up_projection_model(False), _up_projection_model(True)
     rng = np.random.default_rng(0)
-    plain.set_weights([rng.normal(0, 0.2, w.shape).astype(np.float32) + (1.0 if "variance" in v.path else 0.0)
-                       for w, v in zip(plain.get_weights(), plain.weights)])
+    plain.set_weights(
+        [
+            rng.normal(0, 0.2, w.shape).astype(np.float32) + (1.0 if "variance" in v.path else 0.0)
+            for w, v in zip(plain.get_weights(), plain.weights)
+        ]
+    )
     fast.set_weights(plain.get_weights())
     x = rng.normal(size=(2, 6, 9, 8)).astype(np.float32)
     out = plain(x).numpy()

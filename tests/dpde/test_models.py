@@ -1,11 +1,16 @@
 """FCRN, modified FCRN, gradient network and DPDE: parameter counts (Table 5), the shapes of
 every preset, encoder weights and save/load."""
 
+import pathlib
+import urllib.error
+import urllib.request
+
 import keras
 import numpy as np
 import pytest
 
 import dpde
+from common.errors import ArgumentError
 from dpde.encoders import build_encoder
 from dpde.fcrn import build_fcrn
 from dpde.gradient_net import build_gradient_net
@@ -19,7 +24,7 @@ def test_paper_parameter_counts_match_laina_and_table_5():
     assert abs(counts["FCRN"] - 63.6e6) < 0.1e6
     assert counts["modified FCRN"] > counts["FCRN"]
     assert counts["gradient network"] == 845_642
-    assert 70 < counts["FCRN"] / counts["gradient network"] < 80   # Table 5: 1/76
+    assert 70 < counts["FCRN"] / counts["gradient network"] < 80  # Table 5: 1/76
 
 
 @pytest.mark.parametrize("preset", sorted(PRESETS))
@@ -55,11 +60,11 @@ def test_fcrn_and_modified_fcrn_predict_on_the_same_grid():
 
 @pytest.mark.parametrize("encoder", ["resnet_small", "resnet50"])
 def test_encoder_weights_load_from_a_local_file(tmp_path, encoder):
-    source = build_encoder(encoder)
+    original = build_encoder(encoder)
     path = tmp_path / f"{encoder}.weights.h5"
-    (source.get_layer("resnet50") if encoder == "resnet50" else source).save_weights(path)
+    (original.get_layer("resnet50") if encoder == "resnet50" else original).save_weights(path)
     loaded = build_encoder(encoder, str(path))
-    for a, b in zip(source.get_weights()[:6], loaded.get_weights()[:6]):
+    for a, b in zip(original.get_weights()[:6], loaded.get_weights()[:6]):
         np.testing.assert_array_equal(a, b)
 
 
@@ -71,12 +76,15 @@ def test_encoder_weight_errors_say_what_to_do(monkeypatch, tmp_path):
     with pytest.raises(ValueError, match="does not hold resnet_small weights"):
         build_encoder("resnet_small", str(wrong))
 
-    def offline(**kwargs):
-        raise Exception("URL fetch failure: no network")
+    def offline(url, filename):
+        pathlib.Path(filename).write_bytes(b"partial")
+        raise urllib.error.URLError("no network")
 
-    monkeypatch.setattr(keras.applications, "ResNet50", offline)
-    with pytest.raises(ValueError, match="could not download .*set model.args.encoder_weights to its path"):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    monkeypatch.setattr(urllib.request, "urlretrieve", offline)
+    with pytest.raises(ArgumentError, match="could not download .*set model.args.encoder_weights to its path"):
         build_encoder("resnet50", "imagenet")
+    assert not list((tmp_path / "keras" / "models").iterdir())  # no partial file left behind
 
 
 def test_dpde_model_round_trips_through_a_keras_file(tmp_path):

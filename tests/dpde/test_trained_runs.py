@@ -26,14 +26,15 @@ def _scene(folder, layout, shape, seed):
     folder.mkdir(parents=True)
     height, width = shape
     disparity = np.full(shape, 30.0 + seed, np.float32)
-    disparity[height // 4:height // 2, width // 3:2 * width // 3] = 60.0
+    disparity[height // 4 : height // 2, width // 3 : 2 * width // 3] = 60.0
     image = rng.integers(0, 256, (*shape, 3), dtype=np.uint8)
     if layout == "2014":
         disparity[0, :3] = np.inf  # unknown
         cv2.imwrite(str(folder / "im0.png"), image)
         write_pfm(folder / "disp0.pfm", disparity)
-        (folder / "calib.txt").write_text(f"cam0=[2000 0 {width / 2}; 0 2000 {height / 2}; 0 0 1]\n"
-                                          "doffs=20\nbaseline=170\n")
+        (folder / "calib.txt").write_text(
+            f"cam0=[2000 0 {width / 2}; 0 2000 {height / 2}; 0 0 1]\ndoffs=20\nbaseline=170\n"
+        )
     else:
         disparity[-1, -3:] = 0  # unknown
         cv2.imwrite(str(folder / "view1.png"), image)
@@ -44,14 +45,18 @@ def _scene(folder, layout, shape, seed):
 @pytest.fixture(scope="module")
 def middlebury(tmp_path_factory, finished_runs):
     root = tmp_path_factory.mktemp("middlebury")
-    for index, (layout, shape) in enumerate([("2014", (24, 30)), ("2014", (20, 36)), ("2014", (30, 30)),
-                                             ("2006", (24, 28)), ("2006", (26, 30))]):
+    for index, (layout, shape) in enumerate(
+        [("2014", (24, 30)), ("2014", (20, 36)), ("2014", (30, 30)), ("2006", (24, 28)), ("2006", (26, 30))]
+    ):
         _scene(root / f"scene{index}", layout, shape, index)
     run = finished_runs[1]
     experiment = root.parent / "middlebury_eval.yaml"
-    config = {**TINY_DPDE, "name": "tiny_middlebury",
-              "data": {"dataset": "middlebury", "root": str(root), "image_size": IMAGE_SIZE},
-              "eval": {"batch_size": 2, "baselines": ["mean_depth"], "trained_runs": [str(run)]}}
+    config = {
+        **TINY_DPDE,
+        "name": "tiny_middlebury",
+        "data": {"dataset": "middlebury", "root": str(root), "image_size": IMAGE_SIZE},
+        "eval": {"batch_size": 2, "baselines": ["mean_depth"], "trained_runs": [str(run)]},
+    }
     experiment.write_text(yaml.safe_dump(config))
     return root, run, experiment
 
@@ -74,13 +79,17 @@ def test_a_trained_run_is_scored_on_every_scene_of_both_layouts(middlebury, tmp_
     assert result.returncode == 0, result.stderr[-3000:]
     metrics = json.loads((tmp_path / "eval" / "metrics.json").read_text())
     name = run.name
-    assert list(metrics["results"]) == ["per-image mean depth", f"FCRN ({name})", f"modified FCRN ({name})",
-                                        f"DPDE ({name})"]
-    assert metrics["protocol"] == ("pooling: pixels pooled over the test set; resolution: 16x20 (network "
-                                   "input); crop: full frame; depth cap: none")
+    assert list(metrics["results"]) == [
+        "per-image mean depth",
+        f"FCRN ({name})",
+        f"modified FCRN ({name})",
+        f"DPDE ({name})",
+    ]
+    assert metrics["protocol"] == (
+        "pooling: pixels pooled over the test set; resolution: 16x20 (network input); crop: full frame; depth cap: none"
+    )
     assert all(row["protocol"] == metrics["protocol"] for row in metrics["results"].values())
-    assert metrics["results"]["per-image mean depth"]["rms"] == pytest.approx(_expected_mean_depth_rms(root),
-                                                                              rel=1e-5)
+    assert metrics["results"]["per-image mean depth"]["rms"] == pytest.approx(_expected_mean_depth_rms(root), rel=1e-5)
     assert "protocol: pooling" in result.stdout
     assert sorted(p.name for p in run.rglob("ckpt-*.index")) == checkpoints  # nothing trained
     assert not (tmp_path / "eval" / "checkpoints").exists()
@@ -104,9 +113,25 @@ def test_omega_sweep_scores_each_weight_against_the_modified_fcrn(finished_runs,
     experiment = tmp_path / "tiny_dpde.yaml"
     experiment.write_text(yaml.safe_dump(TINY_DPDE))
     out = tmp_path / "sweep.json"
-    result = subprocess.run([sys.executable, "-m", "experiments.omega_sweep", str(experiment), str(run),
-                             "--omega", "0.01", "10", "1000", "--out", str(out)], cwd=ROOT,
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "experiments.omega_sweep",
+            str(experiment),
+            str(run),
+            "--omega",
+            "0.01",
+            "10",
+            "1000",
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     rows = json.loads(out.read_text())["results"]
     assert list(rows) == ["modified FCRN", "omega=0.01", "omega=10", "omega=1000"]

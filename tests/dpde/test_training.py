@@ -11,20 +11,19 @@ import pytest
 import yaml
 
 from common.irls import IRLS_TOLERANCE
-from common.training.runner import make_predictor
+from common.predictor import make_predictor
 from tests.conftest import run_train, serve_in_fresh_process, user_error
 
 TINY_DPDE = {
     "name": "tiny_dpde",
     "model": {"name": "dpde", "preset": "small", "args": {"decoder_width": 32, "gradient_width": 8}},
-    "data": {"dataset": "synthetic", "train_size": 16, "test_size": 4, "image_size": [32, 48],
-             "batch_size": 4},
+    "data": {"dataset": "synthetic", "train_size": 16, "test_size": 4, "image_size": [32, 48], "batch_size": 4},
     "loss": {"weights": {"berhu": 1.0, "fsim": 1.0, "log_l1_gradient": 1.0}},
     "optimizer": {"name": "adam", "learning_rate": 1.0e-3},
     "train": {"epochs": 3, "checkpoint_every_steps": 4, "log_every_steps": 1},
-    "eval": {"batch_size": 4, "every_epochs": 3, "image_summaries": 1,
-             "baselines": ["mean_depth", "fcrn"]},
+    "eval": {"batch_size": 4, "every_epochs": 3, "image_summaries": 1, "baselines": ["mean_depth"]},
 }
+WITH_FCRN = {"stages": ["depth", "gradient", "fcrn"]}
 
 
 def _write(path, **sections):
@@ -38,7 +37,7 @@ def _write(path, **sections):
 @pytest.fixture(scope="module")
 def dpde_run(tmp_path_factory):
     base = tmp_path_factory.mktemp("dpde")
-    experiment = _write(base / "tiny_dpde.yaml")
+    experiment = _write(base / "tiny_dpde.yaml", train=WITH_FCRN)
     run_dir = base / "run"
     result = run_train(experiment, "--run-dir", run_dir, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -47,20 +46,35 @@ def dpde_run(tmp_path_factory):
 
 def test_stages_train_and_the_table_has_the_four_rows(dpde_run):
     _, run_dir, stdout = dpde_run
-    for stage, loss_terms in (("depth", ("loss_berhu", "loss_fsim")), ("fcrn", ("loss_berhu",)),
-                              ("gradient", ("loss_log_l1_gradient",))):
+    for stage, loss_terms in (
+        ("depth", ("loss_berhu", "loss_fsim")),
+        ("fcrn", ("loss_berhu",)),
+        ("gradient", ("loss_log_l1_gradient",)),
+    ):
         rows = list(csv.DictReader((run_dir / stage / "metrics.csv").open()))
         assert [int(r["epoch"]) for r in rows] == [1, 2, 3]
         for term in ("loss", *loss_terms):
             assert float(rows[-1][term]) < float(rows[0][term]), (stage, term)
         assert rows[-1]["mge"]
     metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert metrics["steps"] == {"depth": 12, "gradient": 12, "fcrn": 12}
     assert list(metrics["results"]) == ["per-image mean depth", "FCRN", "modified FCRN", "DPDE"]
-    assert set(metrics["results"]["DPDE"]) == {"rms", "rms_log", "rel", "log10", "delta1", "delta2",
-                                               "delta3", "ssim", "gsm", "mge", "protocol"}
+    assert set(metrics["results"]["DPDE"]) == {
+        "rms",
+        "rms_log",
+        "rel",
+        "log10",
+        "delta1",
+        "delta2",
+        "delta3",
+        "ssim",
+        "gsm",
+        "mge",
+        "protocol",
+    }
     assert metrics["results"]["DPDE"]["protocol"] == (
-        "pooling: pixels pooled over the test set; resolution: 32x48 (network input); crop: full frame; "
-        "depth cap: none")
+        "pooling: pixels pooled over the test set; resolution: 32x48 (network input); crop: full frame; depth cap: none"
+    )
     for label in ("per-image mean depth", "modified FCRN", "DPDE", "RMS(log)", "GSM"):
         assert label in stdout
 
@@ -70,6 +84,7 @@ def test_exported_dpde_matches_in_fresh_process(dpde_run, tmp_path):
     image = np.random.default_rng(0).random((2, 40, 56, 3), np.float32)
     exported = serve_in_fresh_process(run_dir / "export", {"image": image}, tmp_path)
     import dpde  # noqa: F401  registers the custom layers
+
     model = keras.models.load_model(run_dir / "model.keras")
     expected = make_predictor(model, ("image",))({"image": image})
     assert exported.shape == (2, 40, 56, 1) and exported.dtype == np.float32
@@ -89,16 +104,26 @@ def test_eval_only_restores_every_stage(dpde_run):
     after = json.loads((run_dir / "metrics.json").read_text())
     for row, values in before["results"].items():
         for name, value in values.items():
-            assert after["results"][row][name] == (value if name == "protocol" else
-                                                   pytest.approx(value, rel=1e-4, abs=1e-6))
+            assert after["results"][row][name] == (
+                value if name == "protocol" else pytest.approx(value, rel=1e-4, abs=1e-6)
+            )
 
 
-@pytest.mark.parametrize("sections, message", [
-    ({"train": {"stages": ["depth", "colour"]}}, "train.stages: unknown stage 'colour'"),
-    ({"data": {"dataset": "nyu", "root": "/no/such/nyu"}}, "dataset not found at /no/such/nyu"),
-    ({"eval": {"baselines": ["joint_bilateral"]}}, "eval.baselines: joint_bilateral does not apply"),
-    ({"loss": {"weights": {"berhu": 1.0}}}, "loss.weights: no term for the gradient network"),
-])
+@pytest.mark.parametrize(
+    "sections, message",
+    [
+        ({"train": {"stages": ["depth", "colour"]}}, "train.stages: unknown stage 'colour'"),
+        ({"data": {"dataset": "nyu", "root": "/no/such/nyu"}}, "dataset not found at /no/such/nyu"),
+        ({"eval": {"baselines": ["joint_bilateral"]}}, "eval.baselines: joint_bilateral does not apply"),
+        (
+            {"eval": {"baselines": ["fcrn"]}},
+            "eval.baselines: expected names from input, joint_bilateral, "
+            "guided_filter, weighted_median, fast_global_smoother, mean_depth (a network to compare, such as "
+            "DPDE's fcrn, goes in train.stages)",
+        ),
+        ({"loss": {"weights": {"berhu": 1.0}}}, "loss.weights: no term for the gradient network"),
+    ],
+)
 def test_dpde_config_errors_are_one_line(tmp_path, sections, message):
     result = run_train(_write(tmp_path / "bad.yaml", **sections), "--run-dir", tmp_path / "run")
     assert message in user_error(result)

@@ -9,7 +9,7 @@ import tensorflow as tf
 
 import igde
 from common.config import LossConfig
-from common.training.runner import make_train_step
+from common.training.step import make_train_step
 from igde.baselines import BUILDERS, PRESETS
 
 
@@ -19,8 +19,7 @@ def _batch(seed=0, size=(4, 24, 24)):
     target = np.repeat(target, size[0], 0)
     depth = np.clip(target + rng.normal(0, 0.05, target.shape), 0, 1).astype(np.float32)
     image = rng.random((*size, 3)).astype(np.float32)
-    return {"image": image, "depth": depth, "target": target,
-            "error_mask": np.zeros_like(target)}
+    return {"image": image, "depth": depth, "target": target, "error_mask": np.zeros_like(target)}
 
 
 @pytest.mark.parametrize("name", sorted(BUILDERS))
@@ -37,8 +36,9 @@ def test_each_baseline_trains_a_few_steps(name):
     keras.utils.set_random_seed(0)
     model = BUILDERS[name](**PRESETS[name]["small"])
     optimizer = keras.optimizers.Adam(1e-3)
-    step = make_train_step(tf.distribute.get_strategy(), model, optimizer,
-                           LossConfig(weights={"l1": 1.0, "l2": 10.0}), ("image", "depth"))
+    step = make_train_step(
+        tf.distribute.get_strategy(), model, optimizer, LossConfig(weights={"l1": 1.0, "l2": 10.0}), ("image", "depth")
+    )
     batch = _batch()
     losses = [float(step(batch)["loss"]) for _ in range(15)]
     assert np.isfinite(losses).all() and np.mean(losses[-3:]) < np.mean(losses[:3])

@@ -1,7 +1,14 @@
 import numpy as np
 
-from igde.budget import (CANDIDATES, DAYS_BUDGET, MEMORY_BUDGET_GIB, choose, forward_flop_per_pixel,
-                         stored_floats_per_pixel, training_budget)
+from igde.budget import (
+    CANDIDATES,
+    DAYS_BUDGET,
+    MEMORY_BUDGET_GIB,
+    choose,
+    forward_flop_per_pixel,
+    stored_floats_per_pixel,
+    training_budget,
+)
 from igde.model import build_igde
 from igde.presets import PRESETS
 

@@ -9,8 +9,10 @@ from igde.rdn import ResidualDenseBlock
 
 def inputs(batch=2, height=24, width=32):
     rng = np.random.default_rng(0)
-    return {"image": rng.random((batch, height, width, 3), np.float32),
-            "depth": rng.random((batch, height, width, 1), np.float32)}
+    return {
+        "image": rng.random((batch, height, width, 3), np.float32),
+        "depth": rng.random((batch, height, width, 1), np.float32),
+    }
 
 
 @pytest.mark.parametrize("preset, blocks, layers", [("small", 2, 3), ("paper", 4, 2), ("rdn", 16, 8)])
@@ -32,8 +34,11 @@ def test_every_fusion_conv_takes_the_fusion_activation(activation):
     assert len(global_fusions) == 2 * 3
     for conv in [block.local_fusion for block in rdbs] + global_fusions:
         assert conv.activation.__name__ == activation
-    others = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)
-              and layer not in global_fusions and layer.name != "output"]
+    others = [
+        layer
+        for layer in model.layers
+        if isinstance(layer, keras.layers.Conv2D) and layer not in global_fusions and layer.name != "output"
+    ]
     assert others and all(conv.activation.__name__ == "relu" for conv in others)
 
 
@@ -42,7 +47,7 @@ def test_image_features_enter_the_depth_branch_at_the_last_k_early_layers(k):
     model = build_igde(**{**PRESETS["small"], "image_concat_layers": k})
     guides = sorted(layer.name for layer in model.layers if layer.name.endswith("_guide_fuse"))
     early = ["depth_shallow_1_guide_fuse", "depth_shallow_2_guide_fuse", "depth_rdb_0_guide_fuse"]
-    assert guides == sorted(early[3 - k:])
+    assert guides == sorted(early[3 - k :])
 
 
 def test_residual_output_starts_as_the_identity_and_can_be_switched_off():

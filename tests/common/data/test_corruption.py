@@ -48,8 +48,7 @@ def test_each_segment_moves_by_a_fraction_of_the_jump_in_the_magnitude_range():
 def test_the_corrupted_fraction_reaches_the_target_by_at_most_one_segment(fraction):
     depth = normalized_disparity(generate_scene(7, 96, 128)["depth"])
     radius = CorruptionConfig().segment_radius
-    _, mask = corrupt_boundaries(depth, seed=7, settings=settings(error_fraction=fraction),
-                                 levels=EIGHT_BIT_LEVELS)
+    _, mask = corrupt_boundaries(depth, seed=7, settings=settings(error_fraction=fraction), levels=EIGHT_BIT_LEVELS)
     one_segment = (2 * radius + 1) ** 2 / depth.size
     assert fraction <= mask.mean() <= fraction + one_segment
 

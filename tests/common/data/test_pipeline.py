@@ -2,16 +2,18 @@ import numpy as np
 import pytest
 
 from common.config import DataConfig
+from common.data.loaders import make_loader
 from common.data.pipeline import DataPipeline
-from common.data.sources import make_source
 from common.errors import DatasetError
 
 
 def pipeline(**overrides):
-    data = DataConfig(**{"train_size": 6, "test_size": 3, "image_size": [24, 32], "crop_size": [16, 16],
-                         "batch_size": 2, **overrides})
-    return DataPipeline(data, make_source(data, "train", "enhancement"),
-                        make_source(data, "test", "enhancement"), "enhancement")
+    data = DataConfig(
+        **{"train_size": 6, "test_size": 3, "image_size": [24, 32], "crop_size": [16, 16], "batch_size": 2, **overrides}
+    )
+    return DataPipeline(
+        data, make_loader(data, "train", "enhancement"), make_loader(data, "test", "enhancement"), "enhancement"
+    )
 
 
 def batches(dataset):
@@ -52,12 +54,12 @@ def test_test_split_is_full_size_in_order_and_differs_from_training():
     test = batches(data.test_dataset(batch_size=2))
     assert [b["image"].shape for b in test] == [(2, 24, 32, 3), (1, 24, 32, 3)]
     np.testing.assert_array_equal(test[0]["target"], batches(data.test_dataset(batch_size=2))[0]["target"])
-    _, load_train = make_source(data.data, "train", "enhancement")
+    _, load_train = make_loader(data.data, "train", "enhancement")
     assert not np.array_equal(load_train(0)["image"], test[0]["image"][0])
 
 
 def test_samples_are_in_range_and_mask_matches_the_corruption():
-    _, load = make_source(DataConfig(image_size=[48, 64]), "train", "enhancement")
+    _, load = make_loader(DataConfig(image_size=[48, 64]), "train", "enhancement")
     sample = load(0)
     assert 0 <= sample["image"].min() and sample["image"].max() <= 1
     assert 0 <= sample["target"].min() and sample["target"].max() == 1
@@ -67,4 +69,4 @@ def test_samples_are_in_range_and_mask_matches_the_corruption():
 def test_sceneflow_without_data_names_the_path(tmp_path):
     data = DataConfig(dataset="sceneflow", root=str(tmp_path / "sceneflow"))
     with pytest.raises(DatasetError, match="dataset not found at .*sceneflow"):
-        make_source(data, "train", "enhancement")
+        make_loader(data, "train", "enhancement")

@@ -9,6 +9,7 @@ import pytest
 from scipy import io
 
 from common.config import DataConfig
+from common.data.loaders import make_loader
 from common.data.make3d import Make3D
 from common.data.middlebury import Middlebury, load_scene
 from common.data.nyu import NYUDepthV2
@@ -16,7 +17,6 @@ from common.data.pfm import write_pfm
 from common.data.sceneflow import SceneFlow
 from common.data.synthetic import generate_scene
 from common.data.synthetic_monocular import write_make3d_tree, write_nyu_files
-from common.data.sources import make_source
 from common.errors import DatasetError
 
 
@@ -37,8 +37,11 @@ def _rgb(height, width, seed=0):
 # Scene Flow ------------------------------------------------------------------------------------
 
 SCENEFLOW_VIEWS = {
-    "train": ["FlyingThings3D/{kind}/TRAIN/A/0000/{view}/0006", "Monkaa/{kind}/a_rain_of_stones_x2/{view}/0000",
-              "Driving/{kind}/15mm_focallength/scene_forwards/fast/{view}/0001"],
+    "train": [
+        "FlyingThings3D/{kind}/TRAIN/A/0000/{view}/0006",
+        "Monkaa/{kind}/a_rain_of_stones_x2/{view}/0000",
+        "Driving/{kind}/15mm_focallength/scene_forwards/fast/{view}/0001",
+    ],
     "test": ["FlyingThings3D/{kind}/TEST/A/0000/{view}/0006"],
 }
 
@@ -71,7 +74,7 @@ def test_sceneflow_split_scaling_and_crop(sceneflow_root, capsys):
 
 def test_sceneflow_source_gives_corrupted_enhancement_samples(sceneflow_root):
     data = DataConfig(dataset="sceneflow", root=str(sceneflow_root), image_size=[16, 24])
-    length, load = make_source(data, "train", "enhancement")
+    length, load = make_loader(data, "train", "enhancement")
     sample = load(0)
     assert length == 6 and set(sample) == {"image", "depth", "target", "error_mask"}
     assert sample["target"].shape == (16, 24, 1)
@@ -89,14 +92,15 @@ def test_sceneflow_errors_name_the_path(sceneflow_root, tmp_path_factory):
 
 # NYU Depth v2 ----------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def nyu_root(tmp_path):
     rng = np.random.default_rng(0)
-    images = rng.integers(0, 256, (5, 16, 24, 3), dtype=np.uint8)      # [N, H, W, 3]
-    depths = rng.uniform(0.5, 9.0, (5, 16, 24)).astype(np.float32)     # [N, H, W]
-    with h5py.File(tmp_path / "nyu_depth_v2_labeled.mat", "w") as handle:   # MATLAB's column-major order
-        handle["images"] = np.transpose(images, (0, 3, 2, 1))          # [N, 3, W, H]
-        handle["depths"] = np.transpose(depths, (0, 2, 1))             # [N, W, H]
+    images = rng.integers(0, 256, (5, 16, 24, 3), dtype=np.uint8)  # [N, H, W, 3]
+    depths = rng.uniform(0.5, 9.0, (5, 16, 24)).astype(np.float32)  # [N, H, W]
+    with h5py.File(tmp_path / "nyu_depth_v2_labeled.mat", "w") as handle:  # MATLAB's column-major order
+        handle["images"] = np.transpose(images, (0, 3, 2, 1))  # [N, 3, W, H]
+        handle["depths"] = np.transpose(depths, (0, 2, 1))  # [N, W, H]
     io.savemat(tmp_path / "splits.mat", {"trainNdxs": np.array([[1], [2], [3]]), "testNdxs": np.array([[4], [5]])})
     return tmp_path, images, depths
 
@@ -110,13 +114,13 @@ def test_nyu_transposes_splits_and_resizes(nyu_root, capsys):
     np.testing.assert_array_equal(image, images[3])
     np.testing.assert_array_equal(depth, depths[3])
     data = DataConfig(dataset="nyu", root=str(root), image_size=[8, 12])
-    length, load = make_source(data, "test", "monocular")
+    length, load = make_loader(data, "test", "monocular")
     sample = load(1)  # labeled image 5
     assert length == 2 and sample["image"].shape == (8, 12, 3)
     np.testing.assert_array_equal(sample["target"][..., 0], depths[4][::2, ::2])
     np.testing.assert_allclose(sample["image"][0, 0], images[4][:2, :2].reshape(-1, 3).mean(0) / 255.0, atol=1 / 255)
     # FCRN's protocol: the image at the network's size, the ground truth at the original size
-    original = make_source(data, "test", "monocular", resolution="original")[1](1)
+    original = make_loader(data, "test", "monocular", resolution="original")[1](1)
     np.testing.assert_array_equal(original["image"], sample["image"])
     np.testing.assert_array_equal(original["target"][..., 0], depths[4])
 
@@ -137,11 +141,14 @@ def test_nyu_bad_files(tmp_path, nyu_root):
 
 # Make3D ----------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def make3d_root(tmp_path):
     rng = np.random.default_rng(1)
-    for image_dir, depth_dir, names in (("Train400Img", "Train400Depth", ["a", "b"]),
-                                        ("Test134Img", "Test134Depth", ["c"])):
+    for image_dir, depth_dir, names in (
+        ("Train400Img", "Train400Depth", ["a", "b"]),
+        ("Test134Img", "Test134Depth", ["c"]),
+    ):
         for name in names:
             _png(tmp_path / image_dir / f"img-{name}.jpg", _rgb(22, 14, seed=len(name)))
             grid = rng.uniform(1, 80, (11, 7, 4))
@@ -159,8 +166,9 @@ def test_make3d_pairs_depth_channel_and_resize(make3d_root, capsys):
     grid = io.loadmat(make3d_root / "Test134Depth/depth_sph_corr-c.mat")["Position3DGrid"]
     np.testing.assert_allclose(depth, grid[..., 3], rtol=1e-6)
     assert image.shape == (22, 14, 3) and image.dtype == np.uint8
-    sample = make_source(DataConfig(dataset="make3d", root=str(make3d_root), image_size=[22, 14]), "test",
-                         "monocular")[1](0)
+    sample = make_loader(DataConfig(dataset="make3d", root=str(make3d_root), image_size=[22, 14]), "test", "monocular")[
+        1
+    ](0)
     np.testing.assert_allclose(sample["target"][..., 0], np.repeat(np.repeat(grid[..., 3], 2, 0), 2, 1), rtol=1e-6)
     assert sample["image"].shape == (22, 14, 3) and 0 <= sample["image"].min() and sample["image"].max() <= 1
 
@@ -179,13 +187,16 @@ def test_make3d_bad_input(make3d_root, tmp_path_factory):
 
 # Middlebury ------------------------------------------------------------------------------------
 
+
 def _scene_2014(folder, disparity_value=40.0):
     _png(folder / "im0.png", _rgb(10, 12))
     disparity = np.full((10, 12), disparity_value, np.float32)
     disparity[0, 0] = np.inf
     _pfm(folder / "disp0.pfm", disparity)
-    (folder / "calib.txt").write_text("cam0=[1000 0 6; 0 1000 5; 0 0 1]\ncam1=[1000 0 16; 0 1000 5; 0 0 1]\n"
-                                      "doffs=10\nbaseline=100\nwidth=12\nheight=10\nndisp=64\n")
+    (folder / "calib.txt").write_text(
+        "cam0=[1000 0 6; 0 1000 5; 0 0 1]\ncam1=[1000 0 16; 0 1000 5; 0 0 1]\n"
+        "doffs=10\nbaseline=100\nwidth=12\nheight=10\nndisp=64\n"
+    )
 
 
 def _scene_2006(folder):
@@ -201,11 +212,11 @@ def test_middlebury_calibration_arithmetic_by_hand(tmp_path):
     scene = load_scene(tmp_path / "Adirondack")
     assert scene["image"].dtype == np.uint8 and scene["image"].shape == (10, 12, 3)
     assert not scene["valid"][0, 0] and np.isnan(scene["depth"][0, 0])
-    assert scene["depth"][3, 4] == pytest.approx(100 * 1000 / (40 + 10))   # 2000 mm
+    assert scene["depth"][3, 4] == pytest.approx(100 * 1000 / (40 + 10))  # 2000 mm
     _scene_2006(tmp_path / "Aloe")
     scene = load_scene(tmp_path / "Aloe")
     assert not scene["valid"][1, 1] and scene["disparity"][2, 2] == 60
-    assert scene["depth"][2, 2] == pytest.approx(160 * 3740 / (60 + 20))    # 7480 mm
+    assert scene["depth"][2, 2] == pytest.approx(160 * 3740 / (60 + 20))  # 7480 mm
 
 
 def test_middlebury_is_a_test_set_of_every_scene(tmp_path, capsys):
@@ -217,7 +228,7 @@ def test_middlebury_is_a_test_set_of_every_scene(tmp_path, capsys):
     with pytest.raises(DatasetError, match="Middlebury is a test set .*train on NYU"):
         middlebury.items("train")
     data = DataConfig(dataset="middlebury", root=str(tmp_path), image_size=[8, 12])
-    length, load = make_source(data, "test", "monocular")
+    length, load = make_loader(data, "test", "monocular")
     sample = load(1)  # scene1, 2014 layout: 2 m everywhere but the unknown corner
     assert length == 5 and sample["target"].shape == (8, 12, 1)
     assert sample["valid"][0, 0, 0] == 0 and sample["target"][0, 0, 0] == 0
@@ -239,6 +250,7 @@ def test_middlebury_bad_input(tmp_path):
 
 # Generated files in the published formats (bench/pipeline.py) -----------------------------------
 
+
 def test_generated_nyu_files_read_back_as_the_scenes(tmp_path, capsys):
     nyu = NYUDepthV2(write_nyu_files(tmp_path, train=2, test=1, size=(12, 16), seed=3))
     assert list(nyu.items("train")) == [0, 1] and list(nyu.items("test")) == [2]
@@ -254,5 +266,4 @@ def test_generated_make3d_tree_pairs_images_with_depth_grids(tmp_path, capsys):
     image, depth = make3d.read(make3d.items("test")[0])
     scene = generate_scene((0, True, 0), 10, 8)
     assert image.shape == (40, 32, 3) and depth.shape == (11, 7)
-    np.testing.assert_allclose(depth, cv2.resize(scene["depth"], (7, 11), interpolation=cv2.INTER_NEAREST),
-                               rtol=1e-6)
+    np.testing.assert_allclose(depth, cv2.resize(scene["depth"], (7, 11), interpolation=cv2.INTER_NEAREST), rtol=1e-6)

@@ -11,9 +11,17 @@ from common.data.synthetic_sceneflow import write_sceneflow_tree
 from tests.conftest import ROOT
 
 SCENEFLOW = ROOT / "experiments" / "igde" / "sceneflow.yaml"
-FEW_STEPS = ["model.preset=small", "model.args.features=8", "model.args.growth=8",
-             "model.args.block_layers=2", "model.args.blocks=1", "train.epochs=1",
-             "train.steps_per_epoch=3", "eval.baselines=[input]", "eval.image_summaries=0"]
+FEW_STEPS = [
+    "model.preset=small",
+    "model.args.features=8",
+    "model.args.growth=8",
+    "model.args.block_layers=2",
+    "model.args.blocks=1",
+    "train.epochs=1",
+    "train.steps_per_epoch=3",
+    "eval.baselines=[input]",
+    "eval.image_summaries=0",
+]
 SAMPLE_BYTES = 512 * 960 * 6 * 4  # image, depth, target and mask of one view, float32
 PEAK = re.compile(r"^peak_rss_kb (\d+)$", re.MULTILINE)
 
@@ -23,13 +31,14 @@ def peak_memory_of_run(root, run_dir, *overrides):
     arguments = [str(SCENEFLOW), "--run-dir", str(run_dir), "--set", f"data.root={root}"]
     for override in FEW_STEPS + list(overrides):
         arguments += ["--set", override]
-    script = ("import resource, runpy, sys\n"
-              f"sys.argv = ['train.py'] + {arguments!r}\n"
-              "try:\n    runpy.run_path('train.py', run_name='__main__')\n"
-              "finally:\n    print('peak_rss_kb', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,"
-              " file=sys.stderr)\n")
-    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True,
-                            timeout=600)
+    script = (
+        "import resource, runpy, sys\n"
+        f"sys.argv = ['train.py'] + {arguments!r}\n"
+        "try:\n    runpy.run_path('train.py', run_name='__main__')\n"
+        "finally:\n    print('peak_rss_kb', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,"
+        " file=sys.stderr)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     return int(PEAK.search(result.stderr).group(1)), result
 

@@ -12,22 +12,27 @@ import yaml
 import train
 from common.config import TrainConfig, load_config
 from common.training.precision import Devices, cpu_has_bfloat16, device_line, resolve_policy
-from common.training.runner import Runner, run
+from common.training.run_experiment import run_experiment
+from common.training.trainer import Trainer
 from tests.conftest import TINY_EXPERIMENT
 from tests.dpde.test_training import TINY_DPDE
 
 NETWORKS = {
     "igde": ({**TINY_EXPERIMENT, "optimizer": {"name": "adam", "learning_rate": 1.0e-3}}),
     # The two DPDE stages, as run_stages trains them.
-    "modified_fcrn": {**TINY_DPDE, "model": {"name": "fcrn", "preset": "small",
-                                             "args": {"decoder_width": 32}},
-                      "loss": {"weights": {"berhu": 1.0, "fsim": 1.0}},
-                      "optimizer": {"name": "adam", "learning_rate": 1.0e-2},
-                      "eval": {**TINY_DPDE["eval"], "baselines": []}},
-    "gradient_net": {**TINY_DPDE, "model": {"name": "gradient_net", "preset": "small",
-                                            "args": {"width": 8}},
-                     "loss": {"weights": {"log_l1_gradient": 1.0}},
-                     "eval": {**TINY_DPDE["eval"], "baselines": []}},
+    "modified_fcrn": {
+        **TINY_DPDE,
+        "model": {"name": "fcrn", "preset": "small", "args": {"decoder_width": 32}},
+        "loss": {"weights": {"berhu": 1.0, "fsim": 1.0}},
+        "optimizer": {"name": "adam", "learning_rate": 1.0e-2},
+        "eval": {**TINY_DPDE["eval"], "baselines": []},
+    },
+    "gradient_net": {
+        **TINY_DPDE,
+        "model": {"name": "gradient_net", "preset": "small", "args": {"width": 8}},
+        "loss": {"weights": {"log_l1_gradient": 1.0}},
+        "eval": {**TINY_DPDE["eval"], "baselines": []},
+    },
 }
 
 
@@ -38,15 +43,19 @@ def _config(tmp_path, experiment, **train_options):
     return load_config(path)
 
 
-OPTIONS = {"mixed_float16": {"mixed_precision": "mixed_float16"},
-           "mixed_bfloat16": {"mixed_precision": "mixed_bfloat16"}, "xla": {"jit_compile": True}}
+OPTIONS = {
+    "mixed_float16": {"mixed_precision": "mixed_float16"},
+    "mixed_bfloat16": {"mixed_precision": "mixed_bfloat16"},
+    "xla": {"jit_compile": True},
+}
 
 
 @pytest.mark.parametrize("option", list(OPTIONS))
 @pytest.mark.parametrize("network", list(NETWORKS))
 def test_network_trains_with_the_option(network, option, tmp_path):
-    runner = Runner(_config(tmp_path, NETWORKS[network], **OPTIONS[option]), train.registry(),
-                    "experiment.yaml", tmp_path / "run")
+    runner = Trainer(
+        _config(tmp_path, NETWORKS[network], **OPTIONS[option]), train.registry(), "experiment.yaml", tmp_path / "run"
+    )
     batch = next(iter(runner.pipeline.train_dataset(0, runner.global_batch, 0)))
     losses = [float(runner._train_step(batch)["loss"]) for _ in range(20)]
     assert all(math.isfinite(loss) for loss in losses), losses
@@ -68,19 +77,27 @@ def _assert_float32_exports(run_dir, inputs):
 
 
 def test_mixed_precision_igde_run_exports_float32(tmp_path, capsys):
-    config = _config(tmp_path, TINY_EXPERIMENT, mixed_precision="mixed_float16", jit_compile=True, epochs=1,
-                     steps_per_epoch=3)
-    run(config, train.registry(), "experiment.yaml", tmp_path / "run")
+    config = _config(
+        tmp_path, TINY_EXPERIMENT, mixed_precision="mixed_float16", jit_compile=True, epochs=1, steps_per_epoch=3
+    )
+    run_experiment(config, train.registry(), "experiment.yaml", tmp_path / "run")
     assert "XLA on; mixed precision on (mixed_float16" in capsys.readouterr().out
     rng = np.random.default_rng(0)
-    _assert_float32_exports(tmp_path / "run", {"image": rng.random((1, 24, 32, 3), np.float32),
-                                               "depth": rng.random((1, 24, 32, 1), np.float32)})
+    _assert_float32_exports(
+        tmp_path / "run",
+        {"image": rng.random((1, 24, 32, 3), np.float32), "depth": rng.random((1, 24, 32, 1), np.float32)},
+    )
 
 
 def test_mixed_precision_dpde_stages_assemble_and_export_float32(tmp_path, capsys):
-    config = _config(tmp_path, {**TINY_DPDE, "eval": {**TINY_DPDE["eval"], "baselines": []}},
-                     mixed_precision="mixed_float16", epochs=1, steps_per_epoch=2)
-    results = run(config, train.registry(), "experiment.yaml", tmp_path / "run")
+    config = _config(
+        tmp_path,
+        {**TINY_DPDE, "eval": {**TINY_DPDE["eval"], "baselines": []}},
+        mixed_precision="mixed_float16",
+        epochs=1,
+        steps_per_epoch=2,
+    )
+    results = run_experiment(config, train.registry(), "experiment.yaml", tmp_path / "run")
     assert capsys.readouterr().out.count("device: CPU; XLA off; mixed precision on") == 1
     assert all(math.isfinite(value) for value in results["model"].values())
     image = np.random.default_rng(0).random((1, 32, 48, 3), np.float32)
@@ -90,16 +107,22 @@ def test_mixed_precision_dpde_stages_assemble_and_export_float32(tmp_path, capsy
 def test_device_line_names_the_gpu_and_the_options():
     h100 = Devices(("NVIDIA H100 80GB HBM3",), native_bfloat16=True)
     line = device_line(h100, TrainConfig(mixed_precision="mixed_float16", jit_compile=True))
-    assert line == ("device: GPU NVIDIA H100 80GB HBM3; XLA on; "
-                    "mixed precision on (mixed_float16, dynamic loss scaling)")
+    assert line == (
+        "device: GPU NVIDIA H100 80GB HBM3; XLA on; mixed precision on (mixed_float16, dynamic loss scaling)"
+    )
     assert device_line(Devices(), TrainConfig()) == "device: CPU; XLA off; mixed precision off"
     assert device_line(Devices(), TrainConfig(mixed_precision="mixed_bfloat16")) == (
-        "device: CPU; XLA off; mixed precision on (mixed_bfloat16) (bfloat16 is emulated and slow here)")
+        "device: CPU; XLA off; mixed precision on (mixed_bfloat16) (bfloat16 is emulated and slow here)"
+    )
 
 
-@pytest.mark.parametrize("native, policy, shown", [
-    (True, "mixed_bfloat16", "on (mixed_bfloat16) (auto: bfloat16 is native here)"),
-    (False, None, "off (auto: bfloat16 is emulated here)")])
+@pytest.mark.parametrize(
+    "native, policy, shown",
+    [
+        (True, "mixed_bfloat16", "on (mixed_bfloat16) (auto: bfloat16 is native here)"),
+        (False, None, "off (auto: bfloat16 is emulated here)"),
+    ],
+)
 def test_auto_takes_bfloat16_only_where_it_is_native(native, policy, shown):
     devices = Devices((), native_bfloat16=native)
     assert resolve_policy("auto", devices) == policy
@@ -107,8 +130,10 @@ def test_auto_takes_bfloat16_only_where_it_is_native(native, policy, shown):
     assert device_line(devices, TrainConfig(mixed_precision="auto")).endswith(f"mixed precision {shown}")
 
 
-@pytest.mark.parametrize("flags, native", [("fpu avx512f avx512_bf16 sse", True),
-                                           ("fpu amx_bf16 amx_tile", True), ("fpu avx2 avx512f", False)])
+@pytest.mark.parametrize(
+    "flags, native",
+    [("fpu avx512f avx512_bf16 sse", True), ("fpu amx_bf16 amx_tile", True), ("fpu avx2 avx512f", False)],
+)
 def test_cpu_bfloat16_is_read_from_the_cpu_flags(tmp_path, flags, native):
     cpuinfo = tmp_path / "cpuinfo"
     cpuinfo.write_text(f"processor\t: 0\nflags\t\t: {flags}\n")
@@ -119,12 +144,19 @@ def test_cpu_bfloat16_is_read_from_the_cpu_flags(tmp_path, flags, native):
 def test_a_run_resumes_under_another_precision(tmp_path):
     """The checkpoint holds the network, not its float32 wrapper: a float32 run continues under
     mixed_bfloat16 with every weight restored."""
-    runner = Runner(_config(tmp_path, TINY_EXPERIMENT, steps_per_epoch=2, epochs=1), train.registry(),
-                    "experiment.yaml", tmp_path / "run")
+    runner = Trainer(
+        _config(tmp_path, TINY_EXPERIMENT, steps_per_epoch=2, epochs=1),
+        train.registry(),
+        "experiment.yaml",
+        tmp_path / "run",
+    )
     runner.train()
-    resumed = Runner(_config(tmp_path, TINY_EXPERIMENT, steps_per_epoch=2, epochs=2,
-                             mixed_precision="mixed_bfloat16"),
-                     train.registry(), "experiment.yaml", tmp_path / "run")
+    resumed = Trainer(
+        _config(tmp_path, TINY_EXPERIMENT, steps_per_epoch=2, epochs=2, mixed_precision="mixed_bfloat16"),
+        train.registry(),
+        "experiment.yaml",
+        tmp_path / "run",
+    )
     assert resumed.restore(required=True) == 2
     for saved, restored in zip(runner.model.weights, resumed.model.layers[-2].weights):
         np.testing.assert_array_equal(saved.numpy(), restored.numpy())

@@ -1,4 +1,4 @@
-"""Data sources: a split of a data set as (length, load(index) -> dict of NumPy arrays).
+"""Split loaders: a split of a data set as (length, load(index) -> dict of NumPy arrays).
 
 An *enhancement* sample (IGDE) holds `image` [H, W, 3] RGB in [0, 1], `depth` [H, W, 1] the
 corrupted input depth in [0, 1], `target` [H, W, 1] the true depth and `error_mask` [H, W, 1]
@@ -25,8 +25,7 @@ SAMPLE_CHANNELS = {
     "enhancement": {"image": 3, "depth": 1, "target": 1, "error_mask": 1},
     "monocular": {"image": 3, "target": 1, "valid": 1},
 }
-DATASET_KINDS = {"sceneflow": "enhancement", "nyu": "monocular", "make3d": "monocular",
-                 "middlebury": "monocular"}
+DATASET_KINDS = {"sceneflow": "enhancement", "nyu": "monocular", "make3d": "monocular", "middlebury": "monocular"}
 SPLITS = {"train": 0, "test": 1}
 READERS = {
     "sceneflow": lambda data: SceneFlow(data.root, data.sceneflow_pass, data.sceneflow_depth),
@@ -42,18 +41,25 @@ def enhancement_sample(image, target, seed, corruption, levels):
     `levels`: 255 when the depth is 8-bit (the corrupted input is requantised like it), else None.
     """
     corrupted, error_mask = corrupt_boundaries(target, seed, corruption, levels)
-    return {"image": image.astype(np.float32), "depth": corrupted[..., None],
-            "target": target[..., None], "error_mask": error_mask[..., None].astype(np.float32)}
+    return {
+        "image": image.astype(np.float32),
+        "depth": corrupted[..., None],
+        "target": target[..., None],
+        "error_mask": error_mask[..., None].astype(np.float32),
+    }
 
 
 def monocular_sample(image, depth):
     """Image in [0, 1] and metric depth (NaN or <= 0 where unknown) -> a monocular sample."""
     valid = np.isfinite(depth) & (np.nan_to_num(depth) > 0)
-    return {"image": image.astype(np.float32), "target": np.where(valid, depth, 0)[..., None].astype(np.float32),
-            "valid": valid[..., None].astype(np.float32)}
+    return {
+        "image": image.astype(np.float32),
+        "target": np.where(valid, depth, 0)[..., None].astype(np.float32),
+        "valid": valid[..., None].astype(np.float32),
+    }
 
 
-def make_source(data, split, sample_kind, resolution="input"):
+def make_loader(data, split, sample_kind, resolution="input"):
     """The `split` ("train" or "test") of the data set named by `data.dataset`.
 
     Args:
@@ -68,11 +74,11 @@ def make_source(data, split, sample_kind, resolution="input"):
     if sample_kind not in SAMPLE_CHANNELS:
         raise ValueError(f"unknown sample kind {sample_kind!r}")
     if data.dataset == "synthetic":
-        return _synthetic_source(data, split, sample_kind)
-    return _real_source(data, split, sample_kind, resolution)
+        return _synthetic_loader(data, split, sample_kind)
+    return _real_loader(data, split, sample_kind, resolution)
 
 
-def _synthetic_source(data, split, sample_kind):
+def _synthetic_loader(data, split, sample_kind):
     length = data.train_size if split == "train" else data.test_size
     height, width = data.image_size
 
@@ -82,19 +88,19 @@ def _synthetic_source(data, split, sample_kind):
         image = scene["image"] / np.float32(255.0)
         if sample_kind == "monocular":
             return monocular_sample(image, scene["depth"])
-        return enhancement_sample(image, normalized_disparity(scene["depth"]), seed, data.corruption,
-                                  EIGHT_BIT_LEVELS)
+        return enhancement_sample(image, normalized_disparity(scene["depth"]), seed, data.corruption, EIGHT_BIT_LEVELS)
 
     return length, load
 
 
-def _real_source(data, split, sample_kind, resolution):
+def _real_loader(data, split, sample_kind, resolution):
     """A split of a data set on disk through its reader (`READERS`): monocular images resized to
     `data.image_size` with their depth (unless `resolution` is "original"), Scene Flow frames
     centre-cropped to it with the boundary corruption seeded by (seed, split, index)."""
     if not data.root:
-        raise DatasetError(f"dataset not found at {pathlib.Path('.').resolve()}: set data.root to "
-                           f"the {data.dataset} folder")
+        raise DatasetError(
+            f"dataset not found at {pathlib.Path('.').resolve()}: set data.root to the {data.dataset} folder"
+        )
     reader = READERS[data.dataset](data)
     items = reader.items(split)
     if not len(items):
@@ -107,7 +113,12 @@ def _real_source(data, split, sample_kind, resolution):
                 depth = resize_depth(depth, data.image_size)
             return monocular_sample(resize_image(image, data.image_size), depth)
         image, depth = reader.load(items[index], data.image_size)
-        return enhancement_sample(image, depth, (data.seed, SPLITS[split], int(index)), data.corruption,
-                                  EIGHT_BIT_LEVELS if data.sceneflow_depth == "8bit" else None)
+        return enhancement_sample(
+            image,
+            depth,
+            (data.seed, SPLITS[split], int(index)),
+            data.corruption,
+            EIGHT_BIT_LEVELS if data.sceneflow_depth == "8bit" else None,
+        )
 
     return len(items), load

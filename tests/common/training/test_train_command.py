@@ -21,8 +21,7 @@ from tests.conftest import ROOT, TINY_EXPERIMENT, run_train, serve_in_fresh_proc
 def trained_run(tmp_path_factory):
     base = tmp_path_factory.mktemp("trained")
     experiment = base / "tiny.yaml"
-    experiment.write_text(yaml.safe_dump({**TINY_EXPERIMENT, "train": {
-        **TINY_EXPERIMENT["train"], "epochs": 4}}))
+    experiment.write_text(yaml.safe_dump({**TINY_EXPERIMENT, "train": {**TINY_EXPERIMENT["train"], "epochs": 4}}))
     run_dir = base / "run"
     result = run_train(experiment, "--run-dir", run_dir)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -36,12 +35,14 @@ def test_training_lowers_the_loss_and_writes_the_logs(trained_run):
     assert float(rows[-1]["loss"]) < float(rows[0]["loss"])
     assert all(rows[-1][key] for key in ("psnr", "ssim", "rmse", "loss_sobel"))
     metrics = json.loads((run_dir / "metrics.json").read_text())
-    assert metrics["step"] == 4 * 4
+    assert metrics["steps"] == {"model": 4 * 4}
     assert set(metrics["results"]) == {"input", "joint bilateral filter", "IGDE"}
-    assert set(metrics["results"]["IGDE"]) == {"psnr", "psnr_t", "psnr_f", "ssim", "ssim_paper", "rmse",
-                                               "protocol"}
-    assert metrics["results"]["IGDE"]["protocol"] == metrics["protocol"] == \
-        "errors pooled over all test pixels; 32x32 frames"
+    assert set(metrics["results"]["IGDE"]) == {"psnr", "psnr_t", "psnr_f", "ssim", "ssim_paper", "rmse", "protocol"}
+    assert (
+        metrics["results"]["IGDE"]["protocol"]
+        == metrics["protocol"]
+        == "errors pooled over all test pixels; 32x32 frames"
+    )
     for label in ("input", "joint bilateral filter", "IGDE", "PSNRf (dB)", "protocol: errors pooled"):
         assert label in stdout
     assert yaml.safe_load((run_dir / "config.yaml").read_text())["train"]["epochs"] == 4
@@ -56,6 +57,7 @@ def test_exported_saved_model_matches_in_fresh_process(trained_run, tmp_path):
     depth = rng.random((2, 24, 40, 1), np.float32)
     exported = serve_in_fresh_process(run_dir / "export", {"image": image, "depth": depth}, tmp_path)
     import igde  # noqa: F401  registers the custom layers
+
     model = keras.models.load_model(run_dir / "model.keras")
     expected = model({"image": image, "depth": depth}).numpy()
     assert exported.shape == (2, 24, 40, 1) and exported.dtype == np.float32
@@ -68,18 +70,23 @@ def test_eval_only_reproduces_the_final_metrics(trained_run):
     result = run_train(experiment, "--run-dir", run_dir, "--eval-only")
     assert result.returncode == 0, result.stderr[-3000:]
     after = json.loads((run_dir / "metrics.json").read_text())
-    assert after["step"] == before["step"]
+    assert after["steps"] == before["steps"]
     assert after["results"]["IGDE"]["psnr"] == pytest.approx(before["results"]["IGDE"]["psnr"], abs=1e-4)
 
 
 def test_killed_run_resumes_from_its_last_checkpoint(tiny_experiment, tmp_path):
-    experiment = tiny_experiment(data={"train_size": 64, "batch_size": 2},
-                                 train={"epochs": 2, "checkpoint_every_steps": 5},
-                                 eval={"every_epochs": 0})
+    experiment = tiny_experiment(
+        data={"train_size": 64, "batch_size": 2},
+        train={"epochs": 2, "checkpoint_every_steps": 5},
+        eval={"every_epochs": 0},
+    )
     run_dir = tmp_path / "run"
-    process = subprocess.Popen([sys.executable, str(ROOT / "train.py"), str(experiment), "--run-dir",
-                                str(run_dir)], cwd=ROOT, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "train.py"), str(experiment), "--run-dir", str(run_dir)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     index = run_dir / "checkpoints" / "checkpoint"
     deadline = time.time() + 240
     while time.time() < deadline and not index.exists() and process.poll() is None:
@@ -87,6 +94,7 @@ def test_killed_run_resumes_from_its_last_checkpoint(tiny_experiment, tmp_path):
     process.send_signal(signal.SIGKILL)
     process.wait()
     import tensorflow as tf
+
     latest = tf.train.latest_checkpoint(str(run_dir / "checkpoints"))
     assert latest is not None
     killed_at = int(latest.rsplit("-", 1)[1])
@@ -94,21 +102,21 @@ def test_killed_run_resumes_from_its_last_checkpoint(tiny_experiment, tmp_path):
     result = run_train(experiment, "--run-dir", run_dir, "--resume")
     assert result.returncode == 0, result.stderr[-3000:]
     assert f"resumed from step {killed_at} " in result.stdout
-    assert json.loads((run_dir / "metrics.json").read_text())["step"] == 64
+    assert json.loads((run_dir / "metrics.json").read_text())["steps"] == {"model": 64}
 
 
 def test_resume_without_checkpoint_is_a_clear_error(tiny_experiment, tmp_path):
     result = run_train(tiny_experiment(), "--run-dir", tmp_path / "empty", "--resume")
-    assert user_error(result) == (
-        f"error: no checkpoint to resume from in {tmp_path / 'empty' / 'checkpoints'}")
+    assert user_error(result) == (f"error: no checkpoint to resume from in {tmp_path / 'empty' / 'checkpoints'}")
 
 
 def test_mirrored_strategy_over_two_logical_cpus(tiny_experiment, tmp_path):
-    experiment = tiny_experiment(distribute={"strategy": "mirrored", "logical_cpus": 2},
-                                 train={"epochs": 1}, eval={"every_epochs": 0})
+    experiment = tiny_experiment(
+        distribute={"strategy": "mirrored", "logical_cpus": 2}, train={"epochs": 1}, eval={"every_epochs": 0}
+    )
     result = run_train(experiment, "--run-dir", tmp_path / "run")
     assert result.returncode == 0, result.stderr[-3000:]
-    assert json.loads((tmp_path / "run" / "metrics.json").read_text())["step"] == 4
+    assert json.loads((tmp_path / "run" / "metrics.json").read_text())["steps"] == {"model": 4}
 
 
 def free_ports(count):
@@ -122,34 +130,51 @@ def free_ports(count):
 
 
 def test_multi_worker_run_as_two_local_processes(tiny_experiment, tmp_path):
-    experiment = tiny_experiment(distribute={"strategy": "multi_worker"},
-                                 train={"epochs": 1, "steps_per_epoch": 3, "checkpoint_every_steps": 100},
-                                 eval={"every_epochs": 0, "baselines": []},
-                                 export={"saved_model": False, "keras_file": False})
+    experiment = tiny_experiment(
+        distribute={"strategy": "multi_worker"},
+        train={"epochs": 1, "steps_per_epoch": 3, "checkpoint_every_steps": 100},
+        eval={"every_epochs": 0, "baselines": []},
+        export={"saved_model": False, "keras_file": False},
+    )
     workers = [f"127.0.0.1:{port}" for port in free_ports(2)]
     run_dir = tmp_path / "run"
     processes = []
     for index in range(2):
         tf_config = json.dumps({"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}})
-        processes.append(subprocess.Popen(
-            [sys.executable, str(ROOT / "train.py"), str(experiment), "--run-dir", str(run_dir)],
-            cwd=ROOT, env={**os.environ, "TF_CONFIG": tf_config},
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        processes.append(
+            subprocess.Popen(
+                [sys.executable, str(ROOT / "train.py"), str(experiment), "--run-dir", str(run_dir)],
+                cwd=ROOT,
+                env={**os.environ, "TF_CONFIG": tf_config},
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
     outputs = [p.communicate(timeout=400) for p in processes]
     for process, (_, stderr) in zip(processes, outputs):
         assert process.returncode == 0, stderr[-3000:]
     import tensorflow as tf
+
     assert tf.train.latest_checkpoint(str(run_dir / "checkpoints")).endswith("ckpt-3")
-    assert json.loads((run_dir / "metrics.json").read_text())["step"] == 3
+    assert json.loads((run_dir / "metrics.json").read_text())["steps"] == {"model": 3}
     assert not (run_dir / ".workers" / "worker_1").exists()
 
 
-@pytest.mark.parametrize("sections, args, message", [
-    ({"train": {"epochz": 1}}, [], "unknown key 'train.epochz'"),
-    ({"train": {"epochs": "many"}}, [], "train.epochs: expected int, got 'many'"),
-    ({"model": {"name": "nonet"}}, [], "model.name: unknown model 'nonet' (expected one of: de_cnn, den_cbpn, dpde, drecnn, fcrn, gradient_net, igde)"),
-    ({}, ["--set", "model.args.blocks=two"], "model.args.blocks: expected int, got 'two'"),
-])
+@pytest.mark.parametrize(
+    "sections, args, message",
+    [
+        ({"train": {"epochz": 1}}, [], "unknown key 'train.epochz'"),
+        ({"train": {"epochs": "many"}}, [], "train.epochs: expected int, got 'many'"),
+        (
+            {"model": {"name": "nonet"}},
+            [],
+            "model.name: unknown model 'nonet' (expected one of: "
+            "de_cnn, den_cbpn, dpde, drecnn, fcrn, gradient_net, igde)",
+        ),
+        ({}, ["--set", "model.args.blocks=two"], "model.args.blocks: expected int, got 'two'"),
+    ],
+)
 def test_config_errors_are_one_line_with_exit_code_2(tiny_experiment, tmp_path, sections, args, message):
     experiment = tiny_experiment(**sections)
     line = user_error(run_train(experiment, "--run-dir", tmp_path / "run", *args))
@@ -158,7 +183,8 @@ def test_config_errors_are_one_line_with_exit_code_2(tiny_experiment, tmp_path, 
 
 def test_missing_experiment_file_is_one_line_with_exit_code_2(tmp_path):
     assert user_error(run_train(tmp_path / "missing.yaml")) == (
-        f"error: config file not found: {tmp_path / 'missing.yaml'}")
+        f"error: config file not found: {tmp_path / 'missing.yaml'}"
+    )
 
 
 def test_missing_dataset_names_the_path(tiny_experiment, tmp_path):
@@ -171,7 +197,8 @@ def test_nan_loss_stops_the_run_and_keeps_the_last_good_checkpoint(tiny_experime
     # A plain (non-residual) output: the residual correction starts at zero, and one step of
     # lr 1e30 on it alone saturates the output ReLU instead of overflowing.
     model = {**TINY_EXPERIMENT["model"], "args": {**TINY_EXPERIMENT["model"]["args"], "residual_output": False}}
-    experiment = tiny_experiment(model=model, optimizer={"learning_rate": 1.0e30}, train={"epochs": 3},
-                                 eval={"every_epochs": 0})
+    experiment = tiny_experiment(
+        model=model, optimizer={"learning_rate": 1.0e30}, train={"epochs": 3}, eval={"every_epochs": 0}
+    )
     line = user_error(run_train(experiment, "--run-dir", tmp_path / "run"))
     assert "training stopped; the last good checkpoint is" in line

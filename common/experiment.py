@@ -1,0 +1,79 @@
+"""Loading an experiment: the file read and type-checked (`common.config.load_config`), then
+every cross-check that needs neither data nor a TensorFlow graph, once, before anything is built.
+
+Example:
+    config, spec, arguments = load_experiment("experiments/quickstart.yaml", ["train.epochs=2"],
+                                              registry)
+"""
+
+from common.baselines import BASELINES_BY_KIND
+from common.config import load_config
+from common.data.loaders import DATASET_KINDS
+from common.errors import ConfigError
+from common.losses import LOSSES, loss_applies_to
+from common.models import model_arguments
+
+
+def load_experiment(path, overrides, registry):
+    """(ExperimentConfig, ModelSpec, model arguments) of the experiment file `path` with its
+    `--set` overrides; any mistake is a one-line `ConfigError`."""
+    config = load_config(path, overrides)
+    spec, arguments = check_experiment(config, registry, path)
+    return config, spec, arguments
+
+
+def check_experiment(config, registry, path):
+    """Checks the model (name, preset, arguments), the loss terms against the networks they
+    train, the data set's kind of sample, the baselines, the stages and the crop; returns
+    (ModelSpec, model arguments)."""
+    spec, arguments = model_arguments(config.model, registry, path)
+    for name in config.loss.weights:
+        if name not in LOSSES:
+            raise ConfigError(f"{path}: unknown key 'loss.weights.{name}' (expected one of: {', '.join(LOSSES)})")
+    kind = DATASET_KINDS.get(config.data.dataset, spec.sample_kind)
+    if kind != spec.sample_kind:
+        raise ConfigError(
+            f"{path}: data.dataset: {config.data.dataset} holds {kind} samples, "
+            f"but model {config.model.name} needs {spec.sample_kind} samples"
+        )
+    allowed = BASELINES_BY_KIND[spec.sample_kind]
+    for name in config.eval.baselines:
+        if name not in allowed:
+            raise ConfigError(
+                f"{path}: eval.baselines: {name} does not apply to model "
+                f"{config.model.name} (expected names from: {', '.join(allowed)})"
+            )
+    _check_networks(config, registry, spec, arguments, path)
+    data = config.data
+    if data.dataset == "synthetic" and data.crop_size and any(c > s for c, s in zip(data.crop_size, data.image_size)):
+        raise ConfigError(
+            f"{path}: data.crop_size: expected at most data.image_size {data.image_size}, got {data.crop_size}"
+        )
+    return spec, arguments
+
+
+def _check_networks(config, registry, spec, arguments, path):
+    """`train.stages` names networks of the model, and each network the run trains has a loss
+    term that applies to it and none that does not (a model of stages splits `loss.weights`)."""
+    weights = {name: weight for name, weight in config.loss.weights.items() if weight > 0}
+    if not spec.stages:
+        if config.train.stages is not None:
+            raise ConfigError(f"{path}: train.stages: model {config.model.name} is one network; expected null")
+        for name in weights:
+            if not loss_applies_to(name, spec.output):
+                raise ConfigError(
+                    f"{path}: loss.weights.{name}: does not apply to a network that predicts {spec.output}"
+                )
+        return
+    stages = {stage.name: stage for stage in (*spec.stages, *spec.comparisons.values())}
+    for name in config.train.stages or ():
+        if name not in stages:
+            raise ConfigError(
+                f"{path}: train.stages: unknown stage '{name}' (expected names from: {', '.join(stages)})"
+            )
+    for stage in stages.values():
+        output = registry[stage.model].output
+        if not any(loss_applies_to(name, output) for name in weights):
+            raise ConfigError(
+                f"{path}: loss.weights: no term for the {stage.title(arguments)} (a network that predicts {output})"
+            )

@@ -1,0 +1,101 @@
+"""`train.py`'s work: trains an experiment (one network, or the stages of a model of several),
+scores it with its baselines, writes `metrics.json` and exports; or, for an experiment with
+`eval.trained_runs`, scores finished runs on its test set.
+
+Example:
+    results = run_experiment(load_experiment("experiments/quickstart.yaml", [], registry), registry,
+                             "experiments/quickstart.yaml", "runs/quickstart")
+"""
+
+import pathlib
+
+import tensorflow as tf
+
+from common.baselines import BASELINE_TITLES
+from common.config import save_config
+from common.models import model_arguments
+from common.training.evaluation import format_table, labelled_rows
+from common.training.logs import write_json_atomically
+from common.training.precision import detect_devices, device_line
+from common.training.stages import export_stages, run_stages
+from common.training.trained_runs import score_trained_runs
+from common.training.trainer import Trainer
+
+
+def run_experiment(config, registry, experiment_path, run_dir, resume=False, eval_only=False, command=None):
+    """Trains (unless `eval_only`), scores with the baselines, writes metrics.json and exports.
+
+    Args:
+        config: the `ExperimentConfig`, checked (`common.experiment.load_experiment`).
+        registry: {model name: ModelSpec}.
+        experiment_path: the experiment file, named in error messages.
+        run_dir: where checkpoints, logs, metrics and exports go.
+        resume, eval_only: require a checkpoint in `run_dir` to continue from or to evaluate.
+        command: the command line that ran it, recorded in metrics.json (default: the train.py
+            command of `experiment_path`).
+    Returns:
+        {method: {metric: value}} of the final evaluation.
+    """
+    command = command or f"python train.py {experiment_path} --run-dir {run_dir}"
+    run_dir = pathlib.Path(run_dir)
+    if config.eval.trained_runs:
+        results, titles, scorer = score_trained_runs(config, experiment_path, config.eval.trained_runs, None, registry)
+        run_dir.mkdir(parents=True, exist_ok=True)
+        save_config(config, run_dir / "config.yaml")
+        write_metrics(run_dir, config, {}, results, titles, scorer, command)
+        return results
+    spec, arguments = model_arguments(config.model, registry, experiment_path)
+    if spec.stages:
+        results, titles, scorer, assembled, trainers = run_stages(
+            config, registry, spec, arguments, experiment_path, run_dir, resume, eval_only
+        )
+        chief = trainers[spec.stages[0].name].chief
+        if chief:
+            write_metrics(
+                run_dir, config, {name: t.step for name, t in trainers.items()}, results, titles, scorer, command
+            )
+            if not eval_only:
+                export_stages(config, spec, registry, assembled, trainers, run_dir)
+        for trainer in trainers.values():
+            trainer.close()
+        return results
+    trainer = Trainer(config, registry, experiment_path, run_dir)
+    if trainer.chief:
+        print(device_line(detect_devices(), config.train))
+    trainer.restore(required=resume or eval_only)
+    if not eval_only:
+        trainer.train()
+    results = trainer.test(baselines=True)
+    if trainer.chief:
+        write_metrics(
+            run_dir,
+            config,
+            {"model": trainer.step},
+            results,
+            {**BASELINE_TITLES, "model": spec.title},
+            trainer.scorer,
+            command,
+        )
+    if not eval_only:
+        trainer.export()
+    trainer.close()
+    return results
+
+
+def write_metrics(run_dir, config, steps, results, titles, scorer, command):
+    """Prints the result table and writes RUN_DIR/metrics.json: the experiment, the trained steps
+    of each network ({} when the run trains nothing), the command, the kind of device and the
+    evaluation protocol (for the reproduction report), and the rows."""
+    print(format_table(results, titles, scorer.metrics, scorer.protocol))
+    write_json_atomically(
+        pathlib.Path(run_dir) / "metrics.json",
+        {
+            "experiment": config.name,
+            "model": config.model.name,
+            "steps": steps,
+            "command": command,
+            "device": "GPU" if tf.config.list_logical_devices("GPU") else "CPU",
+            "protocol": scorer.protocol,
+            "results": labelled_rows(results, titles, scorer.protocol),
+        },
+    )

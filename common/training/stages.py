@@ -1,0 +1,112 @@
+"""A model of separately trained networks (DPDE, Sect. 4.1: the depth and gradient networks are
+trained apart, then joined by IRLS fusion): each network is a *stage* trained in its own
+sub-directory of the run.
+
+The networks of a run are the model's stages (`ModelSpec.stages`) and the comparison networks
+(`ModelSpec.comparisons`, DPDE's plain FCRN) that `train.stages` names or that the run directory
+already holds. `train.stages` names the networks to train (null: the model's stages); the others
+are restored from their checkpoints.
+"""
+
+import dataclasses
+import pathlib
+
+from common.baselines import BASELINE_TITLES, baseline_predictor
+from common.config import ModelConfig, save_config
+from common.data.pipeline import make_pipeline
+from common.errors import ConfigError
+from common.export import export_model
+from common.losses import loss_weights_for
+from common.predictor import make_predictor
+from common.training.evaluation import make_scorer, score_methods
+from common.training.precision import detect_devices, device_line
+from common.training.strategy import is_chief, make_strategy
+from common.training.trainer import Trainer
+
+
+def stage_config(config, stage, registry, arguments):
+    """The experiment of one stage: its network, the loss terms that apply to it, no baselines."""
+    network = registry[stage.model]
+    return dataclasses.replace(
+        config,
+        model=ModelConfig(stage.model, config.model.preset, stage.arguments(arguments)),
+        loss=dataclasses.replace(config.loss, weights=loss_weights_for(network.output, config.loss.weights)),
+        eval=dataclasses.replace(config.eval, baselines=[]),
+        train=dataclasses.replace(config.train, stages=None),
+    )
+
+
+def trained_stage_names(config, spec):
+    """The stages `config` trains: `train.stages`, or the model's own stages when it is null."""
+    if config.train.stages is None:
+        return [stage.name for stage in spec.stages]
+    return list(config.train.stages)
+
+
+def run_stages(config, registry, spec, arguments, experiment_path, run_dir, resume, eval_only):
+    """Trains the stages to train (none when `eval_only`), restores the others, and scores the
+    baselines, the comparison networks, the first stage alone and the assembled model.
+
+    Returns:
+        (results {name: {metric: value}}, row titles {name: title}, the scorer, the assembled
+         model, {stage name: its Trainer}).
+    """
+    run_dir = pathlib.Path(run_dir)
+    trained = [] if eval_only else trained_stage_names(config, spec)
+    comparisons = [
+        stage
+        for name, stage in spec.comparisons.items()
+        if name in trained or (run_dir / name / "checkpoints").is_dir()
+    ]
+    strategy = make_strategy(config.distribute, experiment_path)
+    if is_chief(strategy):
+        print(device_line(detect_devices(), config.train))
+    pipeline = make_pipeline(config, spec.sample_kind)
+    trainers, restored = {}, []
+    for stage in (*spec.stages, *comparisons):
+        trainer = Trainer(
+            stage_config(config, stage, registry, arguments),
+            registry,
+            experiment_path,
+            run_dir / stage.name,
+            strategy=strategy,
+            pipeline=pipeline,
+        )
+        restored.append(trainer.restore(required=stage.name not in trained) > 0)
+        trainers[stage.name] = trainer
+    if trainers[spec.stages[0].name].chief:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        save_config(config, run_dir / "config.yaml")
+    if resume and not any(restored):
+        raise ConfigError(f"no checkpoint to resume from in {run_dir}/<stage>/checkpoints")
+    for stage in (*spec.stages, *comparisons):
+        if stage.name in trained:
+            if trainers[stage.name].chief:
+                print(f"stage {stage.name}: training the {stage.title(arguments)}")
+            trainers[stage.name].train()
+
+    first = spec.stages[0]
+    assembled = spec.assemble({stage.name: trainers[stage.name].model for stage in spec.stages}, arguments)
+    methods = {name: baseline_predictor(name, config.eval) for name in config.eval.baselines}
+    titles = {name: BASELINE_TITLES[name] for name in config.eval.baselines}
+    for stage in comparisons:
+        methods[stage.name], titles[stage.name] = trainers[stage.name].predictor, stage.title(arguments)
+    methods[first.name], titles[first.name] = trainers[first.name].predictor, first.title(arguments)
+    methods["model"], titles["model"] = make_predictor(assembled, spec.inputs), spec.title
+    scorer = make_scorer(spec.sample_kind, spec.output, config)
+    results, _, _ = score_methods(methods, pipeline.test_dataset(config.eval.batch_size), scorer)
+    return results, titles, scorer, assembled, trainers
+
+
+def export_stages(config, spec, registry, assembled, trainers, run_dir):
+    """The assembled model as the run's export, and each comparison network's `.keras` file in
+    its stage directory (for scoring it on other test sets)."""
+    export_model(assembled, spec, config.export, run_dir)
+    for name, stage in spec.comparisons.items():
+        if name in trainers:
+            export_model(
+                trainers[name].model,
+                registry[stage.model],
+                dataclasses.replace(config.export, saved_model=False),
+                pathlib.Path(run_dir) / name,
+            )

@@ -1,0 +1,236 @@
+"""Trains one network of an experiment in one run directory: the loop, checkpoints, the per-epoch
+logs and test metrics.
+
+One loop serves every `tf.distribute` strategy: a `tf.function` train step run with
+`strategy.run`, and a `tf.train.CheckpointManager` (Keras 3 `model.fit` cannot take the
+`PerReplica` batches of MultiWorkerMirroredStrategy). Checkpoints are written every
+`train.checkpoint_every_steps` steps and at the end of every epoch; TensorFlow writes the data
+files before it atomically updates the `checkpoint` index, so a kill at any moment leaves the last
+good checkpoint. A restarted run in the same directory continues from the exact step: the training
+order depends only on (seed, epoch), and the batches of the current epoch already trained on are
+skipped.
+
+Example:
+    trainer = Trainer(config, registry, "experiments/quickstart.yaml", "runs/quickstart")
+    trainer.restore(required=False)
+    trainer.train()
+    results = trainer.test(baselines=True)
+"""
+
+import math
+import pathlib
+import shutil
+import time
+
+import keras
+import tensorflow as tf
+
+from common.baselines import baseline_predictor
+from common.config import save_config
+from common.data.pipeline import make_pipeline
+from common.errors import ConfigError, TrainingError
+from common.export import export_model
+from common.models import build_model, model_arguments
+from common.predictor import make_predictor
+from common.training.evaluation import make_scorer, score_methods
+from common.training.logs import RunLogger
+from common.training.optimization import build_optimizer, current_learning_rate
+from common.training.precision import (
+    LOSS_SCALED_POLICY,
+    detect_devices,
+    dtype_policy,
+    resolve_policy,
+    with_float32_outputs,
+)
+from common.training.step import make_train_step
+from common.training.strategy import is_chief, make_strategy, worker_id
+
+
+class Trainer:
+    """Holds the strategy, data, model, optimizer and checkpoints of one run directory.
+
+    Args:
+        config: the `ExperimentConfig`, already checked (`common.experiment.check_experiment`).
+        registry: {model name: ModelSpec}.
+        experiment_path: the experiment file, named in error messages.
+        run_dir: where checkpoints, logs and exports go.
+        strategy, pipeline: shared by the stages of one model; by default made from the config.
+    """
+
+    def __init__(self, config, registry, experiment_path, run_dir, strategy=None, pipeline=None):
+        self.config = config
+        self.experiment_path = experiment_path
+        self.run_dir = pathlib.Path(run_dir)
+        self.strategy = strategy or make_strategy(config.distribute, experiment_path)
+        self.chief = is_chief(self.strategy)
+        self.spec, _ = model_arguments(config.model, registry, experiment_path)
+        self.pipeline = pipeline or make_pipeline(config, self.spec.sample_kind)
+        self.scorer = make_scorer(self.spec.sample_kind, self.spec.output, config)
+        self.global_batch = config.data.batch_size
+        replicas = self.strategy.num_replicas_in_sync
+        if self.global_batch % replicas:
+            raise ConfigError(
+                f"{experiment_path}: data.batch_size: expected a multiple of the "
+                f"{replicas} replicas, got {self.global_batch}"
+            )
+        self.steps_per_epoch = config.train.steps_per_epoch or self.pipeline.steps_per_epoch(self.global_batch)
+        if self.steps_per_epoch < 1:
+            raise ConfigError(
+                f"{experiment_path}: data.batch_size: {self.global_batch} is larger "
+                f"than the {self.pipeline.train_size} training samples"
+            )
+
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        policy = resolve_policy(config.train.mixed_precision, detect_devices())
+        with self.strategy.scope():
+            keras.utils.set_random_seed(config.train.seed)
+            with dtype_policy(policy):
+                _, network = build_model(config.model, registry, experiment_path)
+            self.model = with_float32_outputs(network) if policy else network
+            self.optimizer = build_optimizer(
+                config.optimizer, config.schedule, self.steps_per_epoch, loss_scaling=policy == LOSS_SCALED_POLICY
+            )
+            self.optimizer.build(self.model.trainable_variables)
+        # Batches trained: the optimizer's own count stops on the steps loss scaling skips.
+        self.trained_steps = tf.Variable(0, dtype=tf.int64, trainable=False, name="trained_steps")
+        # The network, not its float32 wrapper: a run resumes whatever its precision.
+        self.checkpoint = tf.train.Checkpoint(model=network, optimizer=self.optimizer, trained_steps=self.trained_steps)
+        checkpoint_dir = self.run_dir / "checkpoints"
+        if not self.chief:
+            checkpoint_dir = self._worker_dir() / "checkpoints"
+        self.manager = tf.train.CheckpointManager(
+            self.checkpoint, str(checkpoint_dir), max_to_keep=config.train.keep_checkpoints
+        )
+        self.predictor = make_predictor(self.model, self.spec.inputs)
+        self._train_step = make_train_step(
+            self.strategy, self.model, self.optimizer, config.loss, self.spec.inputs, config.train.jit_compile
+        )
+        loss_names = ["loss"] + [f"loss_{name}" for name, w in config.loss.weights.items() if w > 0]
+        self.logger = (
+            RunLogger(self.run_dir, ["epoch", "step", "learning_rate", *loss_names, *self.scorer.metrics, "seconds"])
+            if self.chief
+            else None
+        )
+
+    def _worker_dir(self):
+        return self.run_dir / ".workers" / worker_id(self.strategy)
+
+    @property
+    def step(self):
+        return int(self.trained_steps.numpy())
+
+    def restore(self, required):
+        """Restores the newest checkpoint; returns its step (0 when there is none)."""
+        latest = self.manager.latest_checkpoint
+        if latest is None and self.chief is False:
+            latest = tf.train.latest_checkpoint(str(self.run_dir / "checkpoints"))
+        if latest is None:
+            if required:
+                raise ConfigError(f"no checkpoint to resume from in {self.run_dir / 'checkpoints'}")
+            return 0
+        self.trained_steps.assign(-1)
+        self.checkpoint.restore(latest).expect_partial()
+        if self.step < 0:  # written before trained_steps was checkpointed: no step was skipped
+            self.trained_steps.assign(self.optimizer.iterations)
+        return self.step
+
+    def _distributed_epoch(self, epoch, skip_batches):
+        dataset = self.pipeline.train_dataset(epoch, self.global_batch, skip_batches).repeat()
+        options = tf.data.Options()
+        options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+        return iter(self.strategy.experimental_distribute_dataset(dataset.with_options(options)))
+
+    def _save_checkpoint(self):
+        """Saves the current step unless it is already the newest checkpoint."""
+        latest = self.manager.latest_checkpoint
+        if latest is None or int(latest.rsplit("-", 1)[1]) != self.step:
+            self.manager.save(checkpoint_number=self.step)
+
+    def train(self):
+        """Trains to `train.epochs`, continuing from the newest checkpoint if there is one."""
+        config = self.config
+        start = self.step
+        if start and self.chief:
+            print(f"resumed from step {start} ({self.manager.latest_checkpoint})")
+        if self.chief:
+            save_config(config, self.run_dir / "config.yaml")
+        log_every = config.train.log_every_steps
+        for epoch in range(start // self.steps_per_epoch, config.train.epochs):
+            skip = self.step - epoch * self.steps_per_epoch
+            iterator = self._distributed_epoch(epoch, skip)
+            progress = keras.utils.Progbar(
+                self.steps_per_epoch, verbose=1 if self.chief else 0, stateful_metrics=["loss", "images/s"]
+            )
+            progress.update(skip)
+            sums, started = {}, time.perf_counter()
+            for index in range(skip, self.steps_per_epoch):
+                values = {k: float(v) for k, v in self._train_step(next(iterator)).items()}
+                self.trained_steps.assign_add(1)
+                if not math.isfinite(values["loss"]):
+                    raise TrainingError(
+                        f"loss is {values['loss']} at step {self.step}: training stopped; the last "
+                        f"good checkpoint is {self.manager.latest_checkpoint or 'none (no checkpoint yet)'}"
+                    )
+                for name, value in values.items():
+                    sums[name] = sums.get(name, 0.0) + value
+                rate = (index + 1 - skip) * self.global_batch / (time.perf_counter() - started)
+                progress.update(index + 1, [("loss", values["loss"]), ("images/s", rate)])
+                step = self.step
+                if self.chief and step % log_every == 0:
+                    self.logger.scalars(
+                        step,
+                        {f"train/{k}": v for k, v in values.items()}
+                        | {"train/learning_rate": current_learning_rate(self.optimizer)},
+                    )
+                if step % config.train.checkpoint_every_steps == 0:
+                    self._save_checkpoint()
+            self._save_checkpoint()
+            self._end_epoch(
+                epoch,
+                {k: v / max(1, self.steps_per_epoch - skip) for k, v in sums.items()},
+                time.perf_counter() - started,
+            )
+        return self.step
+
+    def _end_epoch(self, epoch, means, seconds):
+        every = self.config.eval.every_epochs
+        tested = {}
+        if every and (epoch + 1) % every == 0:
+            tested = self.test(baselines=False)["model"]
+        if self.chief:
+            self.logger.scalars(self.step, {f"test/{k}": v for k, v in tested.items()})
+            self.logger.epoch_row(
+                {
+                    "epoch": epoch + 1,
+                    "step": self.step,
+                    "learning_rate": current_learning_rate(self.optimizer),
+                    **means,
+                    **tested,
+                    "seconds": round(seconds, 2),
+                }
+            )
+
+    def test(self, baselines=True):
+        """Scores the model (and, if asked, the experiment's `eval.baselines`) on the test split.
+
+        Returns {method: {metric: value}}, with the method "model" for the network.
+        """
+        methods = {}
+        if baselines:
+            for name in self.config.eval.baselines:
+                methods[name] = baseline_predictor(name, self.config.eval)
+        methods["model"] = self.predictor
+        results, predictions, batch = score_methods(
+            methods, self.pipeline.test_dataset(self.config.eval.batch_size), self.scorer
+        )
+        if self.chief:
+            self.logger.examples(self.step, batch, predictions["model"], self.config.eval.image_summaries)
+        return results
+
+    def export(self):
+        """The SavedModel under RUN_DIR/export/ and the Keras model as RUN_DIR/model.keras."""
+        export_model(self.model, self.spec, self.config.export, self.run_dir if self.chief else self._worker_dir())
+
+    def close(self):
+        if not self.chief:
+            shutil.rmtree(self._worker_dir(), ignore_errors=True)

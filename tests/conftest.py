@@ -48,12 +48,13 @@ def tiny_experiment(tmp_path):
 
 @pytest.fixture(scope="session")
 def finished_runs(tmp_path_factory):
-    """[IGDE run dir, DPDE run dir]: the tiny experiments trained by train.py (DPDE for 1 epoch)."""
-    from tests.dpde.test_training import TINY_DPDE
+    """[IGDE run dir, DPDE run dir]: the tiny experiments trained by train.py (DPDE for 1 epoch, with
+    the plain FCRN)."""
+    from tests.dpde.test_training import TINY_DPDE, WITH_FCRN
 
     base = tmp_path_factory.mktemp("finished")
     runs = []
-    for config in (TINY_EXPERIMENT, {**TINY_DPDE, "train": {**TINY_DPDE["train"], "epochs": 1}}):
+    for config in (TINY_EXPERIMENT, {**TINY_DPDE, "train": {**TINY_DPDE["train"], **WITH_FCRN, "epochs": 1}}):
         experiment = base / f"{config['name']}.yaml"
         experiment.write_text(yaml.safe_dump(config))
         runs.append(base / config["name"])

@@ -32,9 +32,8 @@ from scipy import ndimage
 from scipy.sparse.linalg import spsolve
 
 from common.data.synthetic import generate_scene
-from common.irls import irls_fuse_counted
+from common.irls import OMEGA, PHI_EPS, irls_fuse
 
-OMEGA, EPS = 10.0, 1e-3
 GRADIENT_NOISE = 0.005
 MINIMISER_ITERATIONS = 30
 CONVERGED = 1e-12  # relative change at which exact float64 IRLS has found the minimiser
@@ -63,8 +62,8 @@ def reference_irls(depth, grad_x, grad_y, solve, done):
     estimate = depth.ravel().astype(np.float64)
     d, iterates, seconds, started = estimate, [], [], time.perf_counter()
     for _ in range(MINIMISER_ITERATIONS):
-        wx = sparse.diags(1.0 / np.sqrt((dx @ d - gx) ** 2 + EPS**2))
-        wy = sparse.diags(1.0 / np.sqrt((dy @ d - gy) ** 2 + EPS**2))
+        wx = sparse.diags(1.0 / np.sqrt((dx @ d - gx) ** 2 + PHI_EPS**2))
+        wy = sparse.diags(1.0 / np.sqrt((dy @ d - gy) ** 2 + PHI_EPS**2))
         matrix = (2 * sparse.eye(height * width) + OMEGA * (dx.T @ wx @ dx + dy.T @ wy @ dy)).tocsr()
         previous, d = d, solve(matrix, 2 * estimate + OMEGA * (dx.T @ wx @ gx + dy.T @ wy @ gy), d)
         seconds.append(time.perf_counter() - started)
@@ -99,7 +98,9 @@ def relative_error(d, minimiser):
 
 
 def time_ours(depth, grad_x, grad_y, repeats, jit_compile):
-    fuse = tf.function(lambda d, gx, gy: irls_fuse_counted(d, gx, gy, OMEGA, EPS, jit_compile=jit_compile))
+    fuse = tf.function(
+        lambda d, gx, gy: irls_fuse(d, gx, gy, OMEGA, PHI_EPS, jit_compile=jit_compile, return_iterations=True)
+    )
     batch = [tf.constant(a[None, ..., None]) for a in (depth, grad_x, grad_y)]
     fuse(*batch)
     times = []
@@ -124,7 +125,7 @@ def main():
     parser.add_argument("--repeats", type=int, default=3, help="timings of ours; the best is printed")
     parser.add_argument("--sizes", nargs="+", default=["240x320", "480x640"], help="HxW")
     args = parser.parse_args()
-    print(f"device: {tf.config.list_physical_devices('GPU') or 'CPU'}; omega {OMEGA}, eps {EPS}")
+    print(f"device: {tf.config.list_physical_devices('GPU') or 'CPU'}; omega {OMEGA}, eps {PHI_EPS}")
     print(
         "| size | solver | IRLS iterations | seconds | s per iteration | error vs minimiser | "
         "speed-up (total) | speed-up (per iteration) |"

@@ -45,6 +45,14 @@ import tensorflow as tf
 
 from common.image_ops import forward_difference_x, forward_difference_y
 
+OMEGA = 10.0  # "the parameter omega is set to 10" (Sect. 4.1), read on metres (module docstring)
+PHI_EPS = 1e-3  # phi's smoothing, 1 mm (module docstring)
+CG_TOLERANCE = 1e-6  # relative residual at which an inner solve stops early
+IRLS_TOLERANCE = 1e-4  # the fused depth's stated accuracy: relative distance to the minimiser of E
+IRLS_STOP_CHANGE = 1e-5  # relative change per iteration at which IRLS stops (module docstring)
+CG_STEPS_PER_ITERATION = 100  # the truncated inner solve (module docstring; bench/irls.py)
+IRLS_MAX_ITERATIONS = 30
+
 
 def _border_masks(d):
     """1 where a forward difference exists (all but the last column / row)."""
@@ -52,7 +60,7 @@ def _border_masks(d):
     return forward_difference_x(tf.cumsum(ones, axis=2)), forward_difference_y(tf.cumsum(ones, axis=1))
 
 
-def irls_energy(d, depth, grad_x, grad_y, omega=10.0, eps=1e-3):
+def irls_energy(d, depth, grad_x, grad_y, omega=OMEGA, eps=PHI_EPS):
     """E(d) per image, [B]."""
     mask_x, mask_y = _border_masks(d)
     phi_x = tf.sqrt(tf.square(forward_difference_x(d) - grad_x * mask_x) + eps**2) * mask_x
@@ -60,7 +68,7 @@ def irls_energy(d, depth, grad_x, grad_y, omega=10.0, eps=1e-3):
     return tf.reduce_sum(tf.square(d - depth) + omega * (phi_x + phi_y), axis=[1, 2, 3])
 
 
-def irls_weights(d, grad_x, grad_y, eps=1e-3):
+def irls_weights(d, grad_x, grad_y, eps=PHI_EPS):
     """(Wx, Wy) = 1 / phi(residual), zero where no difference exists."""
     mask_x, mask_y = _border_masks(d)
     weight_x = mask_x / tf.sqrt(tf.square(forward_difference_x(d) - grad_x * mask_x) + eps**2)
@@ -80,7 +88,7 @@ def _divergence(flux_x, flux_y):
 
 
 def solve_weighted_system(
-    depth, grad_x, grad_y, weight_x, weight_y, omega=10.0, initial=None, iterations=500, tol=1e-6
+    depth, grad_x, grad_y, weight_x, weight_y, omega=OMEGA, initial=None, iterations=500, tol=CG_TOLERANCE
 ):
     """Solves (2 I + omega (Dx^T Wx Dx + Dy^T Wy Dy)) d = 2 depth + omega (Dx^T Wx Gx + Dy^T Wy Gy)
     by Jacobi-preconditioned conjugate gradients, per image.
@@ -132,30 +140,24 @@ def solve_weighted_system(
     return d
 
 
-IRLS_TOLERANCE = 1e-4  # the fused depth's stated accuracy: relative distance to the minimiser of E
-IRLS_STOP_CHANGE = 1e-5  # relative change per iteration at which IRLS stops (module docstring)
-CG_STEPS_PER_ITERATION = 100  # the truncated inner solve (module docstring; bench/irls.py)
-IRLS_MAX_ITERATIONS = 30
-
-
 def irls_fuse(
     depth,
     grad_x,
     grad_y,
-    omega=10.0,
-    eps=1e-3,
+    omega=OMEGA,
+    eps=PHI_EPS,
     iterations=IRLS_MAX_ITERATIONS,
     tol=IRLS_STOP_CHANGE,
     cg_iterations=CG_STEPS_PER_ITERATION,
-    cg_tol=1e-6,
+    cg_tol=CG_TOLERANCE,
     jit_compile=True,
+    return_iterations=False,
 ):
     """Fuses a depth map with depth gradients by IRLS (DPDE; omega = 10 in the paper).
 
     Args:
-        depth: [B, H, W, 1] estimated depth d_est.
-        grad_x, grad_y: [B, H, W, 1] horizontal and vertical forward-difference gradients, in
-            depth units per pixel (the last column of grad_x and last row of grad_y are unused).
+        depth: [B, H, W, 1] depth from the depth network.
+        grad_x, grad_y: [B, H, W, 1] gradients from the gradient network (forward differences).
         omega: weight of the gradient term; eps: smoothing of phi, in depth units.
         iterations: at most this many IRLS iterations; tol: stop once the relative change of d
             is below it for every image.
@@ -164,30 +166,16 @@ def irls_fuse(
         jit_compile: run the whole loop as one XLA computation, compiled once per input shape
             (about 1.4 s on a CPU): XLA fuses the CG step's element-wise operations, which makes
             the time per iteration grow with the pixels as the memory traffic does (bench/irls.py).
+        return_iterations: also return the number of IRLS iterations run.
     Returns:
-        [B, H, W, 1] fused depth.
+        [B, H, W, 1] fused depth, and with `return_iterations` a scalar int32 tensor.
     Example:
         fused = irls_fuse(depth, grad_x, grad_y)
     """
-    return irls_fuse_counted(depth, grad_x, grad_y, omega, eps, iterations, tol, cg_iterations, cg_tol, jit_compile)[0]
-
-
-def irls_fuse_counted(
-    depth,
-    grad_x,
-    grad_y,
-    omega=10.0,
-    eps=1e-3,
-    iterations=IRLS_MAX_ITERATIONS,
-    tol=IRLS_STOP_CHANGE,
-    cg_iterations=CG_STEPS_PER_ITERATION,
-    cg_tol=1e-6,
-    jit_compile=True,
-):
-    """`irls_fuse`, also returning the number of IRLS iterations it ran (a scalar int32 tensor)."""
     tensors = [tf.convert_to_tensor(a, tf.float32) for a in (depth, grad_x, grad_y)]
     loop = _compiled_irls_loop if jit_compile else _irls_loop
-    return loop(*tensors, omega, eps, iterations, tol, cg_iterations, cg_tol)
+    fused, steps = loop(*tensors, omega, eps, iterations, tol, cg_iterations, cg_tol)
+    return (fused, steps) if return_iterations else fused
 
 
 def _irls_loop(depth, grad_x, grad_y, omega, eps, iterations, tol, cg_iterations, cg_tol):

@@ -87,11 +87,10 @@ def model_arguments(model_config, registry, path):
     return spec, arguments
 
 
-def build_model(model_config, registry, path):
-    """Builds `model.name` with its preset and `model.args`; an impossible argument found only
-    while building (a weights file that does not fit) is a ConfigError naming `path`."""
-    spec, arguments = model_arguments(model_config, registry, path)
+def build_model(spec, arguments, path):
+    """Builds the model of `spec` with `arguments` (from `model_arguments`); an impossible argument
+    found only while building (a weights file that does not fit) is a ConfigError naming `path`."""
     try:
-        return spec, spec.build(**arguments)
+        return spec.build(**arguments)
     except ArgumentError as error:
         raise ConfigError(f"{path}: model.args.{error}") from error

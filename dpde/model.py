@@ -10,7 +10,15 @@ Example:
 import keras
 from keras import layers
 
-from common.irls import CG_STEPS_PER_ITERATION, IRLS_MAX_ITERATIONS, IRLS_STOP_CHANGE, irls_fuse
+from common.irls import (
+    CG_STEPS_PER_ITERATION,
+    CG_TOLERANCE,
+    IRLS_MAX_ITERATIONS,
+    IRLS_STOP_CHANGE,
+    OMEGA,
+    PHI_EPS,
+    irls_fuse,
+)
 from dpde.layers import PACKAGE
 
 
@@ -20,12 +28,12 @@ class IRLSFusion(layers.Layer):
 
     def __init__(
         self,
-        omega=10.0,
-        eps=1e-3,
+        omega=OMEGA,
+        eps=PHI_EPS,
         iterations=IRLS_MAX_ITERATIONS,
         tol=IRLS_STOP_CHANGE,
         cg_iterations=CG_STEPS_PER_ITERATION,
-        cg_tol=1e-6,
+        cg_tol=CG_TOLERANCE,
         jit_compile=True,
         **kwargs,
     ):
@@ -50,16 +58,9 @@ class IRLSFusion(layers.Layer):
         return {**super().get_config(), **self.settings}
 
 
-def build_dpde(
-    depth_net,
-    gradient_net,
-    omega=10.0,
-    eps=1e-3,
-    iterations=IRLS_MAX_ITERATIONS,
-    tol=IRLS_STOP_CHANGE,
-    cg_iterations=CG_STEPS_PER_ITERATION,
-):
-    """Joins a depth network and a gradient network (both {"image"} -> maps) by IRLS fusion.
+def build_dpde(depth_net, gradient_net, **fusion):
+    """Joins a depth network and a gradient network (both {"image"} -> maps) by IRLS fusion;
+    `fusion`: `IRLSFusion`'s settings (omega, eps, iterations, ...).
 
     Returns:
         `keras.Model` {"image": [B, H, W, 3] RGB in [0, 1]} -> [B, H, W, 1] fused depth.
@@ -67,5 +68,5 @@ def build_dpde(
     image = keras.Input((None, None, 3), name="image")
     depth = depth_net({"image": image})
     gradients = gradient_net({"image": image})
-    fused = IRLSFusion(omega, eps, iterations, tol, cg_iterations, name="irls_fusion")(depth, gradients)
+    fused = IRLSFusion(name="irls_fusion", **fusion)(depth, gradients)
     return keras.Model({"image": image}, fused, name="dpde")

@@ -6,7 +6,7 @@ one-block-per-stage ResNet encoder (32..256 channels, random init), a 128-channe
 gradient network of width 16, for CPU runs in minutes.
 """
 
-from common.irls import IRLS_MAX_ITERATIONS
+from common.irls import IRLS_MAX_ITERATIONS, OMEGA, PHI_EPS
 
 PRESETS = {
     "paper": {
@@ -17,8 +17,8 @@ PRESETS = {
         "lateral_connections": True,
         "gradient_width": 108,
         "gradient_layers": 10,
-        "irls_omega": 10.0,
-        "irls_eps": 1e-3,
+        "irls_omega": OMEGA,
+        "irls_eps": PHI_EPS,
         "irls_iterations": IRLS_MAX_ITERATIONS,
     },
     "small": {
@@ -29,8 +29,8 @@ PRESETS = {
         "lateral_connections": True,
         "gradient_width": 16,
         "gradient_layers": 10,
-        "irls_omega": 10.0,
-        "irls_eps": 1e-3,
+        "irls_omega": OMEGA,
+        "irls_eps": PHI_EPS,
         "irls_iterations": IRLS_MAX_ITERATIONS,
     },
 }

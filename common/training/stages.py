@@ -59,7 +59,8 @@ def run_stages(config, registry, spec, arguments, experiment_path, run_dir, resu
         if name in trained or (run_dir / name / "checkpoints").is_dir()
     ]
     strategy = make_strategy(config.distribute, experiment_path)
-    if is_chief(strategy):
+    chief = is_chief(strategy)
+    if chief:
         print(device_line(detect_devices(), config.train))
     pipeline = make_pipeline(config, spec.sample_kind)
     trainers, restored = {}, []
@@ -74,14 +75,14 @@ def run_stages(config, registry, spec, arguments, experiment_path, run_dir, resu
         )
         restored.append(trainer.restore(required=stage.name not in trained) > 0)
         trainers[stage.name] = trainer
-    if trainers[spec.stages[0].name].chief:
+    if chief:
         run_dir.mkdir(parents=True, exist_ok=True)
         save_config(config, run_dir / "config.yaml")
     if resume and not any(restored):
         raise ConfigError(f"no checkpoint to resume from in {run_dir}/<stage>/checkpoints")
     for stage in (*spec.stages, *comparisons):
         if stage.name in trained:
-            if trainers[stage.name].chief:
+            if chief:
                 print(f"stage {stage.name}: training the {stage.title(arguments)}")
             trainers[stage.name].train()
 

@@ -71,7 +71,7 @@ def score_trained_runs(config, experiment_path, run_dirs, baselines, registry):
         config: the experiment whose test data, metrics and baseline settings are used.
         experiment_path: the experiment file, named in errors.
         run_dirs: finished run directories.
-        baselines: baseline names, or None for those of `eval.baselines` that are not networks.
+        baselines: baseline names, or None for those of `eval.baselines` that apply to the runs.
         registry: {model name: ModelSpec}.
     Returns:
         ({name: {metric: value}}, {name: row title}, the scorer).

@@ -63,7 +63,7 @@ class Trainer:
         self.run_dir = pathlib.Path(run_dir)
         self.strategy = strategy or make_strategy(config.distribute, experiment_path)
         self.chief = is_chief(self.strategy)
-        self.spec, _ = model_arguments(config.model, registry, experiment_path)
+        self.spec, arguments = model_arguments(config.model, registry, experiment_path)
         self.pipeline = pipeline or make_pipeline(config, self.spec.sample_kind)
         self.scorer = make_scorer(self.spec.sample_kind, self.spec.output, config)
         self.global_batch = config.data.batch_size
@@ -85,7 +85,7 @@ class Trainer:
         with self.strategy.scope():
             keras.utils.set_random_seed(config.train.seed)
             with dtype_policy(policy):
-                _, network = build_model(config.model, registry, experiment_path)
+                network = build_model(self.spec, arguments, experiment_path)
             self.model = with_float32_outputs(network) if policy else network
             self.optimizer = build_optimizer(
                 config.optimizer, config.schedule, self.steps_per_epoch, loss_scaling=policy == LOSS_SCALED_POLICY

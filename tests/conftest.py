@@ -73,16 +73,22 @@ def user_error(result):
     return errors[0]
 
 
-def run_train(*args, env=None, timeout=300):
-    """Runs train.py in a fresh process; returns the CompletedProcess."""
+def run_python(*args, env=None, timeout=300):
+    """Runs `python ARGS...` from the repository root in a fresh process; returns the
+    CompletedProcess (stdout and stderr captured as text)."""
     return subprocess.run(
-        [sys.executable, str(ROOT / "train.py"), *map(str, args)],
+        [sys.executable, *map(str, args)],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=timeout,
         env={**os.environ, **(env or {})},
     )
+
+
+def run_train(*args, env=None, timeout=300):
+    """Runs train.py in a fresh process; returns the CompletedProcess."""
+    return run_python(ROOT / "train.py", *args, env=env, timeout=timeout)
 
 
 def serve_in_fresh_process(export_dir, inputs, tmp_path):
@@ -96,6 +102,6 @@ def serve_in_fresh_process(export_dir, inputs, tmp_path):
         serve = tf.saved_model.load({str(export_dir)!r}).signatures["serving_default"]
         np.save({str(tmp_path / "out.npy")!r}, serve({feeds})["depth"].numpy())
     """)
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT)
+    result = run_python("-c", script, timeout=None)
     assert result.returncode == 0, result.stderr[-3000:]
     return np.load(tmp_path / "out.npy")

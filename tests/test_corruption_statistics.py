@@ -2,9 +2,6 @@
 beside IGDE Table 1's input row (PSNR 36.68 dB, PSNRf 21.10 dB), on the synthetic test split and
 on Scene Flow-like data written in Scene Flow's format."""
 
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 from skimage.metrics import peak_signal_noise_ratio
@@ -14,20 +11,14 @@ from common.data.loaders import make_loader
 from common.data.sceneflow import SceneFlow
 from common.data.synthetic_sceneflow import write_sceneflow_tree
 from experiments.corruption import PAPER_INPUT, corruption_statistics
-from tests.conftest import ROOT, user_error
+from tests.conftest import ROOT, run_python, user_error
 
 QUICKSTART = ROOT / "experiments" / "quickstart.yaml"
 SCENEFLOW = ROOT / "experiments" / "igde" / "sceneflow.yaml"
 
 
 def _corruption(*args):
-    return subprocess.run(
-        [sys.executable, "-m", "experiments.corruption", *map(str, args)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return run_python("-m", "experiments.corruption", *args)
 
 
 def test_statistics_match_scikit_image_and_a_hand_count():

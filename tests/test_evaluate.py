@@ -1,23 +1,15 @@
 """`python -m experiments.evaluate` scores several trained runs and the filters on one test set."""
 
 import json
-import subprocess
-import sys
 
 import pytest
 import yaml
 
-from tests.conftest import ROOT, TINY_EXPERIMENT, run_train, user_error
+from tests.conftest import TINY_EXPERIMENT, run_python, run_train, user_error
 
 
 def _evaluate(*args):
-    return subprocess.run(
-        [sys.executable, "-m", "experiments.evaluate", *map(str, args)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return run_python("-m", "experiments.evaluate", *args)
 
 
 @pytest.fixture(scope="module")

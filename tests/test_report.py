@@ -2,13 +2,10 @@
 papers with the paper's numbers beside ours, each of our rows labelled, the commands, and one
 figure per paper."""
 
-import subprocess
-import sys
-
 import cv2
 import pytest
 
-from tests.conftest import ROOT, user_error
+from tests.conftest import run_python, user_error
 
 
 @pytest.fixture(scope="module")
@@ -17,13 +14,7 @@ def report(finished_runs):
     base = runs[0].parent
     out = base / "docs" / "REPRODUCTION.md"
     out.parent.mkdir()
-    result = subprocess.run(
-        [sys.executable, "-m", "experiments.report", *map(str, runs), "--out", str(out)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    result = run_python("-m", "experiments.report", *runs, "--out", out, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     return out, runs
 
@@ -66,9 +57,7 @@ def test_one_figure_per_paper(report):
 
 
 def test_not_a_run_is_one_line(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-m", "experiments.report", str(tmp_path)], cwd=ROOT, capture_output=True, text=True
-    )
+    result = run_python("-m", "experiments.report", tmp_path, timeout=None)
     assert "no metrics.json" in user_error(result)
 
 

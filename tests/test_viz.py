@@ -1,13 +1,11 @@
 """python -m common.viz: training curves and test-example grids of finished runs."""
 
 import csv
-import subprocess
-import sys
 
 import cv2
 
 from common.viz import curve_panels, curve_sources, read_epochs
-from tests.conftest import ROOT, user_error
+from tests.conftest import run_python, user_error
 
 
 def test_curves_plot_every_logged_loss_and_metric(tmp_path):
@@ -33,12 +31,7 @@ def test_viz_draws_curves_and_examples_of_both_papers(finished_runs, tmp_path):
     ]
     for run_dir in finished_runs:
         out = tmp_path / run_dir.name
-        result = subprocess.run(
-            [sys.executable, "-m", "common.viz", str(run_dir), "--out", str(out), "--samples", "2"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-        )
+        result = run_python("-m", "common.viz", run_dir, "--out", out, "--samples", "2", timeout=None)
         assert result.returncode == 0, result.stderr[-3000:]
         assert f"wrote {out / 'curves.png'}, {out / 'examples.png'}" in result.stdout
         curves, examples = (cv2.imread(str(out / name)) for name in ("curves.png", "examples.png"))
@@ -47,7 +40,5 @@ def test_viz_draws_curves_and_examples_of_both_papers(finished_runs, tmp_path):
 
 
 def test_a_directory_without_logs_is_one_line(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-m", "common.viz", str(tmp_path)], cwd=ROOT, capture_output=True, text=True
-    )
+    result = run_python("-m", "common.viz", tmp_path, timeout=None)
     assert f"{tmp_path}: no metrics.csv" in user_error(result)

@@ -3,8 +3,6 @@ NYU) scored by `train.py` on every generated Middlebury scene of both layouts, w
 and the omega sweep of the same run."""
 
 import json
-import subprocess
-import sys
 
 import cv2
 import numpy as np
@@ -14,7 +12,7 @@ import yaml
 from common.data.images import resize_depth
 from common.data.middlebury import load_scene
 from common.data.pfm import write_pfm
-from tests.conftest import ROOT, run_train, user_error
+from tests.conftest import run_python, run_train, user_error
 from tests.dpde.test_training import TINY_DPDE
 
 IMAGE_SIZE = [16, 20]
@@ -113,25 +111,7 @@ def test_omega_sweep_scores_each_weight_against_the_modified_fcrn(finished_runs,
     experiment = tmp_path / "tiny_dpde.yaml"
     experiment.write_text(yaml.safe_dump(TINY_DPDE))
     out = tmp_path / "sweep.json"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "experiments.omega_sweep",
-            str(experiment),
-            str(run),
-            "--omega",
-            "0.01",
-            "10",
-            "1000",
-            "--out",
-            str(out),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = run_python("-m", "experiments.omega_sweep", experiment, run, "--omega", "0.01", "10", "1000", "--out", out)
     assert result.returncode == 0, result.stderr[-3000:]
     rows = json.loads(out.read_text())["results"]
     assert list(rows) == ["modified FCRN", "omega=0.01", "omega=10", "omega=1000"]

@@ -3,12 +3,10 @@ of full-size 540 x 960 views in the published layout, in fresh processes, with t
 memory compared between a small and a twelve times larger training split."""
 
 import re
-import subprocess
-import sys
 
 from common.data.sceneflow import SceneFlow
 from common.data.synthetic_sceneflow import write_sceneflow_tree
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_python
 
 SCENEFLOW = ROOT / "experiments" / "igde" / "sceneflow.yaml"
 FEW_STEPS = [
@@ -38,7 +36,7 @@ def peak_memory_of_run(root, run_dir, *overrides):
         "finally:\n    print('peak_rss_kb', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,"
         " file=sys.stderr)\n"
     )
-    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    result = run_python("-c", script, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     return int(PEAK.search(result.stderr).group(1)), result
 

@@ -16,10 +16,10 @@ from common.errors import ConfigError, exit_status
 
 def registry():
     """{model name: ModelSpec} of both papers."""
-    import dpde
-    import igde
+    from dpde.registry import MODELS as DPDE_MODELS
+    from igde.registry import MODELS as IGDE_MODELS
 
-    return {**igde.MODELS, **dpde.MODELS}
+    return {**IGDE_MODELS, **DPDE_MODELS}
 
 
 def parse_args(argv):

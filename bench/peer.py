@@ -33,10 +33,10 @@ from torch import nn
 from train_step import random_train_step
 
 from common.config import load_config
-from dpde import depth_arguments
 from dpde.fcrn import UP_PROJECTIONS
 from dpde.layers import IMAGENET_BGR_MEAN
 from dpde.presets import PRESETS as DPDE_PRESETS
+from dpde.registry import depth_arguments
 from igde.model import EARLY_LAYERS
 from igde.presets import PRESETS as IGDE_PRESETS
 

@@ -35,8 +35,8 @@ from common.data.loaders import DATASET_KINDS, make_loader
 from common.data.pipeline import DataPipeline
 from common.data.synthetic_monocular import write_make3d_tree, write_nyu_files
 from common.data.synthetic_sceneflow import write_sceneflow_tree
-from dpde import depth_arguments, gradient_arguments
 from dpde.presets import PRESETS as DPDE_PRESETS
+from dpde.registry import depth_arguments, gradient_arguments
 from igde.budget import BATCH, GPU_FP32_FLOPS, UTILISATION, training_budget
 from igde.presets import PRESETS as IGDE_PRESETS
 

@@ -28,8 +28,8 @@ from common.data.pipeline import DataPipeline
 from common.losses import loss_weights_for
 from common.training.optimization import build_optimizer
 from common.training.step import make_train_step
-from dpde import MODELS as DPDE_MODELS
-from igde import MODELS as IGDE_MODELS
+from dpde.registry import MODELS as DPDE_MODELS
+from igde.registry import MODELS as IGDE_MODELS
 
 QUICKSTART = pathlib.Path(__file__).resolve().parents[1] / "experiments" / "quickstart.yaml"
 

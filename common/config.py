@@ -340,12 +340,28 @@ FILTER_BASELINES = ("joint_bilateral", "guided_filter", "weighted_median", "fast
 BASELINES = ("input", *FILTER_BASELINES, "mean_depth")  # common.baselines.BASELINES_BY_KIND
 
 
+EXPORT_FORMATS = ("onnx", "tflite")  # common.export.FORMAT_FILES
+
+
 @dataclass
 class ExportConfig:
-    """A SavedModel under RUN_DIR/export/ and the Keras model as RUN_DIR/model.keras."""
+    """A SavedModel under RUN_DIR/export/, the Keras model as RUN_DIR/model.keras and, for each
+    name in `formats`, the SavedModel converted: RUN_DIR/model.onnx, RUN_DIR/model.tflite
+    (`common.export`)."""
 
     saved_model: bool = True
     keras_file: bool = True
+    formats: list[str] = field(default_factory=list)
+
+    def __post_init__(self):
+        for name in self.formats:
+            _require(name in EXPORT_FORMATS, "formats", f"names from {', '.join(EXPORT_FORMATS)}")
+        _require(len(set(self.formats)) == len(self.formats), "formats", "each format once")
+        _require(
+            self.saved_model or not self.formats,
+            "formats",
+            "[] when saved_model is false (the formats are converted from the SavedModel)",
+        )
 
 
 @dataclass

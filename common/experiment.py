@@ -10,6 +10,7 @@ from common.baselines import BASELINES_BY_KIND
 from common.config import load_config
 from common.data.loaders import DATASET_KINDS
 from common.errors import ConfigError
+from common.export import check_converters
 from common.losses import LOSSES, loss_applies_to
 from common.models import model_arguments
 
@@ -24,7 +25,7 @@ def load_experiment(path, overrides, registry):
 
 def check_experiment(config, registry, path):
     """Checks the model (name, preset, arguments), the loss terms against the networks they
-    train, the data set's kind of sample, the baselines, the stages and the crop; returns
+    train, the data set's kind of sample, the baselines, the stages, the crop and the export converters; returns
     (ModelSpec, model arguments)."""
     spec, arguments = model_arguments(config.model, registry, path)
     for name in config.loss.weights:
@@ -44,6 +45,7 @@ def check_experiment(config, registry, path):
                 f"{config.model.name} (expected names from: {', '.join(allowed)})"
             )
     _check_networks(config, registry, spec, arguments, path)
+    check_converters(config.export.formats, f"{path}: export.formats")
     data = config.data
     if data.dataset == "synthetic" and data.crop_size and any(c > s for c, s in zip(data.crop_size, data.image_size)):
         raise ConfigError(

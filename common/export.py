@@ -1,48 +1,183 @@
-"""A trained model's exports: the SavedModel with a `serving_default` signature of named tensors,
-and the `.keras` file.
+"""A trained model's exports: the SavedModel, the `.keras` file, and the SavedModel converted to
+ONNX and LiteRT (TFLite).
 
-The signature takes the model's inputs by name (`image`: float32 RGB in [0, 1], NHWC; `depth`:
-float32 in [0, 1], NHWC, one channel) with any batch, height and width and returns
-{"depth": [B, H, W, 1] float32}.
+    python -m common.export RUN_DIR [--format onnx tflite]
+
+exports a finished run again from its `model.keras`: RUN_DIR/export/ and each format asked for.
+
+Every export takes the model's inputs by name (`image`: float32 RGB in [0, 1], NHWC; `depth`:
+float32 in [0, 1], NHWC, one channel) with any batch, height and width, and returns one output,
+`prediction`: [B, H, W, 1] float32 depth. (The output is not called `depth`: one name for an input
+and an output makes tf2onnx fail with "graph input 'depth' not exist".) The exports compute in
+float32 whatever `train.mixed_precision` was, and DPDE's IRLS loop is exported as a plain
+`tf.while_loop`, not an XLA cluster, so both converters keep it: ONNX as a `Loop`, LiteRT as a
+`WHILE` (`model.keras` keeps the layer's XLA setting for TensorFlow users).
+
+The conversions are the standard ones:
+- ONNX: tf2onnx's command line, `python -m tf2onnx.convert --saved-model RUN_DIR/export --output
+  model.onnx --opset 17`, with dynamic batch, height and width.
+- LiteRT: `tf.lite.TFLiteConverter.from_concrete_functions` on the loaded SavedModel's
+  `serving_default` with built-in ops only, so the `ai-edge-litert` interpreter runs it without
+  TensorFlow; height and width stay dynamic (the interpreter resizes its inputs per call).
+  `TFLiteConverter.from_saved_model` is not used: it keeps Keras 3's weights as resource variables
+  that the interpreter never initialises, and the model returns NaN.
 """
 
+import argparse
+import dataclasses
+import importlib.util
 import os
 import pathlib
 import shutil
+import subprocess
+import sys
 
+import keras
 import tensorflow as tf
 
 from common.data.loaders import SAMPLE_CHANNELS
+from common.errors import ConfigError, InputError, exit_status
+
+OUTPUT = "prediction"
+ONNX_OPSET = 17  # supported by ONNX Runtime >= 1.14 and TensorRT >= 8.6
+FORMAT_FILES = {"onnx": "model.onnx", "tflite": "model.tflite"}
+CONVERTER_MODULES = {"onnx": "tf2onnx", "tflite": "tensorflow"}
+
+
+def check_converters(formats, where):
+    """Raises ConfigError naming `where` when a converter that `formats` needs is not installed."""
+    for name in formats:
+        if importlib.util.find_spec(CONVERTER_MODULES[name]) is None:
+            raise ConfigError(
+                f"{where}: {name} needs {CONVERTER_MODULES[name]}, which is not installed (pip install -e '.[export]')"
+            )
+
+
+def _portable_config(node):
+    """A serialised Keras model with every dtype policy float32 and every `jit_compile` off."""
+    if isinstance(node, dict):
+        if node.get("class_name") == "DTypePolicy":
+            return {**node, "config": {**node["config"], "name": "float32"}}
+        return {key: False if key == "jit_compile" else _portable_config(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_portable_config(value) for value in node]
+    return node
+
+
+def serving_copy(model):
+    """The model rebuilt in float32 without XLA-compiled layers, with the same weights (the
+    variables of a mixed-precision model are float32 already)."""
+    copy = keras.saving.deserialize_keras_object(_portable_config(keras.saving.serialize_keras_object(model)))
+    copy.set_weights(model.get_weights())
+    return copy
+
+
+def _replace(staging, target):
+    """Moves a finished `staging` file or directory onto `target`."""
+    if target.is_dir():
+        shutil.rmtree(target)
+    os.replace(staging, target)
 
 
 def export_saved_model(model, spec, export_dir):
-    """Writes the SavedModel to `export_dir`, replacing an earlier one only once complete."""
+    """Writes the SavedModel of `serving_copy(model)` to `export_dir`, replacing an earlier one
+    only once complete."""
     channels = SAMPLE_CHANNELS[spec.sample_kind]
     signature = [tf.TensorSpec([None, None, None, channels[name]], tf.float32, name=name) for name in spec.inputs]
     module = tf.Module()
-    module.model = model
+    module.model = serving_copy(model)
 
     @tf.function(input_signature=signature)
     def serve(*tensors):
-        return {"depth": module.model(dict(zip(spec.inputs, tensors)), training=False)}
+        return {OUTPUT: module.model(dict(zip(spec.inputs, tensors)), training=False)}
 
     export_dir = pathlib.Path(export_dir)
     staging = export_dir.with_name(export_dir.name + ".tmp")
     shutil.rmtree(staging, ignore_errors=True)
     tf.saved_model.save(module, str(staging), signatures={"serving_default": serve})
-    if export_dir.exists():
-        shutil.rmtree(export_dir)
-    os.replace(staging, export_dir)
+    _replace(staging, export_dir)
     return export_dir
 
 
+def export_onnx(saved_model_dir, path):
+    """Converts the SavedModel to ONNX with tf2onnx's command line (in a new process, as a user
+    runs it). A failure is a bug of the export, not a user's mistake: RuntimeError with
+    tf2onnx's last lines."""
+    staging = path.with_name(path.name + ".tmp")
+    command = [sys.executable, "-m", "tf2onnx.convert", "--saved-model", str(saved_model_dir)]
+    result = subprocess.run(
+        [*command, "--output", str(staging), "--opset", str(ONNX_OPSET)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+    )
+    if result.returncode != 0 or not staging.is_file():
+        last = "\n".join(result.stderr.strip().splitlines()[-5:])
+        raise RuntimeError(f"tf2onnx could not convert {saved_model_dir}:\n{last}")
+    _replace(staging, path)
+
+
+def export_tflite(saved_model_dir, path):
+    """Converts the SavedModel's `serving_default` to a LiteRT flat buffer of built-in ops."""
+    loaded = tf.saved_model.load(str(saved_model_dir))
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([loaded.signatures["serving_default"]], loaded)
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
+    staging = path.with_name(path.name + ".tmp")
+    staging.write_bytes(converter.convert())
+    _replace(staging, path)
+
+
+CONVERTERS = {"onnx": export_onnx, "tflite": export_tflite}
+
+
 def export_model(model, spec, export_config, target):
-    """Writes `target/export/` (SavedModel) and `target/model.keras`, as `export_config` asks."""
+    """Writes, as `export_config` asks, `target/export/` (SavedModel), `target/model.keras` and
+    each of `export_config.formats` converted from the SavedModel (`FORMAT_FILES`)."""
     target = pathlib.Path(target)
     target.mkdir(parents=True, exist_ok=True)
     if export_config.saved_model:
         export_saved_model(model, spec, target / "export")
+    for name in export_config.formats:
+        CONVERTERS[name](target / "export", target / FORMAT_FILES[name])
     if export_config.keras_file:
         staging = target / "model.tmp.keras"
         model.save(staging)
         staging.replace(target / "model.keras")
+
+
+def export_run(run_dir, formats, registry):
+    """Exports a finished run again from its `model.keras`: RUN_DIR/export/ and `formats`."""
+    from common.training.trained_runs import load_trained_run
+
+    check_converters(formats, "--format")
+    config, spec, _, model = load_trained_run(run_dir, registry)
+    export_config = dataclasses.replace(config.export, saved_model=True, keras_file=False, formats=list(formats))
+    export_model(model, spec, export_config, run_dir)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Exports a finished run again from its model.keras.")
+    parser.add_argument("run_dir", type=pathlib.Path, help="a finished run directory (config.yaml, model.keras)")
+    parser.add_argument(
+        "--format",
+        nargs="*",
+        choices=tuple(FORMAT_FILES),
+        default=[],
+        help="also convert the SavedModel to these formats (RUN_DIR/model.onnx, RUN_DIR/model.tflite)",
+    )
+    args = parser.parse_args(argv)
+
+    def work():
+        import train
+
+        if not args.run_dir.is_dir():
+            raise InputError(f"{args.run_dir}: no such run directory")
+        export_run(args.run_dir, dict.fromkeys(args.format), train.registry())
+        for name in ("export", *(FORMAT_FILES[name] for name in args.format)):
+            print(args.run_dir / name)
+
+    return exit_status(work)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,6 +1,7 @@
 """The DPDE model (Sect. 3): depth network + gradient network + IRLS fusion (Sect. 3.3), as one
 Keras model for inference and export. The two networks are trained separately, as in the paper
-(`common.training.stages` trains each as a stage of `dpde.MODELS["dpde"]`), and joined here with their trained weights.
+(`common.training.stages` trains each as a stage of `dpde.registry.MODELS["dpde"]`), and joined
+here with their trained weights.
 
 Example:
     dpde = build_dpde(depth_net, gradient_net, omega=10.0)

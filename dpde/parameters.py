@@ -8,10 +8,10 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from dpde import depth_arguments, fcrn_arguments, gradient_arguments
 from dpde.fcrn import build_fcrn
 from dpde.gradient_net import build_gradient_net
 from dpde.presets import PRESETS
+from dpde.registry import depth_arguments, fcrn_arguments, gradient_arguments
 
 
 def parameter_counts(preset):

@@ -10,7 +10,7 @@ import sys
 
 from common.inference import command
 
-UNITS = command.Units(png_scale=1000.0, png_unit="millimetres", depth_input=False, package="dpde")
+UNITS = command.Units(png_scale=1000.0, png_unit="millimetres", depth_input=False, layers_module="dpde.registry")
 
 
 def main(argv=None):

@@ -1,4 +1,4 @@
-"""DPDE presets as plain dicts: the keys are the arguments of the DPDE stages (`dpde.MODELS["dpde"].stages`).
+"""DPDE presets as plain dicts: the keys are the arguments of the DPDE stages (`dpde.registry.MODELS["dpde"].stages`).
 
 `paper`: ResNet-50 FCRN with Laina's 1024-channel decoder and U-Net laterals, the ten-layer
 gradient network of width 108 (reconstruction, NOTES.md), IRLS with omega = 10. `small`: a

@@ -1,27 +1,6 @@
-"""IGDE: image-guided depth enhancement (`../shared/papers/igde.txt`)."""
+"""IGDE: image-guided depth enhancement (`../shared/papers/igde.txt`).
 
-from common.models import ModelSpec
-from igde import baselines
-from igde.model import build_igde, check_arguments
-from igde.presets import PRESETS
-
-MODELS = {
-    "igde": ModelSpec(
-        build=build_igde,
-        presets=PRESETS,
-        inputs=("image", "depth"),
-        sample_kind="enhancement",
-        title="IGDE",
-        check=check_arguments,
-    ),
-    **{
-        name: ModelSpec(
-            build=build,
-            presets=baselines.PRESETS[name],
-            inputs=("image", "depth"),
-            sample_kind="enhancement",
-            title=baselines.TITLES[name],
-        )
-        for name, build in baselines.BUILDERS.items()
-    },
-}
+The models are registered in `igde.registry.MODELS`; importing it (or `igde.model`) registers the
+custom Keras layers a saved `.keras` file needs. The package itself imports nothing, so
+`igde-enhance` on an ONNX or LiteRT model runs without TensorFlow.
+"""

@@ -12,7 +12,9 @@ import sys
 
 from common.inference import command
 
-UNITS = command.Units(png_scale=65535.0, png_unit="[0, 1] depth x 65535", depth_input=True, package="igde")
+UNITS = command.Units(
+    png_scale=65535.0, png_unit="[0, 1] depth x 65535", depth_input=True, layers_module="igde.registry"
+)
 
 
 def main(argv=None):

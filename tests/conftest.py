@@ -93,14 +93,14 @@ def run_train(*args, env=None, timeout=300):
 
 def serve_in_fresh_process(export_dir, inputs, tmp_path):
     """Runs an exported SavedModel's serving_default on {name: array} in a new Python process;
-    returns its "depth" output."""
+    returns its "prediction" output."""
     for name, array in inputs.items():
         np.save(tmp_path / f"{name}.npy", array)
     feeds = ", ".join(f"{name}=tf.constant(np.load({str(tmp_path / f'{name}.npy')!r}))" for name in inputs)
     script = textwrap.dedent(f"""
         import numpy as np, tensorflow as tf
         serve = tf.saved_model.load({str(export_dir)!r}).signatures["serving_default"]
-        np.save({str(tmp_path / "out.npy")!r}, serve({feeds})["depth"].numpy())
+        np.save({str(tmp_path / "out.npy")!r}, serve({feeds})["prediction"].numpy())
     """)
     result = run_python("-c", script, timeout=None)
     assert result.returncode == 0, result.stderr[-3000:]

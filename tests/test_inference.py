@@ -10,8 +10,8 @@ import numpy as np
 import plyfile
 import pytest
 
-import dpde
-import igde
+import dpde.registry
+import igde.registry
 from common.config import ExportConfig
 from common.data.pfm import read_pfm, write_pfm
 from common.export import export_model
@@ -30,14 +30,14 @@ def _export(model, spec, directory):
 
 @pytest.fixture(scope="module")
 def igde_model(tmp_path_factory):
-    spec = igde.MODELS["igde"]
+    spec = igde.registry.MODELS["igde"]
     model = spec.build(**{**spec.presets["small"], "features": 8, "growth": 8, "block_layers": 2, "blocks": 1})
     return model, _export(model, spec, tmp_path_factory.mktemp("igde"))
 
 
 @pytest.fixture(scope="module")
 def dpde_model(tmp_path_factory):
-    spec = dpde.MODELS["dpde"]
+    spec = dpde.registry.MODELS["dpde"]
     model = spec.build(**{**spec.presets["small"], "decoder_width": 16, "gradient_width": 8})
     return model, _export(model, spec, tmp_path_factory.mktemp("dpde"))
 
@@ -235,9 +235,12 @@ def test_igde_directory_run_reports_bad_files_and_finishes_the_rest(igde_model, 
         ({"--depth": "notes.txt"}, "notes.txt: expected a depth map ending in .png, .pfm, .npy"),
         ({"--out": "out.tif"}, "--out out.tif: expected a file ending in .png, .pfm, .npy"),
         ({"--ply": None}, "--ply needs --intrinsics FX FY CX CY (pixels)"),
-        ({"--model": "nowhere"}, "nowhere: no such model (expected a SavedModel directory or a .keras file)"),
+        (
+            {"--model": "nowhere"},
+            "nowhere: no such model (expected a SavedModel directory or a .keras, .onnx or .tflite file)",
+        ),
         ({"--model": "."}, ".: not a SavedModel directory (no saved_model.pb)"),
-        ({"--model": "notes.txt"}, "notes.txt: expected a SavedModel directory or a .keras file"),
+        ({"--model": "notes.txt"}, "notes.txt: expected a SavedModel directory or a .keras, .onnx or .tflite file"),
         ({"--model": "bad.keras"}, "bad.keras: could not load the Keras model"),
     ],
 )

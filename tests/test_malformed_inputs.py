@@ -59,12 +59,12 @@ CASES = [
     (
         "igde-enhance",
         ["--model", "a_file", "--image", "a_file", "--depth", "a_file", "--out", "o.png"],
-        "a_file: expected a SavedModel directory or a .keras file",
+        "a_file: expected a SavedModel directory or a .keras, .onnx or .tflite file",
     ),
     (
         "dpde-predict",
         ["--model", "empty.png", "--image", "a_file", "--out", "o.png"],
-        "empty.png: expected a SavedModel directory or a .keras file",
+        "empty.png: expected a SavedModel directory or a .keras, .onnx or .tflite file",
     ),
     ("evaluate", ["empty.yaml", "run"], "empty.yaml: empty"),
     ("evaluate", ["list.yaml", "run"], "list.yaml: expected a mapping"),

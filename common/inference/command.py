@@ -8,7 +8,6 @@ and exit status 2 when there were any.
 
 import argparse
 import dataclasses
-import importlib
 import pathlib
 import sys
 
@@ -24,6 +23,7 @@ from common.inference.files import (
     write_depth,
     write_ply,
 )
+from common.inference.model import load_model
 
 FORMATS = tuple(suffix[1:] for suffix in DEPTH_SUFFIXES)
 
@@ -36,13 +36,13 @@ class Units:
         png_scale: 16-bit PNG value per model unit.
         png_unit: what one PNG step is, for the help text.
         depth_input: the model also takes a depth map (depth enhancement).
-        package: the paper package whose custom layers a `.keras` model needs.
+        layers_module: the module whose import registers the custom layers a `.keras` model needs.
     """
 
     png_scale: float
     png_unit: str
     depth_input: bool
-    package: str
+    layers_module: str
 
 
 @dataclasses.dataclass
@@ -60,7 +60,12 @@ class Sample:
 
 def argument_parser(description, units):
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--model", required=True, help="exported SavedModel directory (RUN_DIR/export) or .keras file")
+    parser.add_argument(
+        "--model",
+        required=True,
+        help="exported SavedModel directory (RUN_DIR/export), or a .keras, .onnx or .tflite file "
+        "(the last two run without TensorFlow)",
+    )
     parser.add_argument("--image", required=True, help="RGB image (PNG/JPEG) or a directory of them")
     if units.depth_input:
         parser.add_argument(
@@ -175,13 +180,8 @@ def predict_files(args, units):
         InputError: a bad argument, model or single input; in a directory run, after the good
             inputs are written, the count of the bad ones (each already reported on stderr).
     """
-    import keras
-
-    from common.inference.model import load_model
-
-    importlib.import_module(units.package)  # registers its custom layers
     _check_arguments(args)
-    model = load_model(args.model)
+    model = load_model(args.model, units.layers_module)
     expected = ("depth", "image") if units.depth_input else ("image",)
     if model.inputs != expected:
         raise InputError(
@@ -196,7 +196,6 @@ def predict_files(args, units):
         raise InputError(f"--out {out}: expected a file ending in {', '.join(DEPTH_SUFFIXES)}")
     else:
         out.parent.mkdir(parents=True, exist_ok=True)
-    progress = keras.utils.Progbar(len(items), unit_name="input") if directory else None
     pending, failures, done = [], 0, 0
 
     def flush():
@@ -218,8 +217,8 @@ def predict_files(args, units):
                 flush()
             pending.append(sample)
         done += 1
-        if progress:
-            progress.update(done)
+        if directory:
+            print(f"\r{done}/{len(items)} inputs", end="\n" if done == len(items) else "", file=sys.stderr, flush=True)
     if pending:
         flush()
     if failures:

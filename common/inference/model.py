@@ -1,17 +1,20 @@
-"""An exported model for the inference commands: a SavedModel directory or a `.keras` file."""
+"""An exported model for the inference commands: a SavedModel directory, a `.keras` file, an
+`.onnx` file (ONNX Runtime) or a `.tflite` file (LiteRT).
+
+Only the first two import TensorFlow; ONNX and LiteRT models run with `onnxruntime` and
+`ai-edge-litert` alone (`pip install -e '.[runtime]'`). Every format takes any height and width.
+"""
 
 import dataclasses
+import importlib
+import os
 import pathlib
 import typing
 import zipfile
 
-import keras
-import tensorflow as tf
-
 from common.errors import InputError
-from common.predictor import make_predictor
 
-LOAD_ERRORS = (OSError, ValueError, TypeError, KeyError, zipfile.BadZipFile, tf.errors.OpError)
+RUNTIMES = {".onnx": "onnxruntime", ".tflite": "ai_edge_litert.interpreter"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -20,7 +23,7 @@ class InferenceModel:
 
     Attributes:
         predict: fn({input name: [B, H, W, C] float32}) -> [B, H, W, 1] float32 NumPy depth.
-        inputs: the input names it takes ("image", and "depth" for depth enhancement).
+        inputs: the input names it takes, sorted ("image", and "depth" for depth enhancement).
     """
 
     predict: typing.Callable
@@ -31,39 +34,107 @@ def _first_line(error):
     return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
-def load_model(path):
-    """Loads `path`: an exported SavedModel directory (its `serving_default` signature) or a
-    `.keras` file (whose custom layers the caller's paper package has registered).
+def _runtime(path):
+    try:
+        return importlib.import_module(RUNTIMES[path.suffix])
+    except ImportError as error:
+        raise InputError(
+            f"{path}: running a {path.suffix} model needs {RUNTIMES[path.suffix].split('.')[0]} "
+            "(pip install -e '.[runtime]')"
+        ) from error
+
+
+def load_onnx(path):
+    """An ONNX model in ONNX Runtime's CPU session (all cores)."""
+    onnxruntime = _runtime(path)
+    state = onnxruntime.capi.onnxruntime_pybind11_state  # its error types derive from Exception only
+    errors = (state.Fail, state.InvalidArgument, state.InvalidGraph, state.InvalidProtobuf, state.NotImplemented)
+    try:
+        session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    except errors as error:
+        raise InputError(f"{path}: could not load the ONNX model ({_first_line(error)})") from error
+    inputs = tuple(sorted(tensor.name for tensor in session.get_inputs()))
+    outputs = [tensor.name for tensor in session.get_outputs()]
+
+    def predict(batch):
+        return session.run(outputs[:1], {name: batch[name] for name in inputs})[0]
+
+    return InferenceModel(predict, inputs)
+
+
+def load_tflite(path):
+    """A LiteRT model's `serving_default` signature, on all cores (XNNPACK); the interpreter
+    resizes its inputs to each batch."""
+    litert = _runtime(path)
+    try:
+        interpreter = litert.Interpreter(model_path=str(path), num_threads=os.cpu_count())
+        runner = interpreter.get_signature_runner("serving_default")
+    except (ValueError, RuntimeError) as error:
+        raise InputError(f"{path}: could not load the LiteRT model ({_first_line(error)})") from error
+    signature = interpreter.get_signature_list()["serving_default"]
+    inputs, output = tuple(sorted(signature["inputs"])), signature["outputs"][0]
+
+    def predict(batch):
+        return runner(**{name: batch[name] for name in inputs})[output]
+
+    return InferenceModel(predict, inputs)
+
+
+def load_saved_model(path):
+    """An exported SavedModel's `serving_default` signature."""
+    import tensorflow as tf
+
+    if not (path / "saved_model.pb").is_file():
+        raise InputError(f"{path}: not a SavedModel directory (no saved_model.pb)")
+    try:
+        loaded = tf.saved_model.load(str(path))
+    except (OSError, ValueError, tf.errors.OpError) as error:
+        raise InputError(f"{path}: could not load the SavedModel ({_first_line(error)})") from error
+    serve = loaded.signatures.get("serving_default")
+    if serve is None:
+        raise InputError(f"{path}: the SavedModel has no serving_default signature")
+    inputs = tuple(sorted(serve.structured_input_signature[1]))
+    (output,) = serve.structured_outputs  # "prediction"; "depth" in exports before it was renamed
+
+    def predict(batch):
+        return serve(**{name: tf.constant(batch[name]) for name in inputs})[output].numpy()
+
+    return InferenceModel(predict, inputs)
+
+
+def load_keras(path, layers_module):
+    """A `.keras` file, whose custom layers `layers_module` registers when imported."""
+    import keras
+    import tensorflow as tf
+
+    from common.predictor import make_predictor
+
+    importlib.import_module(layers_module)
+    try:
+        model = keras.models.load_model(path, compile=False)
+    except (OSError, ValueError, TypeError, KeyError, zipfile.BadZipFile, tf.errors.OpError) as error:
+        raise InputError(f"{path}: could not load the Keras model ({_first_line(error)})") from error
+    if not isinstance(model.input, dict):
+        raise InputError(f"{path}: expected a model with named inputs (a depthrepro export)")
+    inputs = tuple(sorted(model.input))
+    return InferenceModel(make_predictor(model, inputs), inputs)
+
+
+def load_model(path, layers_module):
+    """Loads `path` by its kind: a SavedModel directory, or a `.keras`, `.onnx` or `.tflite` file.
 
     Raises:
-        InputError: the path is missing, is neither kind, or does not load.
+        InputError: the path is missing, is no such kind, or does not load.
     """
     path = pathlib.Path(path)
     if path.is_dir():
-        if not (path / "saved_model.pb").is_file():
-            raise InputError(f"{path}: not a SavedModel directory (no saved_model.pb)")
-        try:
-            loaded = tf.saved_model.load(str(path))
-        except LOAD_ERRORS as error:
-            raise InputError(f"{path}: could not load the SavedModel ({_first_line(error)})") from error
-        serve = loaded.signatures.get("serving_default")
-        if serve is None:
-            raise InputError(f"{path}: the SavedModel has no serving_default signature")
-        inputs = tuple(sorted(serve.structured_input_signature[1]))
-
-        def predict(batch):
-            return serve(**{name: tf.constant(batch[name]) for name in inputs})["depth"].numpy()
-
-        return InferenceModel(predict, inputs)
-    if path.suffix == ".keras" and path.is_file():
-        try:
-            model = keras.models.load_model(path, compile=False)
-        except LOAD_ERRORS as error:
-            raise InputError(f"{path}: could not load the Keras model ({_first_line(error)})") from error
-        if not isinstance(model.input, dict):
-            raise InputError(f"{path}: expected a model with named inputs (a depthrepro export)")
-        inputs = tuple(sorted(model.input))
-        return InferenceModel(make_predictor(model, inputs), inputs)
+        return load_saved_model(path)
     if not path.exists():
-        raise InputError(f"{path}: no such model (expected a SavedModel directory or a .keras file)")
-    raise InputError(f"{path}: expected a SavedModel directory or a .keras file")
+        raise InputError(f"{path}: no such model (expected a SavedModel directory or a .keras, .onnx or .tflite file)")
+    if path.suffix == ".keras":
+        return load_keras(path, layers_module)
+    if path.suffix == ".onnx":
+        return load_onnx(path)
+    if path.suffix == ".tflite":
+        return load_tflite(path)
+    raise InputError(f"{path}: expected a SavedModel directory or a .keras, .onnx or .tflite file")

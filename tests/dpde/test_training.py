@@ -83,7 +83,7 @@ def test_exported_dpde_matches_in_fresh_process(dpde_run, tmp_path):
     _, run_dir, _ = dpde_run
     image = np.random.default_rng(0).random((2, 40, 56, 3), np.float32)
     exported = serve_in_fresh_process(run_dir / "export", {"image": image}, tmp_path)
-    import dpde  # noqa: F401  registers the custom layers
+    import dpde.registry  # noqa: F401  registers the custom layers
 
     model = keras.models.load_model(run_dir / "model.keras")
     expected = make_predictor(model, ("image",))({"image": image})

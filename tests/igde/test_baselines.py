@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-import igde
+import igde.registry
 from common.config import LossConfig
 from common.training.step import make_train_step
 from igde.baselines import BUILDERS, PRESETS
@@ -28,7 +28,7 @@ def test_presets_build(name, preset):
     model = BUILDERS[name](**PRESETS[name][preset])
     out = model({"image": np.zeros((1, 20, 28, 3), np.float32), "depth": np.zeros((1, 20, 28, 1), np.float32)})
     assert out.shape == (1, 20, 28, 1)
-    assert name in igde.MODELS and igde.MODELS[name].sample_kind == "enhancement"
+    assert name in igde.registry.MODELS and igde.registry.MODELS[name].sample_kind == "enhancement"
 
 
 @pytest.mark.parametrize("name", sorted(BUILDERS))

@@ -71,7 +71,7 @@ def test_network_trains_with_the_option(network, option, tmp_path):
 def _assert_float32_exports(run_dir, inputs):
     serve = tf.saved_model.load(str(run_dir / "export")).signatures["serving_default"]
     assert all(spec.dtype == tf.float32 for spec in serve.structured_input_signature[1].values())
-    assert serve(**{k: tf.constant(v) for k, v in inputs.items()})["depth"].dtype == tf.float32
+    assert serve(**{k: tf.constant(v) for k, v in inputs.items()})["prediction"].dtype == tf.float32
     model = keras.models.load_model(run_dir / "model.keras")
     assert model(inputs).dtype == "float32"
 

@@ -56,7 +56,7 @@ def test_exported_saved_model_matches_in_fresh_process(trained_run, tmp_path):
     image = rng.random((2, 24, 40, 3), np.float32)
     depth = rng.random((2, 24, 40, 1), np.float32)
     exported = serve_in_fresh_process(run_dir / "export", {"image": image, "depth": depth}, tmp_path)
-    import igde  # noqa: F401  registers the custom layers
+    import igde.registry  # noqa: F401  registers the custom layers
 
     model = keras.models.load_model(run_dir / "model.keras")
     expected = model({"image": image, "depth": depth}).numpy()

@@ -46,6 +46,35 @@ def tiny_experiment(tmp_path):
     return write
 
 
+def _export_every_format(spec, arguments, directory):
+    """(model, {format: path}) of a freshly initialised model exported in every format."""
+    from common.config import ExportConfig
+    from common.export import export_model
+
+    model = spec.build(**{**spec.presets["small"], **arguments})
+    export_model(model, spec, ExportConfig(formats=["onnx", "tflite"]), directory)
+    paths = {"saved_model": "export", "keras": "model.keras", "onnx": "model.onnx", "tflite": "model.tflite"}
+    return model, {kind: directory / name for kind, name in paths.items()}
+
+
+@pytest.fixture(scope="session")
+def igde_model(tmp_path_factory):
+    """(a tiny untrained IGDE model, {format: its export}) for the inference and export tests."""
+    import igde.registry
+
+    arguments = {"features": 8, "growth": 8, "block_layers": 2, "blocks": 1}
+    return _export_every_format(igde.registry.MODELS["igde"], arguments, tmp_path_factory.mktemp("igde"))
+
+
+@pytest.fixture(scope="session")
+def dpde_model(tmp_path_factory):
+    """(a tiny untrained DPDE model, {format: its export}) for the inference and export tests."""
+    import dpde.registry
+
+    arguments = {"decoder_width": 16, "gradient_width": 8}
+    return _export_every_format(dpde.registry.MODELS["dpde"], arguments, tmp_path_factory.mktemp("dpde"))
+
+
 @pytest.fixture(scope="session")
 def finished_runs(tmp_path_factory):
     """[IGDE run dir, DPDE run dir]: the tiny experiments trained by train.py (DPDE for 1 epoch, with

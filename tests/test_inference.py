@@ -1,45 +1,24 @@
 """igde-enhance and dpde-predict on files the tests write: every input and output format, PLY
-point clouds, directories with bad files and bad models; sizes that are multiples of nothing
-(30 x 42)."""
+point clouds, directories with bad files and bad models, with every kind of model file (SavedModel,
+.keras, ONNX, LiteRT); sizes that are multiples of nothing (30 x 42)."""
 
 import shutil
 import subprocess
+import sys
 
 import cv2
 import numpy as np
 import plyfile
 import pytest
 
-import dpde.registry
-import igde.registry
-from common.config import ExportConfig
 from common.data.pfm import read_pfm, write_pfm
-from common.export import export_model
+from common.irls import IRLS_TOLERANCE
 from dpde.predict import main as dpde_predict
 from igde.enhance import main as igde_enhance
 
 RNG = np.random.default_rng(0)
 HEIGHT, WIDTH = 30, 42
 INTRINSICS = (40.0, 42.0, 20.5, 14.0)
-
-
-def _export(model, spec, directory):
-    export_model(model, spec, ExportConfig(saved_model=True, keras_file=True), directory)
-    return {"saved_model": directory / "export", "keras": directory / "model.keras"}
-
-
-@pytest.fixture(scope="module")
-def igde_model(tmp_path_factory):
-    spec = igde.registry.MODELS["igde"]
-    model = spec.build(**{**spec.presets["small"], "features": 8, "growth": 8, "block_layers": 2, "blocks": 1})
-    return model, _export(model, spec, tmp_path_factory.mktemp("igde"))
-
-
-@pytest.fixture(scope="module")
-def dpde_model(tmp_path_factory):
-    spec = dpde.registry.MODELS["dpde"]
-    model = spec.build(**{**spec.presets["small"], "decoder_width": 16, "gradient_width": 8})
-    return model, _export(model, spec, tmp_path_factory.mktemp("dpde"))
 
 
 def _write_rgb(path, height=HEIGHT, width=WIDTH):
@@ -80,7 +59,11 @@ def _errors(capsys):
 SUFFIX = {"png8": ".png", "png16": ".png", "pfm": ".pfm", "npy": ".npy"}
 
 
-@pytest.mark.parametrize("model_kind", ["saved_model", "keras"])
+MODEL_KINDS = ("saved_model", "keras", "onnx", "tflite")
+EXPORTED_KINDS = ("saved_model", "onnx", "tflite")  # what a user deploys
+
+
+@pytest.mark.parametrize("model_kind", MODEL_KINDS)
 @pytest.mark.parametrize(
     "depth_kind, out_suffix", [("png8", ".pfm"), ("png16", ".png"), ("pfm", ".npy"), ("npy", ".png")]
 )
@@ -155,6 +138,12 @@ def test_dpde_predict_writes_millimetre_png_and_a_ply_that_back_projects(dpde_mo
     millimetres = cv2.imread(str(tmp_path / "depth.png"), cv2.IMREAD_UNCHANGED)
     np.testing.assert_allclose(millimetres, np.clip(depth * 1000, 0, 65535), atol=1.5)  # IRLS, as above
 
+    for kind in ("onnx", "tflite"):
+        out = tmp_path / f"depth_{kind}.npy"
+        assert dpde_predict(["--model", str(paths[kind]), "--image", str(tmp_path / "rgb.png"), "--out", str(out)]) == 0
+        # two IRLS runs, each within IRLS_TOLERANCE of the same minimiser
+        assert np.linalg.norm(np.load(out) - depth) <= 2 * IRLS_TOLERANCE * np.linalg.norm(depth)
+
 
 def _bad_inputs(images, depths):
     """Writes one input of each kind of problem; returns {stem: what the error must say}."""
@@ -181,7 +170,8 @@ def _bad_inputs(images, depths):
     }
 
 
-def test_igde_directory_run_reports_bad_files_and_finishes_the_rest(igde_model, tmp_path, capsys):
+@pytest.mark.parametrize("model_kind", EXPORTED_KINDS)
+def test_igde_directory_run_reports_bad_files_and_finishes_the_rest(igde_model, model_kind, tmp_path, capsys):
     _, paths = igde_model
     images, depths = tmp_path / "rgb", tmp_path / "depth"
     images.mkdir()
@@ -199,7 +189,7 @@ def test_igde_directory_run_reports_bad_files_and_finishes_the_rest(igde_model, 
     status = igde_enhance(
         [
             "--model",
-            str(paths["saved_model"]),
+            str(paths[model_kind]),
             "--image",
             str(images),
             "--depth",
@@ -265,14 +255,15 @@ def test_igde_bad_single_inputs_are_one_line(igde_model, tmp_path, capsys, monke
     assert len(errors) == 1 and message in errors[0], errors
 
 
-def test_a_dpde_model_is_refused_by_igde_enhance(dpde_model, tmp_path, capsys):
+@pytest.mark.parametrize("model_kind", EXPORTED_KINDS)
+def test_a_dpde_model_is_refused_by_igde_enhance(dpde_model, model_kind, tmp_path, capsys):
     _, paths = dpde_model
     _write_rgb(tmp_path / "rgb.png")
     _write_depth(tmp_path / "depth.png", "png8")
     status = igde_enhance(
         [
             "--model",
-            str(paths["saved_model"]),
+            str(paths[model_kind]),
             "--image",
             str(tmp_path / "rgb.png"),
             "--depth",
@@ -304,3 +295,14 @@ def test_console_script_runs(dpde_model, tmp_path):
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert read_pfm(tmp_path / "d.pfm").shape == (HEIGHT, WIDTH)
+
+
+@pytest.mark.parametrize("kind, runtime", [("onnx", "onnxruntime"), ("tflite", "ai_edge_litert.interpreter")])
+def test_a_missing_runtime_is_named(dpde_model, kind, runtime, tmp_path, capsys, monkeypatch):
+    _, paths = dpde_model
+    monkeypatch.setitem(sys.modules, runtime, None)  # importing it raises ImportError
+    _write_rgb(tmp_path / "rgb.png")
+    assert dpde_predict(["--model", str(paths[kind]), "--image", str(tmp_path / "rgb.png"), "--out", "o.png"]) == 2
+    assert _errors(capsys) == [
+        f"error: {paths[kind]}: running a .{kind} model needs {runtime.split('.')[0]} (pip install -e '.[runtime]')"
+    ]

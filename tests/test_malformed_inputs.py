@@ -5,6 +5,7 @@ missing paths, directories where files are expected and the reverse."""
 import pytest
 
 import train
+from common.export import main as export_main
 from common.viz import main as viz_main
 from dpde.predict import main as dpde_predict
 from experiments.evaluate import main as evaluate_main
@@ -18,6 +19,7 @@ COMMANDS = {
     "evaluate": evaluate_main,
     "report": report_main,
     "viz": viz_main,
+    "export": export_main,
 }
 GOOD_EXPERIMENT = "model: {name: igde, preset: small}\n"
 
@@ -32,6 +34,8 @@ def _layout(root):
     (root / "a_file").write_text("x")
     (root / "empty.png").write_bytes(b"")
     (root / "garbage.png").write_bytes(b"\x00\x01 not an image")
+    (root / "garbage.onnx").write_bytes(b"\x00\x01 not a model")
+    (root / "garbage.tflite").write_bytes(b"\x00\x01 not a model")
     (root / "run").mkdir()
     (root / "run" / "metrics.json").write_text("{not json")
     (root / "run" / "config.yaml").write_text(GOOD_EXPERIMENT)
@@ -66,6 +70,16 @@ CASES = [
         ["--model", "empty.png", "--image", "a_file", "--out", "o.png"],
         "empty.png: expected a SavedModel directory or a .keras, .onnx or .tflite file",
     ),
+    (
+        "igde-enhance",
+        ["--model", "garbage.onnx", "--image", "a_file", "--depth", "a_file", "--out", "o.png"],
+        "garbage.onnx: could not load the ONNX model",
+    ),
+    (
+        "dpde-predict",
+        ["--model", "garbage.tflite", "--image", "a_file", "--out", "o.png"],
+        "garbage.tflite: could not load the LiteRT model",
+    ),
     ("evaluate", ["empty.yaml", "run"], "empty.yaml: empty"),
     ("evaluate", ["list.yaml", "run"], "list.yaml: expected a mapping"),
     ("evaluate", ["good.yaml", "a_file"], "a_file: no model.keras"),
@@ -76,6 +90,10 @@ CASES = [
     ("viz", ["missing_run"], "missing_run: no such run directory"),
     ("viz", ["a_file"], "a_file: no such run directory"),
     ("viz", ["run"], "metrics.csv: not a UTF-8 text file"),
+    ("export", ["missing_run"], "missing_run: no such run directory"),
+    ("export", ["a_file", "--format", "onnx"], "a_file: no such run directory"),
+    ("export", ["run", "--format", "tflite"], "run: no model.keras (expected a finished run directory)"),
+    ("train", ["good.yaml", "--set", "export.formats=[pdf]"], "export.formats: expected names from onnx, tflite"),
 ]
 
 

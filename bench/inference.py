@@ -28,20 +28,21 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 import numpy as np
 
-from common.data.synthetic import generate_scene
+from common.data.synthetic import generate_scene, normalized_disparity
 
 MODELS = {"igde": ("igde.registry", {}), "dpde": ("dpde.registry", {"encoder_weights": "none"})}
 FORMATS = {"SavedModel (TF)": "export", "ONNX Runtime": "model.onnx", "LiteRT": "model.tflite"}
 
 
 def scene_batch(model, height, width, batch):
-    """{input name: [batch, H, W, C] float32} of one generated scene (IGDE: RGB and depth in [0, 1])."""
+    """{input name: [batch, H, W, C] float32} of one generated scene (IGDE: RGB and its 8-bit
+    disparity in [0, 1], the training data's convention)."""
     scene = generate_scene(0, height, width)
     image = scene["image"].astype(np.float32) / 255.0
     inputs = {"image": np.repeat(image[None], batch, axis=0)}
     if model == "igde":
-        depth = scene["depth"] / scene["depth"].max()
-        inputs["depth"] = np.repeat(depth[None, ..., None].astype(np.float32), batch, axis=0)
+        depth = normalized_disparity(scene["depth"])
+        inputs["depth"] = np.repeat(depth[None, ..., None], batch, axis=0)
     return inputs
 
 

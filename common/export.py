@@ -142,7 +142,7 @@ def export_model(model, spec, export_config, target):
     if export_config.keras_file:
         staging = target / "model.tmp.keras"
         model.save(staging)
-        staging.replace(target / "model.keras")
+        _replace(staging, target / "model.keras")
 
 
 def export_run(run_dir, formats, registry):
@@ -172,8 +172,9 @@ def main(argv=None):
 
         if not args.run_dir.is_dir():
             raise InputError(f"{args.run_dir}: no such run directory")
-        export_run(args.run_dir, dict.fromkeys(args.format), train.registry())
-        for name in ("export", *(FORMAT_FILES[name] for name in args.format)):
+        formats = list(dict.fromkeys(args.format))  # each once, in the order given
+        export_run(args.run_dir, formats, train.registry())
+        for name in ("export", *(FORMAT_FILES[name] for name in formats)):
             print(args.run_dir / name)
 
     return exit_status(work)

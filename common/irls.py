@@ -90,8 +90,8 @@ def _divergence(flux_x, flux_y, column, row):
 
 def _pad(x, zeros, axis, before, after):
     """x with `zeros` (one slice) before and/or after it along `axis`: tf.pad's result, built by
-    tf.concat, because LiteRT's PAD takes about 13x as long as its CONCATENATION on these shapes,
-    which made the exported CG step 4x slower (bench/inference.py)."""
+    tf.concat, because LiteRT's PAD took about 13x as long as its CONCATENATION on these shapes
+    (440 against 34 us): DPDE's LiteRT export ran up to 2.6x slower than TF (bench/inference.py)."""
     return tf.concat([zeros] * before + [x] + [zeros] * after, axis=axis)
 
 
@@ -114,8 +114,8 @@ def solve_weighted_system(
     column, row = tf.zeros_like(depth[:, :, :1]), tf.zeros_like(depth[:, :1])
 
     def apply(d):
-        # 2 d as d + d (the same float32 value): ONNX Runtime multiplies a scalar by a tensor about
-        # 40x slower than it adds two, which made the exported CG step 4x slower (bench/inference.py)
+        # 2 d as d + d (the same float32 value): ONNX Runtime multiplied a scalar by a tensor about
+        # 45x slower than it added two (775 against 17 us), 68 % of DPDE's ONNX time (bench/inference.py)
         flux_x, flux_y = edge_x * (d[:, :, 1:] - d[:, :, :-1]), edge_y * (d[:, 1:] - d[:, :-1])
         return d + d + _divergence(flux_x, flux_y, column, row)
 

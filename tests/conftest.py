@@ -49,11 +49,11 @@ def tiny_experiment(tmp_path):
 def _export_every_format(spec, arguments, directory):
     """(model, {format: path}) of a freshly initialised model exported in every format."""
     from common.config import ExportConfig
-    from common.export import export_model
+    from common.export import FORMAT_FILES, export_model
 
     model = spec.build(**{**spec.presets["small"], **arguments})
     export_model(model, spec, ExportConfig(formats=["onnx", "tflite"]), directory)
-    paths = {"saved_model": "export", "keras": "model.keras", "onnx": "model.onnx", "tflite": "model.tflite"}
+    paths = {"saved_model": "export", "keras": "model.keras", **FORMAT_FILES}
     return model, {kind: directory / name for kind, name in paths.items()}
 
 
@@ -120,17 +120,24 @@ def run_train(*args, env=None, timeout=300):
     return run_python(ROOT / "train.py", *args, env=env, timeout=timeout)
 
 
-def serve_in_fresh_process(export_dir, inputs, tmp_path):
-    """Runs an exported SavedModel's serving_default on {name: array} in a new Python process;
-    returns its "prediction" output."""
-    for name, array in inputs.items():
-        np.save(tmp_path / f"{name}.npy", array)
-    feeds = ", ".join(f"{name}=tf.constant(np.load({str(tmp_path / f'{name}.npy')!r}))" for name in inputs)
+def predict_in_fresh_process(export_path, batches, tmp_path, without_tensorflow=False):
+    """Predictions of an export (SavedModel directory, .onnx or .tflite) through
+    `common.inference.model.load_model` on each {name: array} batch, in a new Python process;
+    `without_tensorflow` makes importing tensorflow or keras there an ImportError."""
+    for index, batch in enumerate(batches):
+        np.savez(tmp_path / f"batch{index}.npz", **batch)
+    block = "sys.modules['tensorflow'] = sys.modules['keras'] = None" if without_tensorflow else ""
     script = textwrap.dedent(f"""
-        import numpy as np, tensorflow as tf
-        serve = tf.saved_model.load({str(export_dir)!r}).signatures["serving_default"]
-        np.save({str(tmp_path / "out.npy")!r}, serve({feeds})["prediction"].numpy())
+        import sys
+        {block}
+        import numpy as np
+        from common.inference.model import load_model
+        model = load_model({str(export_path)!r}, layers_module=None)  # layers: .keras files only
+        for index in range({len(batches)}):
+            batch = dict(np.load({str(tmp_path)!r} + f"/batch{{index}}.npz"))
+            np.save({str(tmp_path)!r} + f"/out{{index}}.npy", model.predict(batch))
+        assert (sys.modules.get("tensorflow") is None) == {without_tensorflow}
     """)
     result = run_python("-c", script, timeout=None)
     assert result.returncode == 0, result.stderr[-3000:]
-    return np.load(tmp_path / "out.npy")
+    return [np.load(tmp_path / f"out{index}.npy") for index in range(len(batches))]

@@ -4,7 +4,6 @@ XLA, `export.formats` in train.py, and `python -m common.export` on a finished r
 
 import re
 import shutil
-import textwrap
 
 import keras
 import numpy as np
@@ -18,49 +17,30 @@ from ai_edge_litert.interpreter import Interpreter
 import dpde.registry
 import train
 from common import export
+from common.data.loaders import SAMPLE_CHANNELS
 from common.errors import ConfigError
 from common.experiment import load_experiment
 from common.export import OUTPUT, check_converters, serving_copy
 from common.irls import IRLS_TOLERANCE
-from tests.conftest import TINY_EXPERIMENT, run_python, run_train
+from tests.conftest import TINY_EXPERIMENT, predict_in_fresh_process, run_python, run_train
 
 SIZES = ((30, 42), (48, 64))  # dynamic height and width: two sizes through one export
-CHANNELS = {"image": 3, "depth": 1}
 
 
 def _inputs(names, seed):
     rng = np.random.default_rng(seed)
-    return [{name: rng.random((2, h, w, CHANNELS[name]), dtype=np.float32) for name in names} for h, w in SIZES]
-
-
-def _predict_in_fresh_process(model_path, batches, tmp_path, without_tensorflow):
-    """Predictions of `common.inference.model.load_model(model_path)` on each batch, in a new
-    process; `without_tensorflow` makes importing tensorflow or keras there an ImportError."""
-    for index, batch in enumerate(batches):
-        np.savez(tmp_path / f"batch{index}.npz", **batch)
-    block = "sys.modules['tensorflow'] = sys.modules['keras'] = None" if without_tensorflow else ""
-    script = textwrap.dedent(f"""
-        import sys
-        {block}
-        import numpy as np
-        from common.inference.model import load_model
-        model = load_model({str(model_path)!r}, "dpde.registry")
-        for index in range({len(batches)}):
-            batch = dict(np.load({str(tmp_path)!r} + f"/batch{{index}}.npz"))
-            np.save({str(tmp_path)!r} + f"/out{{index}}.npy", model.predict(batch))
-        assert (sys.modules.get("tensorflow") is None) == {without_tensorflow}
-    """)
-    result = run_python("-c", script)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return [np.load(tmp_path / f"out{index}.npy") for index in range(len(batches))]
+    return [
+        {name: rng.random((2, h, w, SAMPLE_CHANNELS["enhancement"][name]), dtype=np.float32) for name in names}
+        for h, w in SIZES
+    ]
 
 
 @pytest.mark.parametrize("kind", ["onnx", "tflite"])
 def test_igde_exports_match_the_saved_model_without_tensorflow(igde_model, kind, tmp_path):
     _, paths = igde_model
     batches = _inputs(("depth", "image"), seed=1)
-    reference = _predict_in_fresh_process(paths["saved_model"], batches, tmp_path, without_tensorflow=False)
-    exported = _predict_in_fresh_process(paths[kind], batches, tmp_path, without_tensorflow=True)
+    reference = predict_in_fresh_process(paths["saved_model"], batches, tmp_path, without_tensorflow=False)
+    exported = predict_in_fresh_process(paths[kind], batches, tmp_path, without_tensorflow=True)
     for (height, width), ours, theirs in zip(SIZES, exported, reference):
         assert ours.shape == theirs.shape == (2, height, width, 1)
         np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-4)
@@ -70,8 +50,8 @@ def test_igde_exports_match_the_saved_model_without_tensorflow(igde_model, kind,
 def test_dpde_exports_with_the_irls_loop_match_the_saved_model_without_tensorflow(dpde_model, kind, tmp_path):
     _, paths = dpde_model
     batches = _inputs(("image",), seed=2)
-    reference = _predict_in_fresh_process(paths["saved_model"], batches, tmp_path, without_tensorflow=False)
-    exported = _predict_in_fresh_process(paths[kind], batches, tmp_path, without_tensorflow=True)
+    reference = predict_in_fresh_process(paths["saved_model"], batches, tmp_path, without_tensorflow=False)
+    exported = predict_in_fresh_process(paths[kind], batches, tmp_path, without_tensorflow=True)
     for (height, width), ours, theirs in zip(SIZES, exported, reference):
         assert ours.shape == theirs.shape == (2, height, width, 1)
         for image_ours, image_theirs in zip(ours, theirs):

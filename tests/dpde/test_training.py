@@ -12,7 +12,7 @@ import yaml
 
 from common.irls import IRLS_TOLERANCE
 from common.predictor import make_predictor
-from tests.conftest import run_train, serve_in_fresh_process, user_error
+from tests.conftest import predict_in_fresh_process, run_train, user_error
 
 TINY_DPDE = {
     "name": "tiny_dpde",
@@ -82,7 +82,7 @@ def test_stages_train_and_the_table_has_the_four_rows(dpde_run):
 def test_exported_dpde_matches_in_fresh_process(dpde_run, tmp_path):
     _, run_dir, _ = dpde_run
     image = np.random.default_rng(0).random((2, 40, 56, 3), np.float32)
-    exported = serve_in_fresh_process(run_dir / "export", {"image": image}, tmp_path)
+    (exported,) = predict_in_fresh_process(run_dir / "export", [{"image": image}], tmp_path)
     import dpde.registry  # noqa: F401  registers the custom layers
 
     model = keras.models.load_model(run_dir / "model.keras")

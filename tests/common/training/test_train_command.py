@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import yaml
 
-from tests.conftest import ROOT, TINY_EXPERIMENT, run_train, serve_in_fresh_process, user_error
+from tests.conftest import ROOT, TINY_EXPERIMENT, predict_in_fresh_process, run_train, user_error
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +55,7 @@ def test_exported_saved_model_matches_in_fresh_process(trained_run, tmp_path):
     rng = np.random.default_rng(0)
     image = rng.random((2, 24, 40, 3), np.float32)
     depth = rng.random((2, 24, 40, 1), np.float32)
-    exported = serve_in_fresh_process(run_dir / "export", {"image": image, "depth": depth}, tmp_path)
+    (exported,) = predict_in_fresh_process(run_dir / "export", [{"image": image, "depth": depth}], tmp_path)
     import igde.registry  # noqa: F401  registers the custom layers
 
     model = keras.models.load_model(run_dir / "model.keras")

@@ -124,9 +124,11 @@ class IGDE(nn.Module):
         residual_output,
         output_activation,
         fusion_activation,
+        fuse_image_features,
     ):
         super().__init__()
-        assert residual_output and output_activation == "relu"
+        assert output_activation == "relu" and fuse_image_features
+        self.residual_output = residual_output
         sizes = (features, growth, block_layers, blocks, fusion_activation == "relu")
         self.image = Branch(3, *sizes)
         self.depth = Branch(1, *sizes, guided=range(EARLY_LAYERS - image_concat_layers, EARLY_LAYERS))
@@ -134,13 +136,15 @@ class IGDE(nn.Module):
         self.fuse_3x3 = Conv(features, features, 3)
         self.refine = RDNBody(*sizes)
         self.output = nn.Conv2d(features, 1, 1)
-        nn.init.zeros_(self.output.weight)
+        if residual_output:
+            nn.init.zeros_(self.output.weight)
 
     def forward(self, image, depth):
         image_features, early = self.image(image)
         depth_features, _ = self.depth(depth, early)
         fused = self.fuse_3x3(self.fuse_1x1(torch.cat([image_features, depth_features], 1)))
-        return F.relu(depth + self.output(self.refine(fused, fused)))
+        output = self.output(self.refine(fused, fused))
+        return F.relu(depth + output if self.residual_output else output)
 
 
 # FCRN in PyTorch (dpde.fcrn, dpde.layers, keras.applications.ResNet50) --------------------------

@@ -163,6 +163,22 @@ def loss_weights_for(output, weights):
     return {name: weight for name, weight in weights.items() if loss_applies_to(name, output)}
 
 
+PAPER_IGDE_LOSS = {"l1": 1.0, "depth_focal": 1.0, "sobel": 1.0}  # eq. 5: "We set all of them to 1"
+TERM_TITLES = {"l1": "L1", "l2": "L2", "depth_focal": "depth focal", "sobel": "Sobel", "berhu": "BerHu", "fsim": "FSIM"}
+
+
+def describe_loss(weights):
+    """The loss a network was trained with, in words: "the paper's loss (L1 + depth focal +
+    Sobel)" for IGDE's eq. 5 with its weights, "... + L2 x1000" with an extra term, else each
+    term with its weight."""
+    used = {name: weight for name, weight in weights.items() if weight > 0}
+    paper = all(used.get(name) == weight for name, weight in PAPER_IGDE_LOSS.items())
+    extra = {name: weight for name, weight in used.items() if not (paper and name in PAPER_IGDE_LOSS)}
+    words = ["the paper's loss (L1 + depth focal + Sobel)"] if paper else []
+    words += [f"{TERM_TITLES.get(name, name)} x{weight:g}" for name, weight in extra.items()]
+    return " + ".join(words)
+
+
 def weighted_loss(target, prediction, batch, config):
     """The experiment's total loss and each term: `sum_k weights[k] * LOSSES[k](...)`.
 

@@ -3,7 +3,8 @@
     python -m common.viz RUN_DIR [--out DIR] [--samples N]
 
 Writes DIR/curves.png (every loss term, the learning rate and every test metric logged in
-`metrics.csv`, per epoch; one row of panels per separately trained network of a DPDE run) and,
+`metrics.csv`, per epoch, with the input depth's level as a dashed line where the run logs it;
+one row of panels per separately trained network of a DPDE run) and,
 once the run has exported `model.keras`, DIR/examples.png (RGB | input depth | prediction | truth |
 error for the first test samples; no input column for monocular depth). DIR defaults to RUN_DIR.
 """
@@ -22,6 +23,7 @@ from common.errors import InputError, exit_status
 
 PANELS_PER_ROW = 4
 NOT_PLOTTED = ("epoch", "step", "seconds")
+INPUT_PREFIX = "input_"  # common.training.trainer logs the input's test metrics under these names
 
 
 def colour_map(depth, low=0.0, high=1.0):
@@ -64,16 +66,17 @@ def read_epochs(path):
 
 def curve_panels(columns):
     """[(title, {series name: (epochs, values)}, log scale)]: the losses together, then the
-    learning rate, then one panel per test metric."""
+    learning rate, then one panel per test metric, with the input's level (`input_<metric>`,
+    logged by enhancement runs) beside the network's."""
     losses = {name: series for name, series in columns.items() if name.startswith("loss")}
     panels = [("training loss", losses, False)] if losses else []
     if "learning_rate" in columns:
         panels.append(("learning rate", {"learning_rate": columns["learning_rate"]}, True))
-    panels += [
-        (f"test {name}", {name: series}, False)
-        for name, series in columns.items()
-        if name not in losses and name != "learning_rate"
-    ]
+    for name, series in columns.items():
+        if name in losses or name == "learning_rate" or name.startswith(INPUT_PREFIX):
+            continue
+        level = columns.get(INPUT_PREFIX + name)
+        panels.append((f"test {name}", {name: series, **({"input": level} if level else {})}, False))
     return panels
 
 
@@ -88,7 +91,8 @@ def draw_curves(run_dir, path):
         for index, (title, series, log) in enumerate(panels):
             axes = figure.add_subplot(grid[row + index // PANELS_PER_ROW, index % PANELS_PER_ROW])
             for name, (epochs, values) in series.items():
-                axes.plot(epochs, values, marker="o" if len(epochs) < 20 else None, markersize=3, label=name)
+                style = {"linestyle": "--", "color": "grey"} if name == "input" else {}
+                axes.plot(epochs, values, marker="o" if len(epochs) < 20 else None, markersize=3, label=name, **style)
             if log:
                 axes.set_yscale("log")
             axes.set_title(f"{label}: {title}", fontsize=9)
@@ -96,6 +100,52 @@ def draw_curves(run_dir, path):
             if len(series) > 1:
                 axes.legend(fontsize=7)
         row += math.ceil(len(panels) / PANELS_PER_ROW)
+    figure.savefig(path, dpi=80)
+    return path
+
+
+def draw_learning_curves(curves, path):
+    """Writes PSNR, PSNRt and PSNRf against training steps of several runs to `path`, one line per
+    run and the input's level dashed; `curves` is {label: `common.training.curves.read_curve`}."""
+    figure = Figure(figsize=(15, 4.2), layout="constrained")
+    for index, (name, title) in enumerate((("psnr", "PSNR"), ("psnr_t", "PSNRt"), ("psnr_f", "PSNRf"))):
+        axes = figure.add_subplot(1, 3, index + 1)
+        level = None
+        for label, curve in curves.items():
+            steps = [row["step"] for row in curve]
+            values = [math.nan if row[name] is None else row[name] for row in curve]
+            axes.plot(steps, values, marker="o", markersize=3, label=label)
+            level = next((row[f"input_{name}"] for row in curve if row[f"input_{name}"] is not None), level)
+        if level is not None:
+            axes.axhline(level, linestyle="--", color="grey", label="input")
+        axes.set_title(f"test {title} (dB)", fontsize=10)
+        axes.set_xlabel("training step")
+        if index == 0:
+            axes.legend(fontsize=7)
+    figure.savefig(path, dpi=80)
+    return path
+
+
+def draw_middlebury_grid(scenes, path):
+    """IGDE Fig. 11's four columns for each scene: colour image, filled depth, enhanced depth and
+    |enhanced - filled| (its own colour scale); `scenes` is [(name, image [H, W, 3] uint8,
+    `igde.middlebury.enhance_scene`'s dict)]."""
+    columns = ("colour", "filled depth", "enhanced depth", "|enhanced - filled|")
+    figure = Figure(figsize=(3.2 * len(columns), 2.4 * len(scenes)), layout="constrained")
+    axes = figure.subplots(len(scenes), len(columns), squeeze=False)
+    for row, (name, image, result) in enumerate(scenes):
+        panels = (
+            (image, {}),
+            (result["filled"], {"cmap": "turbo", "vmin": 0.0, "vmax": 1.0}),
+            (result["enhanced"], {"cmap": "turbo", "vmin": 0.0, "vmax": 1.0}),
+            (result["difference"] * 255.0, {"cmap": "magma", "vmin": 0.0}),
+        )
+        for column, (picture, style) in enumerate(panels):
+            shown = axes[row, column].imshow(picture, **style)
+            if column == len(columns) - 1:
+                figure.colorbar(shown, ax=axes[row, column], fraction=0.046, label="grey levels")
+            axes[row, column].set_axis_off()
+            axes[row, column].set_title(f"{name}: {columns[column]}" if column == 0 else columns[column], fontsize=9)
     figure.savefig(path, dpi=80)
     return path
 

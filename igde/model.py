@@ -64,9 +64,10 @@ def build_igde(
     block_layers=3,
     blocks=2,
     image_concat_layers=3,
-    residual_output=True,
+    residual_output=False,
     output_activation="relu",
     fusion_activation="relu",
+    fuse_image_features=True,
 ):
     """Builds the IGDE model.
 
@@ -78,12 +79,18 @@ def build_igde(
         image_concat_layers: k in 0..3, early layers of the depth branch that receive image
             features.
         residual_output: the 1x1 output conv predicts a correction added to the input depth
-            (reconstruction: the paper's Fig. 7 is lost; see the README); that conv starts at
-            zero, so the untrained network returns its input depth.
+            (ours, not the paper's: the text restores the depth "by a 1 x 1 convolution",
+            Sect. 3.1); that conv starts at zero, so the untrained network returns its input
+            depth, and under the paper's L1-type losses it stays there far longer than the
+            direct output (docs/results.md, "The paper's loss").
         output_activation: applied to the output depth ("relu": every conv has a ReLU in the
             paper; or "linear").
         fusion_activation: of the RDNs' local and global fusion convs ("relu": "All the
             convolutions used in the module utilize ReLU", Sect. 3.1; "linear": RDN's layout).
+        fuse_image_features: the fusion module takes the image branch's output beside the depth
+            branch's ("concatenate them together as the fused feature", Sect. 3.1). False fuses
+            the depth branch alone: with `image_concat_layers=0` the network then uses no colour
+            at all, one reading of Table 3's "w/o color map information" (README, reconstructions).
     Returns:
         A functional `keras.Model` with inputs {"image": [B, H, W, 3] RGB in [0, 1],
         "depth": [B, H, W, 1] in [0, 1]} and output [B, H, W, 1] refined depth.
@@ -100,15 +107,21 @@ def build_igde(
     image_features, image_early = _branch(image, "image", **sizes)
     concat_at = range(EARLY_LAYERS - image_concat_layers, EARLY_LAYERS)
     depth_features, _ = _branch(depth, "depth", guides={i: image_early[i] for i in concat_at}, **sizes)
-    fused = layers.Concatenate(name="fusion_concat")([image_features, depth_features])
+    fused = (
+        layers.Concatenate(name="fusion_concat")([image_features, depth_features])
+        if fuse_image_features
+        else depth_features
+    )
     fused = conv(features, 1, "fusion_1x1")(fused)
     fused = conv(features, 3, "fusion_3x3")(fused)
     refined = rdn_body(fused, fused, blocks, features, growth, block_layers, "refine", fusion_activation)
+    # The output path computes in float32 under every mixed-precision policy: a bfloat16 add of an
+    # 8-bit depth map and a zero correction moves it by up to half a grey level (PSNR near 61 dB).
     if residual_output:  # the correction starts at zero: the untrained network is the identity
-        output = layers.Conv2D(1, 1, kernel_initializer="zeros", name="output")(refined)
-        output = layers.Activation(output_activation, name="output_activation")(
-            layers.Add(name="output_residual")([depth, output])
+        output = layers.Conv2D(1, 1, kernel_initializer="zeros", dtype="float32", name="output")(refined)
+        output = layers.Activation(output_activation, dtype="float32", name="output_activation")(
+            layers.Add(dtype="float32", name="output_residual")([depth, output])
         )
     else:
-        output = conv(1, 1, "output", activation=output_activation)(refined)
+        output = layers.Conv2D(1, 1, activation=output_activation, dtype="float32", name="output")(refined)
     return keras.Model(inputs={"image": image, "depth": depth}, outputs=output, name="igde")

@@ -9,7 +9,13 @@ C = 8, G = G0 = 64; 66 M parameters), which needs about 172 GiB for one step at 
 and crop. `small`: a few blocks of a few narrow layers, trainable on a CPU in minutes.
 """
 
-LAYOUT = {"image_concat_layers": 3, "residual_output": True, "output_activation": "relu", "fusion_activation": "relu"}
+LAYOUT = {
+    "image_concat_layers": 3,
+    "fuse_image_features": True,
+    "residual_output": False,
+    "output_activation": "relu",
+    "fusion_activation": "relu",
+}
 
 PRESETS = {
     "paper": {"features": 64, "growth": 64, "block_layers": 2, "blocks": 4, **LAYOUT},

@@ -89,6 +89,40 @@ def load_scene(scene_dir):
     return {"image": image, "disparity": disparity, "depth": depth, "valid": valid}
 
 
+def fill_from_below(disparity):
+    """IGDE Sect. 4.1's hole filling of a Middlebury map before enhancement: "simple extension of
+    known depth values from the bottom vertically". Each unknown (NaN or infinite) pixel takes the
+    nearest known value below it in its column; those with none below (holes reaching the bottom
+    row) take the nearest known value above. A column with no known value takes the map's
+    smallest known value (the farthest depth).
+
+    Args:
+        disparity: [H, W] float array, unknown values NaN or infinite.
+    Returns:
+        [H, W] float32 with every value finite.
+    Raises:
+        ValueError: no value of the map is known.
+    """
+    values = np.asarray(disparity, np.float32)
+    known = np.isfinite(values)
+    if not known.any():
+        raise ValueError("no known disparity to extend")
+    rows = np.arange(values.shape[0])[:, None]
+    # For each pixel, the row of the nearest known pixel at or below it (H: none) and at or above it (-1: none).
+    below = np.where(known, rows, values.shape[0])
+    below = np.minimum.accumulate(below[::-1], axis=0)[::-1]
+    above = np.maximum.accumulate(np.where(known, rows, -1), axis=0)
+    source = np.where(below < values.shape[0], below, above)
+    columns = np.broadcast_to(np.arange(values.shape[1]), values.shape)
+    filled = np.where(source >= 0, values[np.clip(source, 0, None), columns], np.nan)
+    return np.where(np.isfinite(filled), filled, values[known].min()).astype(np.float32)
+
+
+def scene_dirs(root):
+    """The folders under `root` that hold a scene of either layout, sorted by name."""
+    return sorted(p for p in pathlib.Path(root).iterdir() if (p / "disp0.pfm").is_file() or (p / "disp1.png").is_file())
+
+
 class Middlebury:
     """The scenes under `root` (any mix of layouts), all of them the test split."""
 
@@ -96,7 +130,7 @@ class Middlebury:
         root = pathlib.Path(root)
         if not root.is_dir():
             raise DatasetError(f"dataset not found at {root}: expected one folder per Middlebury scene")
-        scenes = sorted(p for p in root.iterdir() if (p / "disp0.pfm").is_file() or (p / "disp1.png").is_file())
+        scenes = scene_dirs(root)
         if not scenes:
             raise DatasetError(f"{root}: no Middlebury scene (folders with disp0.pfm or disp1.png)")
         if len(scenes) != PAPER_COUNT:

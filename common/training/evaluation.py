@@ -169,9 +169,17 @@ def score_methods(methods, dataset, scorer):
     return {name: scorer.result(state) for name, state in states.items()}, first_predictions, first_batch
 
 
-def labelled_rows(results, titles, protocol):
-    """{row title: {metric: value, ..., "protocol": protocol}}: the rows as metrics.json holds them."""
-    return {titles[name]: {**values, "protocol": protocol} for name, values in results.items()}
+def labelled_rows(results, titles, protocol, loss_weights=None):
+    """{row title: {metric: value, ..., "protocol": protocol}}: the rows as metrics.json holds them;
+    a row in `loss_weights` ({method: {term: weight}}) also records the loss terms it was trained
+    with (those of weight > 0)."""
+    loss_weights = loss_weights or {}
+    rows = {}
+    for name, values in results.items():
+        rows[titles[name]] = {**values, "protocol": protocol}
+        if name in loss_weights:
+            rows[titles[name]]["loss_weights"] = {term: w for term, w in loss_weights[name].items() if w > 0}
+    return rows
 
 
 def format_table(results, titles, metrics, protocol):

@@ -13,6 +13,7 @@ import tensorflow as tf
 
 from common.baselines import BASELINE_TITLES
 from common.config import save_config
+from common.losses import describe_loss
 from common.models import model_arguments
 from common.training.evaluation import format_table, labelled_rows
 from common.training.logs import write_json_atomically
@@ -51,8 +52,17 @@ def run_experiment(config, registry, experiment_path, run_dir, resume=False, eva
         )
         chief = trainers[spec.stages[0].name].chief
         if chief:
+            trained_with = {name: t.config.loss.weights for name, t in trainers.items()}
+            trained_with["model"] = config.loss.weights
             write_metrics(
-                run_dir, config, {name: t.step for name, t in trainers.items()}, results, titles, scorer, command
+                run_dir,
+                config,
+                {name: t.step for name, t in trainers.items()},
+                results,
+                titles,
+                scorer,
+                command,
+                trained_with,
             )
             if not eval_only:
                 export_stages(config, spec, registry, assembled, trainers, run_dir)
@@ -75,6 +85,7 @@ def run_experiment(config, registry, experiment_path, run_dir, resume=False, eva
             {**BASELINE_TITLES, "model": spec.title},
             trainer.scorer,
             command,
+            {"model": config.loss.weights},
         )
     if not eval_only:
         trainer.export()
@@ -82,11 +93,15 @@ def run_experiment(config, registry, experiment_path, run_dir, resume=False, eva
     return results
 
 
-def write_metrics(run_dir, config, steps, results, titles, scorer, command):
+def write_metrics(run_dir, config, steps, results, titles, scorer, command, trained_with=None):
     """Prints the result table and writes RUN_DIR/metrics.json: the experiment, the trained steps
     of each network ({} when the run trains nothing), the command, the kind of device and the
-    evaluation protocol (for the reproduction report), and the rows."""
+    evaluation protocol (for the reproduction report), and the rows, each network's with the
+    loss weights it was trained with (`trained_with`: {method: {term: weight}})."""
     print(format_table(results, titles, scorer.metrics, scorer.protocol))
+    for name, weights in (trained_with or {}).items():
+        if name in results:
+            print(f"{titles[name]}: trained with {describe_loss(weights)}")
     write_json_atomically(
         pathlib.Path(run_dir) / "metrics.json",
         {
@@ -96,6 +111,6 @@ def write_metrics(run_dir, config, steps, results, titles, scorer, command):
             "command": command,
             "device": "GPU" if tf.config.list_logical_devices("GPU") else "CPU",
             "protocol": scorer.protocol,
-            "results": labelled_rows(results, titles, scorer.protocol),
+            "results": labelled_rows(results, titles, scorer.protocol, trained_with),
         },
     )

@@ -33,6 +33,7 @@ from common.export import export_model
 from common.models import build_model, model_arguments
 from common.predictor import make_predictor
 from common.training.evaluation import make_scorer, score_methods
+from common.training.learning import GAIN_METRICS, gain_line, not_learning_warning
 from common.training.logs import RunLogger
 from common.training.optimization import build_optimizer, current_learning_rate
 from common.training.precision import (
@@ -106,8 +107,16 @@ class Trainer:
             self.strategy, self.model, self.optimizer, config.loss, self.spec.inputs, config.train.jit_compile
         )
         loss_names = ["loss"] + [f"loss_{name}" for name, w in config.loss.weights.items() if w > 0]
+        # An enhancement network is compared with its input at every test during training.
+        self.compares_with_input = self.spec.sample_kind == "enhancement"
+        self.input_scores = None
+        self.warned_not_learning = False
+        input_levels = [f"input_{name}" for name in GAIN_METRICS] if self.compares_with_input else []
         self.logger = (
-            RunLogger(self.run_dir, ["epoch", "step", "learning_rate", *loss_names, *self.scorer.metrics, "seconds"])
+            RunLogger(
+                self.run_dir,
+                ["epoch", "step", "learning_rate", *loss_names, *self.scorer.metrics, *input_levels, "seconds"],
+            )
             if self.chief
             else None
         )
@@ -196,7 +205,7 @@ class Trainer:
         every = self.config.eval.every_epochs
         tested = {}
         if every and (epoch + 1) % every == 0:
-            tested = self.test(baselines=False)["model"]
+            tested = self._test_during_training(epoch + 1)
         if self.chief:
             self.logger.scalars(self.step, {f"test/{k}": v for k, v in tested.items()})
             self.logger.epoch_row(
@@ -210,15 +219,32 @@ class Trainer:
                 }
             )
 
+    def _test_during_training(self, epoch):
+        """The model's test metrics after `epoch`; for an enhancement network also the input's
+        levels (scored once), a line with the gains over them and, once, a not-learning warning."""
+        first = self.compares_with_input and self.input_scores is None
+        results = self.test(baselines=["input"] if first else [])
+        if first:
+            self.input_scores = results["input"]
+        tested = results["model"]
+        if not self.compares_with_input:
+            return tested
+        if self.chief:
+            print(gain_line(tested, self.input_scores, epoch))
+            warning = not_learning_warning(tested, self.input_scores, epoch, self.config.train.epochs)
+            if warning and not self.warned_not_learning:
+                print(warning)
+                self.warned_not_learning = True
+        return tested | {f"input_{name}": self.input_scores.get(name) for name in GAIN_METRICS}
+
     def test(self, baselines=True):
-        """Scores the model (and, if asked, the experiment's `eval.baselines`) on the test split.
+        """Scores the model and baselines on the test split: `baselines` True for the
+        experiment's `eval.baselines`, or a list of baseline names.
 
         Returns {method: {metric: value}}, with the method "model" for the network.
         """
-        methods = {}
-        if baselines:
-            for name in self.config.eval.baselines:
-                methods[name] = baseline_predictor(name, self.config.eval)
+        names = self.config.eval.baselines if baselines is True else baselines
+        methods = {name: baseline_predictor(name, self.config.eval) for name in names}
         methods["model"] = self.predictor
         results, predictions, batch = score_methods(
             methods, self.pipeline.test_dataset(self.config.eval.batch_size), self.scorer

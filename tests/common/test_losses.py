@@ -6,6 +6,7 @@ from common.image_ops import depth_edge_mask
 from common.losses import (
     berhu_loss,
     depth_focal_loss,
+    describe_loss,
     l1_loss,
     log_l1_gradient_loss,
     sobel_weighted_loss,
@@ -101,3 +102,12 @@ def test_log_l1_gradient_loss_against_numpy():
         + np.mean(np.log(np.abs(gradients[:, :-1, :, 1] - gy) + 0.5))
     ) / 2
     assert float(log_l1_gradient_loss(target, gradients)) == pytest.approx(expected, rel=1e-5)
+
+
+def test_describe_loss_names_the_paper_loss_and_any_extra_term():
+    assert describe_loss({"l1": 1.0, "depth_focal": 1.0, "sobel": 1.0}) == "the paper's loss (L1 + depth focal + Sobel)"
+    assert describe_loss({"l1": 1.0, "depth_focal": 1.0, "sobel": 1.0, "l2": 1000.0}) == (
+        "the paper's loss (L1 + depth focal + Sobel) + L2 x1000"
+    )
+    assert describe_loss({"l1": 1.0, "depth_focal": 0.0, "sobel": 1.0}) == "L1 x1 + Sobel x1"
+    assert describe_loss({"berhu": 1.0, "fsim": 1.0}) == "BerHu x1 + FSIM x1"

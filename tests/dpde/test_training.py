@@ -71,6 +71,14 @@ def test_stages_train_and_the_table_has_the_four_rows(dpde_run):
         "gsm",
         "mge",
         "protocol",
+        "loss_weights",
+    }
+    trained_with = {title: row.get("loss_weights") for title, row in metrics["results"].items()}
+    assert trained_with == {
+        "per-image mean depth": None,
+        "FCRN": {"berhu": 1.0, "fsim": 1.0},
+        "modified FCRN": {"berhu": 1.0, "fsim": 1.0},
+        "DPDE": {"berhu": 1.0, "fsim": 1.0, "log_l1_gradient": 1.0},
     }
     assert metrics["results"]["DPDE"]["protocol"] == (
         "pooling: pixels pooled over the test set; resolution: 32x48 (network input); crop: full frame; depth cap: none"

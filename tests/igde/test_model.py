@@ -2,6 +2,7 @@ import keras
 import numpy as np
 import pytest
 
+from common.training.precision import dtype_policy
 from igde.model import build_igde
 from igde.presets import PRESETS
 from igde.rdn import ResidualDenseBlock
@@ -50,14 +51,33 @@ def test_image_features_enter_the_depth_branch_at_the_last_k_early_layers(k):
     assert guides == sorted(early[3 - k :])
 
 
-def test_residual_output_starts_as_the_identity_and_can_be_switched_off():
+def test_presets_restore_depth_by_a_1x1_conv_and_the_residual_option_starts_as_the_identity():
     data = inputs()
-    model = build_igde(**PRESETS["small"])
-    np.testing.assert_array_equal(model(data), data["depth"])  # zero correction, ReLU of depth >= 0
-    plain = build_igde(**{**PRESETS["small"], "residual_output": False})
+    for preset in PRESETS.values():
+        assert preset["residual_output"] is False  # "restored to a depth map by a 1 x 1 convolution"
+    plain = build_igde(**PRESETS["small"])
     assert "output_residual" not in [layer.name for layer in plain.layers]
-    assert plain(data).shape == model(data).shape
     assert not np.allclose(plain(data), data["depth"], atol=1e-3)
+    residual = build_igde(**{**PRESETS["small"], "residual_output": True})
+    np.testing.assert_array_equal(residual(data), data["depth"])  # zero correction, ReLU of depth >= 0
+    assert plain(data).shape == residual(data).shape
+
+
+def test_the_output_path_computes_in_float32_under_bfloat16():
+    # 8-bit depth: a bfloat16 add would round 8 significant bits away (up to 0.5 grey levels).
+    rng = np.random.default_rng(0)
+    data = {
+        "image": rng.random((2, 24, 32, 3), dtype=np.float32),
+        "depth": (rng.integers(0, 256, (2, 24, 32, 1)) / 255.0).astype(np.float32),
+    }
+    with dtype_policy("mixed_bfloat16"):
+        residual = build_igde(**{**PRESETS["small"], "residual_output": True})
+        plain = build_igde(**PRESETS["small"])
+    for model in (residual, plain):
+        output_layers = [layer for layer in model.layers if layer.name.startswith("output")]
+        assert output_layers and all(layer.dtype_policy.compute_dtype == "float32" for layer in output_layers)
+        assert model(data).dtype == "float32"
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(residual(data)), data["depth"])
 
 
 def test_saved_keras_file_reloads_with_the_same_output(tmp_path):
@@ -74,3 +94,12 @@ def test_saved_keras_file_reloads_with_the_same_output(tmp_path):
 def test_invalid_k_is_refused():
     with pytest.raises(ValueError, match="image_concat_layers"):
         build_igde(**{**PRESETS["small"], "image_concat_layers": 4})
+
+
+def test_without_image_fusion_and_concatenation_the_output_ignores_the_colour_image():
+    model = build_igde(**{**PRESETS["small"], "image_concat_layers": 0, "fuse_image_features": False})
+    data = inputs()
+    other_colour = {**data, "image": 1.0 - data["image"]}
+    np.testing.assert_array_equal(model(data), model(other_colour))
+    fused = build_igde(**{**PRESETS["small"], "image_concat_layers": 0})
+    assert not np.allclose(fused(data), fused(other_colour))

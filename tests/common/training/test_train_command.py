@@ -37,7 +37,24 @@ def test_training_lowers_the_loss_and_writes_the_logs(trained_run):
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert metrics["steps"] == {"model": 4 * 4}
     assert set(metrics["results"]) == {"input", "joint bilateral filter", "IGDE"}
-    assert set(metrics["results"]["IGDE"]) == {"psnr", "psnr_t", "psnr_f", "ssim", "ssim_paper", "rmse", "protocol"}
+    assert set(metrics["results"]["IGDE"]) == {
+        "psnr",
+        "psnr_t",
+        "psnr_f",
+        "ssim",
+        "ssim_paper",
+        "rmse",
+        "protocol",
+        "loss_weights",
+    }
+    assert metrics["results"]["IGDE"]["loss_weights"] == {"l1": 1.0, "depth_focal": 1.0, "sobel": 1.0}
+    assert "loss_weights" not in metrics["results"]["input"]
+    input_level = metrics["results"]["input"]["psnr_f"]
+    for row in rows:  # every test during training beside the input's level, and a line with the gains
+        assert row["input_psnr_f"] and float(row["input_psnr_f"]) == pytest.approx(input_level)
+    for epoch in range(1, 5):
+        assert f"test after epoch {epoch}: PSNR " in stdout
+    assert "(input " in stdout and ", gain " in stdout
     assert (
         metrics["results"]["IGDE"]["protocol"]
         == metrics["protocol"]
@@ -48,6 +65,20 @@ def test_training_lowers_the_loss_and_writes_the_logs(trained_run):
     assert yaml.safe_load((run_dir / "config.yaml").read_text())["train"]["epochs"] == 4
     events = list((run_dir / "tensorboard").glob("events.out.tfevents.*"))
     assert events and events[0].stat().st_size > 1000
+
+
+def test_a_run_whose_output_stays_its_input_is_warned_once(tiny_experiment, tmp_path):
+    # The residual option starts as the identity; at this rate it stays there.
+    model = {**TINY_EXPERIMENT["model"], "args": {**TINY_EXPERIMENT["model"]["args"], "residual_output": True}}
+    experiment = tiny_experiment(model=model, optimizer={"learning_rate": 1.0e-30}, train={"epochs": 2})
+    result = run_train(experiment, "--run-dir", tmp_path / "run")
+    assert result.returncode == 0, result.stderr[-3000:]
+    warnings = [line for line in result.stdout.splitlines() if line.startswith("warning:")]
+    assert warnings == [
+        "warning: after epoch 1 the network's output equals its input (PSNRt None): it is not learning; "
+        "see the README, 'Is a long run learning?' (python -m experiments.pilot)"
+    ]
+    assert "test after epoch 2: PSNR " in result.stdout
 
 
 def test_exported_saved_model_matches_in_fresh_process(trained_run, tmp_path):

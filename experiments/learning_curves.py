@@ -1,0 +1,95 @@
+"""Learning curves of variants of one IGDE experiment: PSNR, PSNRt and PSNRf against training steps,
+beside the input's level, as a Markdown table and a plot.
+
+    python -m experiments.learning_curves EXPERIMENT.yaml [--variant "LABEL: key=value ..."]...
+        [--out DIR] [--set key=value ...]
+
+Each variant is the experiment with its `--set` overrides and then the variant's own; without
+`--variant` the four of the loss study (docs/results.md, "The paper's loss"): the paper's three
+losses alone and with the quickstart's L2 x1000 term, each for the direct output (the text's) and
+the residual output (our option). Each variant trains in OUT/<n>/ (tests every
+`eval.every_epochs`, no export) and is skipped when its metrics.json is already there, so a killed
+study resumes where it stopped. Writes OUT/curves.md (a table per variant and the step at which
+each leaves its input: PSNRf at least 0.5 dB over the input's) and OUT/curves.png.
+"""
+
+import argparse
+import os
+import sys
+
+from common.errors import ConfigError, exit_status
+
+LOSS_STUDY = (
+    "paper loss, direct output: loss.weights.l2=0 model.args.residual_output=false",
+    "paper loss + L2 x1000, direct output: loss.weights.l2=1000 model.args.residual_output=false",
+    "paper loss, residual output: loss.weights.l2=0 model.args.residual_output=true",
+    "paper loss + L2 x1000, residual output: loss.weights.l2=1000 model.args.residual_output=true",
+)
+STUDY_SETTINGS = ("export.saved_model=false", "export.keras_file=false", "eval.baselines=[input]")
+
+
+def parse_variant(text):
+    """'LABEL: key=value key=value' -> (label, [overrides])."""
+    label, separator, overrides = text.partition(":")
+    if not separator or not label.strip():
+        raise ConfigError(f"--variant {text!r}: expected 'LABEL: key=value ...'")
+    return label.strip(), overrides.split()
+
+
+def study_markdown(command, curves):
+    """The study page: the command, then per variant the step it leaves its input and its table."""
+    from common.training.curves import format_curve, leaves_input_at
+
+    lines = [f"`{command}`", ""]
+    for label, curve in curves.items():
+        step = leaves_input_at(curve)
+        left = f"leaves its input (PSNRf +0.5 dB) at step {step}" if step else "does not leave its input"
+        lines += [f"**{label}**: {left}", "", format_curve(curve), ""]
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("experiment", help="an IGDE experiment YAML")
+    parser.add_argument("--variant", action="append", default=[], help="'LABEL: key=value ...' (repeatable)")
+    parser.add_argument("--out", default="runs/learning_curves", help="study directory (default: runs/learning_curves)")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    args = parser.parse_args(argv)
+
+    def work():
+        import shlex
+
+        import train
+        from common.experiment import load_experiment
+        from common.training.curves import read_curve
+        from common.training.run_experiment import run_experiment
+        from common.viz import draw_learning_curves
+
+        models = train.registry()
+        variants = [parse_variant(text) for text in (args.variant or LOSS_STUDY)]
+        configs = []
+        for label, overrides in variants:
+            config, spec, _ = load_experiment(args.experiment, [*args.overrides, *overrides, *STUDY_SETTINGS], models)
+            if spec.sample_kind != "enhancement":
+                raise ConfigError(f"{args.experiment}: model {config.model.name} has no input depth (expected IGDE)")
+            configs.append((label, config))
+        curves = {}
+        for index, (label, config) in enumerate(configs):
+            run_dir = os.path.join(args.out, str(index))
+            if not os.path.isfile(os.path.join(run_dir, "metrics.json")):
+                print(f"variant {index}: {label}")
+                run_experiment(config, models, args.experiment, run_dir)
+            curves[label] = read_curve(os.path.join(run_dir, "metrics.csv"))
+        command = shlex.join(["python", "-m", "experiments.learning_curves", *(sys.argv[1:] if argv is None else argv)])
+        page = study_markdown(command, curves)
+        with open(os.path.join(args.out, "curves.md"), "w", encoding="utf-8") as handle:
+            handle.write(page)
+        draw_learning_curves(curves, os.path.join(args.out, "curves.png"))
+        print(page)
+        print(f"wrote {os.path.join(args.out, 'curves.md')}, {os.path.join(args.out, 'curves.png')}")
+
+    return exit_status(work)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

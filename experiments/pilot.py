@@ -1,0 +1,100 @@
+"""A pilot before a long IGDE run: trains an experiment's exact settings for a few thousand steps
+and prints PSNR, PSNRt and PSNRf against the input depth at a few points.
+
+    python -m experiments.pilot EXPERIMENT.yaml --steps N [--points K] [--run-dir DIR] [--set key=value ...]
+
+Everything but the length is the experiment's: network, data, crop, batch, loss, optimizer. The
+run trains N steps in K equal parts and tests after each (`eval.batch_size`, the whole test
+split; `--set data.test_size=...` or a smaller split keeps that short). The learning rate is the
+one the experiment starts with (the first piece of a `piecewise` schedule), since a pilot is the
+start of the long run. A killed pilot resumes from its run directory (default
+`runs/<name>_pilot`). A healthy curve, and the README's "Is a long run learning?" says what it
+looks like, first rebuilds the correct pixels (PSNRt rises towards 50 dB, PSNR towards the
+input's) and then leaves the input: PSNRf climbs past the input's by more than 0.5 dB.
+"""
+
+import argparse
+import dataclasses
+import os
+import shlex
+import sys
+
+from common.errors import ConfigError, exit_status
+
+
+def pilot_config(config, steps, points):
+    """The experiment `config` shortened to `steps` training steps tested at `points` even steps,
+    at its starting learning rate, saving no export."""
+    if points < 1 or steps < points:
+        raise ConfigError(f"--steps {steps} --points {points}: expected --points >= 1 and --steps >= --points")
+    schedule = config.schedule
+    rate = config.optimizer.learning_rate * (schedule.multipliers[0] if schedule.name == "piecewise" else 1.0)
+    return dataclasses.replace(
+        config,
+        name=f"{config.name}_pilot",
+        optimizer=dataclasses.replace(config.optimizer, learning_rate=rate),
+        schedule=dataclasses.replace(schedule, name="constant", boundaries=[], multipliers=[]),
+        train=dataclasses.replace(
+            config.train,
+            epochs=points,
+            steps_per_epoch=steps // points,
+            checkpoint_every_steps=min(config.train.checkpoint_every_steps, steps // points),
+        ),
+        eval=dataclasses.replace(config.eval, every_epochs=1, baselines=[]),
+    )
+
+
+def run_pilot(config, registry, experiment_path, run_dir):
+    """Trains the pilot `config` (from `pilot_config`) in `run_dir`; returns its learning curve
+    (`common.training.curves.read_curve`)."""
+    from common.training.curves import read_curve
+    from common.training.precision import detect_devices, device_line
+    from common.training.trainer import Trainer
+
+    trainer = Trainer(config, registry, experiment_path, run_dir)
+    print(device_line(detect_devices(), config.train))
+    trainer.restore(required=False)
+    trainer.train()
+    trainer.close()
+    return read_curve(os.path.join(run_dir, "metrics.csv"))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("experiment", help="an IGDE experiment YAML")
+    parser.add_argument("--steps", type=int, required=True, help="training steps in all")
+    parser.add_argument("--points", type=int, default=4, help="tests during the pilot (default 4)")
+    parser.add_argument("--run-dir", help="run directory (default: runs/<experiment name>_pilot)")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    args = parser.parse_args(argv)
+
+    def work():
+        import train
+        from common.experiment import load_experiment
+        from common.training.curves import format_curve, leaves_input_at
+
+        models = train.registry()
+        config, spec, _ = load_experiment(args.experiment, args.overrides, models)
+        if spec.sample_kind != "enhancement":
+            raise ConfigError(
+                f"{args.experiment}: model {config.model.name} has no input depth to beat (expected IGDE)"
+            )
+        config = pilot_config(config, args.steps, args.points)
+        run_dir = args.run_dir or os.path.join("runs", config.name)
+        if os.path.exists(run_dir) and not os.path.isdir(run_dir):
+            raise ConfigError(f"--run-dir {run_dir}: exists and is not a directory")
+        curve = run_pilot(config, models, args.experiment, run_dir)
+        print(f"pilot of {args.experiment}: {shlex.join(sys.argv[1:] if argv is None else argv)}")
+        print(format_curve(curve))
+        step = leaves_input_at(curve)
+        print(
+            f"PSNRf left the input (+0.5 dB) at step {step}"
+            if step
+            else "PSNRf has not left the input (+0.5 dB) yet: compare with the README's healthy curve"
+        )
+
+    return exit_status(work)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -167,16 +167,26 @@ PAPER_IGDE_LOSS = {"l1": 1.0, "depth_focal": 1.0, "sobel": 1.0}  # eq. 5: "We se
 TERM_TITLES = {"l1": "L1", "l2": "L2", "depth_focal": "depth focal", "sobel": "Sobel", "berhu": "BerHu", "fsim": "FSIM"}
 
 
-def describe_loss(weights):
+def describe_loss(weights, short=False):
     """The loss a network was trained with, in words: "the paper's loss (L1 + depth focal +
-    Sobel)" for IGDE's eq. 5 with its weights, "... + L2 x1000" with an extra term, else each
-    term with its weight."""
+    Sobel)" ("paper loss" when `short`) for IGDE's eq. 5 with its weights, "... + L2 x1000" with
+    an extra term, else each term with its weight."""
     used = {name: weight for name, weight in weights.items() if weight > 0}
     paper = all(used.get(name) == weight for name, weight in PAPER_IGDE_LOSS.items())
     extra = {name: weight for name, weight in used.items() if not (paper and name in PAPER_IGDE_LOSS)}
-    words = ["the paper's loss (L1 + depth focal + Sobel)"] if paper else []
+    words = ["paper loss" if short else "the paper's loss (L1 + depth focal + Sobel)"] if paper else []
     words += [f"{TERM_TITLES.get(name, name)} x{weight:g}" for name, weight in extra.items()]
     return " + ".join(words)
+
+
+def loss_note(weights):
+    """The short label a result table puts beside a row trained with IGDE terms but not with
+    exactly eq. 5 ("paper loss + L2 x1000", "L1 x1"); None for eq. 5 itself and for networks
+    trained without IGDE's terms (DPDE)."""
+    used = {name: weight for name, weight in weights.items() if weight > 0}
+    if used == PAPER_IGDE_LOSS or not any(name in PAPER_IGDE_LOSS for name in used):
+        return None
+    return describe_loss(used, short=True)
 
 
 def weighted_loss(target, prediction, batch, config):

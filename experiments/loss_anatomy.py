@@ -46,7 +46,7 @@ def mask_statistics(corrupted, depth_edges, colour_edges):
 
 
 def term_pulls(batch, loss_config, noise, seed=0):
-    """{term: (value, share of sum |dL/dd| on the corrupted pixels)} at the prediction described
+    """{term: (value, sum |dL/dd|, its share on the corrupted pixels)} at the prediction described
     in the module docstring, for each term of `TERMS` with weight 1 (L2 as the quickstart weighs
     it, x `loss_config.weights['l2']` when given, else x1)."""
     import tensorflow as tf
@@ -67,7 +67,11 @@ def term_pulls(batch, loss_config, noise, seed=0):
         with tf.GradientTape() as tape:
             value = weight * LOSSES[name](tensors["target"], variable, tensors, loss_config)
         gradient = np.abs(tape.gradient(value, variable).numpy())
-        pulls[name] = (float(value), float(gradient[corrupted].sum() / max(gradient.sum(), 1e-30)))
+        pulls[name] = (
+            float(value),
+            float(gradient.sum()),
+            float(gradient[corrupted].sum() / max(gradient.sum(), 1e-30)),
+        )
     return pulls
 
 
@@ -94,10 +98,12 @@ def report(statistics, pulls, label):
         f"  depth edge without a colour edge: {100 * statistics['mismatch_fraction']:.1f} % of the pixels; holds "
         f"{100 * statistics['mismatch_recall']:.1f} % of the corrupted pixels; "
         f"{100 * statistics['mismatch_precision']:.1f} % of its pixels are corrupted",
-        "  loss terms near the identity (value; share of the pull |dL/dd| from the corrupted pixels):",
+        "  loss terms near the identity (value; pull sum |dL/dd| relative to L1's; "
+        "its share from the corrupted pixels):",
     ]
-    for name, (value, share) in pulls.items():
-        lines.append(f"    {name:12s} {value:.3e}; {100 * share:.1f} %")
+    l1_pull = pulls["l1"][1]
+    for name, (value, pull, share) in pulls.items():
+        lines.append(f"    {name:12s} {value:.3e}; {pull / l1_pull:.3g}; {100 * share:.1f} %")
     return "\n".join(lines)
 
 

@@ -16,6 +16,7 @@ import sys
 
 from common.config import config_to_dict, load_config
 from common.errors import ConfigError, exit_status
+from common.losses import describe_loss
 from experiments.paper_tables import DPDE_COLUMNS, DPDE_TABLES, IGDE_COLUMNS, IGDE_TABLES, MIDDLEBURY_COLUMNS
 
 FIGURE_SAMPLES = 3
@@ -55,9 +56,17 @@ class Run:
         self.scale = f"{data['dataset']}, {self.config['model']['preset']} preset, {self.metrics.get('device', 'CPU')}"
         self.command = self.metrics.get("command") or f"python train.py ... --run-dir {self.dir}"
 
-    def label(self, row):
-        """The row name with the run's data set, scale and evaluation protocol (one per run)."""
-        return f"{row} — *ours: {self.scale}; {self.metrics.get('protocol', 'protocol not recorded')}*"
+    def label(self, row, values=None):
+        """The row name with the run's data set, scale and evaluation protocol (one per run); a
+        trained network's row (`values` with its `loss_weights`) also names its loss and, for
+        IGDE, its output layout."""
+        trained = ""
+        if values and values.get("loss_weights"):
+            trained = f"; trained with {describe_loss(values['loss_weights'])}"
+            if self.paper == "igde" and self.config["model"]["name"] == "igde":
+                residual = self.config["model"].get("args", {}).get("residual_output", False)
+                trained += ", residual output" if residual else ", direct output"
+        return f"{row} — *ours: {self.scale}; {self.metrics.get('protocol', 'protocol not recorded')}{trained}*"
 
 
 def _cell(value):
@@ -100,12 +109,13 @@ def igde_section(runs):
             results, args = run.metrics["results"], run.config["model"].get("args", {})
             weights = tuple(sorted(k for k, w in run.config["loss"]["weights"].items() if w > 0))
             if title.startswith("Table 1"):
-                ours += [(run.label(row), values) for row, values in results.items()]
+                ours += [(run.label(row, values), values) for row, values in results.items()]
             elif "IGDE" in results and title.startswith("Table 2"):
                 row = LOSS_ROWS.get(weights, " + ".join(weights))
-                ours.append((run.label(f"{row} (loss terms: {', '.join(weights)})"), results["IGDE"]))
+                ours.append((run.label(f"{row} (loss terms: {', '.join(weights)})", results["IGDE"]), results["IGDE"]))
             elif "IGDE" in results and title.startswith("Table 3"):
-                ours.append((run.label(f"k = {args.get('image_concat_layers', 3)}"), results["IGDE"]))
+                k = args.get("image_concat_layers", 3)
+                ours.append((run.label(f"k = {k}", results["IGDE"]), results["IGDE"]))
         parts += ["", f"### {title}", "", _table(IGDE_COLUMNS, paper_rows, ours)]
     return parts
 

@@ -18,6 +18,13 @@ from common.errors import ArgumentError
 from igde.rdn import concat_fuse, conv, rdn_body
 
 EARLY_LAYERS = 3  # shallow conv 1, shallow conv 2, first RDB
+# How the direct output conv starts (ours; the text gives no initialisation): near the middle of
+# the [0, 1] depth range, with small weights, so that its ReLU starts alive at every pixel. With
+# Keras's default (Glorot weights, zero bias) the 8-channel test network started negative, so
+# zero with no gradient, at 88 % of the pixels for one seed and at every pixel for another (the
+# loss never moved).
+OUTPUT_BIAS = 0.5
+OUTPUT_KERNEL_STDDEV = 1e-3
 
 
 def _branch(x, name, features, growth, block_layers, blocks, fusion_activation, guides=None):
@@ -123,5 +130,13 @@ def build_igde(
             layers.Add(dtype="float32", name="output_residual")([depth, output])
         )
     else:
-        output = layers.Conv2D(1, 1, activation=output_activation, dtype="float32", name="output")(refined)
+        output = layers.Conv2D(
+            1,
+            1,
+            activation=output_activation,
+            kernel_initializer=keras.initializers.RandomNormal(stddev=OUTPUT_KERNEL_STDDEV),
+            bias_initializer=keras.initializers.Constant(OUTPUT_BIAS),
+            dtype="float32",
+            name="output",
+        )(refined)
     return keras.Model(inputs={"image": image, "depth": depth}, outputs=output, name="igde")

@@ -13,7 +13,7 @@ import tensorflow as tf
 
 from common.baselines import BASELINE_TITLES
 from common.config import save_config
-from common.losses import describe_loss
+from common.losses import describe_loss, loss_note
 from common.models import model_arguments
 from common.training.evaluation import format_table, labelled_rows
 from common.training.logs import write_json_atomically
@@ -98,8 +98,11 @@ def write_metrics(run_dir, config, steps, results, titles, scorer, command, trai
     of each network ({} when the run trains nothing), the command, the kind of device and the
     evaluation protocol (for the reproduction report), and the rows, each network's with the
     loss weights it was trained with (`trained_with`: {method: {term: weight}})."""
-    print(format_table(results, titles, scorer.metrics, scorer.protocol))
-    for name, weights in (trained_with or {}).items():
+    trained_with = trained_with or {}
+    notes = {name: loss_note(weights) for name, weights in trained_with.items()}
+    printed = {name: f"{title} ({notes[name]})" if notes.get(name) else title for name, title in titles.items()}
+    print(format_table(results, printed, scorer.metrics, scorer.protocol))
+    for name, weights in trained_with.items():
         if name in results:
             print(f"{titles[name]}: trained with {describe_loss(weights)}")
     write_json_atomically(

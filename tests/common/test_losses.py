@@ -9,6 +9,7 @@ from common.losses import (
     describe_loss,
     l1_loss,
     log_l1_gradient_loss,
+    loss_note,
     sobel_weighted_loss,
     weighted_loss,
 )
@@ -111,3 +112,10 @@ def test_describe_loss_names_the_paper_loss_and_any_extra_term():
     )
     assert describe_loss({"l1": 1.0, "depth_focal": 0.0, "sobel": 1.0}) == "L1 x1 + Sobel x1"
     assert describe_loss({"berhu": 1.0, "fsim": 1.0}) == "BerHu x1 + FSIM x1"
+
+
+def test_a_result_row_is_noted_when_its_loss_is_not_eq_5():
+    assert loss_note({"l1": 1.0, "depth_focal": 1.0, "sobel": 1.0, "l2": 0.0}) is None
+    assert loss_note({"l1": 1.0, "depth_focal": 1.0, "sobel": 1.0, "l2": 1000.0}) == "paper loss + L2 x1000"
+    assert loss_note({"l1": 1.0}) == "L1 x1"
+    assert loss_note({"berhu": 1.0, "fsim": 1.0}) is None

@@ -164,7 +164,15 @@ def loss_weights_for(output, weights):
 
 
 PAPER_IGDE_LOSS = {"l1": 1.0, "depth_focal": 1.0, "sobel": 1.0}  # eq. 5: "We set all of them to 1"
-TERM_TITLES = {"l1": "L1", "l2": "L2", "depth_focal": "depth focal", "sobel": "Sobel", "berhu": "BerHu", "fsim": "FSIM"}
+TERM_TITLES = {
+    "l1": "L1",
+    "l2": "L2",
+    "depth_focal": "depth focal",
+    "sobel": "Sobel",
+    "berhu": "BerHu",
+    "fsim": "FSIM",
+    "log_l1_gradient": "log-L1 gradient",
+}
 
 
 def describe_loss(weights, short=False):

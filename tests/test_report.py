@@ -35,10 +35,15 @@ def test_every_table_has_paper_and_labelled_rows(report):
         assert f"### {heading}" in text
     assert "| IGDE (paper) | 48.1056 | 52.9595 | 33.7814 | 0.99999962 | 0.0039363 |" in text
     assert "| DPDE (paper) | 0.684 | 0.068 | 0.206 | 0.942 | 0.988 | not in the text |" in text
-    assert "IGDE — *ours: synthetic, small preset, CPU; errors pooled over all test pixels; 32x32 frames*" in text
+    assert (
+        "IGDE — *ours: synthetic, small preset, CPU; errors pooled over all test pixels; 32x32 frames; "
+        "trained with the paper's loss (L1 + depth focal + Sobel), direct output*"
+    ) in text
+    assert "input — *ours: synthetic, small preset, CPU; errors pooled over all test pixels; 32x32 frames*" in text
     assert (
         "DPDE — *ours: synthetic, small preset, CPU; pooling: pixels pooled over the test set; "
-        "resolution: 32x48 (network input); crop: full frame; depth cap: none*"
+        "resolution: 32x48 (network input); crop: full frame; depth cap: none; trained with "
+        "BerHu x1 + FSIM x1 + log-L1 gradient x1*"
     ) in text
     assert f"python train.py {runs[0].parent / 'tiny.yaml'} --run-dir {runs[0]}" in text
     assert "63,654,401" in text

@@ -24,6 +24,17 @@ def test_curves_plot_every_logged_loss_and_metric(tmp_path):
     ]
 
 
+def test_the_input_level_is_drawn_beside_its_metric(tmp_path):
+    path = tmp_path / "metrics.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["epoch", "step", "loss", "psnr_f", "input_psnr_f", "input_psnr_t", "seconds"])
+        writer.writerows([[1, 4, 2.0, 20.5, 21.0, "", 3.0], [2, 8, 1.5, 21.5, 21.0, "", 3.1]])
+    panels = {title: series for title, series, _ in curve_panels(read_epochs(path))}
+    assert sorted(panels) == ["test psnr_f", "training loss"]
+    assert panels["test psnr_f"]["input"] == ([1, 2], [21.0, 21.0])
+
+
 def test_viz_draws_curves_and_examples_of_both_papers(finished_runs, tmp_path):
     igde_run, dpde_run = finished_runs
     assert [label for label, _ in curve_sources(dpde_run)] == [

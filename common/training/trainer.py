@@ -33,7 +33,7 @@ from common.export import export_model
 from common.models import build_model, model_arguments
 from common.predictor import make_predictor
 from common.training.evaluation import make_scorer, score_methods
-from common.training.learning import GAIN_METRICS, gain_line, not_learning_warning
+from common.training.learning import gain_line, not_learning_warning
 from common.training.logs import RunLogger
 from common.training.optimization import build_optimizer, current_learning_rate
 from common.training.precision import (
@@ -111,7 +111,7 @@ class Trainer:
         self.compares_with_input = self.spec.sample_kind == "enhancement"
         self.input_scores = None
         self.warned_not_learning = False
-        input_levels = [f"input_{name}" for name in GAIN_METRICS] if self.compares_with_input else []
+        input_levels = [f"input_{name}" for name in self.scorer.metrics] if self.compares_with_input else []
         self.logger = (
             RunLogger(
                 self.run_dir,
@@ -235,7 +235,7 @@ class Trainer:
             if warning and not self.warned_not_learning:
                 print(warning)
                 self.warned_not_learning = True
-        return tested | {f"input_{name}": self.input_scores.get(name) for name in GAIN_METRICS}
+        return tested | {f"input_{name}": self.input_scores.get(name) for name in self.scorer.metrics}
 
     def test(self, baselines=True):
         """Scores the model and baselines on the test split: `baselines` True for the

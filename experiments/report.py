@@ -145,12 +145,12 @@ def dpde_section(runs):
             results = run.metrics["results"]
             if title.startswith("Table 4"):
                 ours += [
-                    (run.label(row), values)
+                    (run.label(row, values), values)
                     for row, values in results.items()
                     if row in ("FCRN", "modified FCRN", "DPDE")
                 ]
             elif DPDE_DATASET_TABLES[run.config["data"]["dataset"]] == title:
-                ours += [(run.label(row), values) for row, values in results.items()]
+                ours += [(run.label(row, values), values) for row, values in results.items()]
         if title.startswith("Table 2") and any(r.config["data"]["dataset"] == "synthetic" for r in runs):
             columns = DPDE_COLUMNS + tuple(c for c in MIDDLEBURY_COLUMNS if c not in DPDE_COLUMNS)
         parts += ["", f"### {title}", "", note, "", _table(columns, paper_rows, ours)]

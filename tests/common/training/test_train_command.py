@@ -225,9 +225,9 @@ def test_missing_dataset_names_the_path(tiny_experiment, tmp_path):
 
 
 def test_nan_loss_stops_the_run_and_keeps_the_last_good_checkpoint(tiny_experiment, tmp_path):
-    # A plain (non-residual) output: the residual correction starts at zero, and one step of
-    # lr 1e30 on it alone saturates the output ReLU instead of overflowing.
-    model = {**TINY_EXPERIMENT["model"], "args": {**TINY_EXPERIMENT["model"]["args"], "residual_output": False}}
+    # A linear output: one step of lr 1e30 sends the ReLU output to zero everywhere (a finite loss)
+    # instead of overflowing.
+    model = {**TINY_EXPERIMENT["model"], "args": {**TINY_EXPERIMENT["model"]["args"], "output_activation": "linear"}}
     experiment = tiny_experiment(
         model=model, optimizer={"learning_rate": 1.0e30}, train={"epochs": 3}, eval={"every_epochs": 0}
     )

@@ -19,11 +19,18 @@ import cv2
 import numpy as np
 from matplotlib.figure import Figure
 
+from common.atomic import atomic_path
 from common.errors import InputError, exit_status
 
 PANELS_PER_ROW = 4
 NOT_PLOTTED = ("epoch", "step", "seconds")
 INPUT_PREFIX = "input_"  # common.training.trainer logs the input's test metrics under these names
+
+
+def save_figure(figure, path):
+    """Writes `figure` to `path` as a PNG, complete or not at all."""
+    with atomic_path(path) as temporary:
+        figure.savefig(temporary, dpi=80)
 
 
 def colour_map(depth, low=0.0, high=1.0):
@@ -100,7 +107,7 @@ def draw_curves(run_dir, path):
             if len(series) > 1:
                 axes.legend(fontsize=7)
         row += math.ceil(len(panels) / PANELS_PER_ROW)
-    figure.savefig(path, dpi=80)
+    save_figure(figure, path)
     return path
 
 
@@ -122,7 +129,7 @@ def draw_learning_curves(curves, path):
         axes.set_xlabel("training step")
         if index == 0:
             axes.legend(fontsize=7)
-    figure.savefig(path, dpi=80)
+    save_figure(figure, path)
     return path
 
 
@@ -146,7 +153,7 @@ def draw_middlebury_grid(scenes, path):
                 figure.colorbar(shown, ax=axes[row, column], fraction=0.046, label="grey levels")
             axes[row, column].set_axis_off()
             axes[row, column].set_title(f"{name}: {columns[column]}" if column == 0 else columns[column], fontsize=9)
-    figure.savefig(path, dpi=80)
+    save_figure(figure, path)
     return path
 
 
@@ -197,7 +204,7 @@ def draw_examples(run_dir, path, registry, samples=3):
             axes[row, column].set_axis_off()
             if row == 0:
                 axes[row, column].set_title(title, fontsize=10)
-    figure.savefig(path, dpi=80)
+    save_figure(figure, path)
     return columns
 
 

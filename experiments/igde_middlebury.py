@@ -31,6 +31,7 @@ def main(argv=None):
         import numpy as np
 
         import train
+        from common.atomic import atomic_path
         from common.data.middlebury import load_scene, scene_dirs
         from common.predictor import make_predictor
         from common.training.logs import write_json_atomically
@@ -56,7 +57,9 @@ def main(argv=None):
             result = enhance_scene(predict, scene)
             rows.append((scene_dir.name, scene["image"], result))
             enhanced = np.round(result["enhanced"] * 255).astype(np.uint8)
-            cv2.imwrite(str(out / f"{scene_dir.name}_enhanced.png"), enhanced)
+            with atomic_path(out / f"{scene_dir.name}_enhanced.png") as temporary:
+                if not cv2.imwrite(str(temporary), enhanced):
+                    raise ConfigError(f"{out}: cannot write {scene_dir.name}_enhanced.png there")
             summary[scene_dir.name] = {
                 key: result[key] for key in ("mean_change", "mean_change_known", "mean_change_filled", "holes")
             }

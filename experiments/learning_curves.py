@@ -5,7 +5,7 @@ beside the input's level, as a Markdown table and a plot.
         [--out DIR] [--set key=value ...]
 
 Each variant is the experiment with its `--set` overrides and then the variant's own; without
-`--variant` the four of the loss study (docs/results.md, "The paper's loss"): the paper's three
+`--variant` the four of the loss study (RESULTS.md, "The paper's loss"): the paper's three
 losses alone and with the quickstart's L2 x1000 term, each for the direct output (the text's) and
 the residual output (our option). Each variant trains in OUT/<n>/ (tests every
 `eval.every_epochs`, no export) and is skipped when its metrics.json is already there, so a killed
@@ -60,6 +60,7 @@ def main(argv=None):
         import shlex
 
         import train
+        from common.atomic import atomic_path
         from common.experiment import load_experiment
         from common.training.curves import read_curve
         from common.training.run_experiment import run_experiment
@@ -82,8 +83,8 @@ def main(argv=None):
             curves[label] = read_curve(os.path.join(run_dir, "metrics.csv"))
         command = shlex.join(["python", "-m", "experiments.learning_curves", *(sys.argv[1:] if argv is None else argv)])
         page = study_markdown(command, curves)
-        with open(os.path.join(args.out, "curves.md"), "w", encoding="utf-8") as handle:
-            handle.write(page)
+        with atomic_path(os.path.join(args.out, "curves.md")) as temporary:
+            temporary.write_text(page, encoding="utf-8")
         draw_learning_curves(curves, os.path.join(args.out, "curves.png"))
         print(page)
         print(f"wrote {os.path.join(args.out, 'curves.md')}, {os.path.join(args.out, 'curves.png')}")

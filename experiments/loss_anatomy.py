@@ -3,7 +3,7 @@ and each loss term's pull from the correct and the corrupted pixels, on an exper
 
     python -m experiments.loss_anatomy EXPERIMENT.yaml [--split train] [--samples N] [--set key=value ...]
 
-Three measurements, pooled over the samples (docs/results.md, "The paper's loss"):
+Three measurements, pooled over the samples (RESULTS.md, "The paper's loss"):
 - The depth edge mask M of eq. 9 (Sobel of the *input* depth, dilated, Otsu): the share of the
   pixels it covers, of the corrupted pixels inside it (recall) and of corrupted pixels among
   its pixels (precision).

@@ -89,7 +89,7 @@ def build_igde(
             (ours, not the paper's: the text restores the depth "by a 1 x 1 convolution",
             Sect. 3.1); that conv starts at zero, so the untrained network returns its input
             depth, and under the paper's L1-type losses it stays there far longer than the
-            direct output (docs/results.md, "The paper's loss").
+            direct output (RESULTS.md, "The paper's loss").
         output_activation: applied to the output depth ("relu": every conv has a ReLU in the
             paper; or "linear").
         fusion_activation: of the RDNs' local and global fusion convs ("relu": "All the

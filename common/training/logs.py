@@ -2,12 +2,12 @@
 
 import csv
 import json
-import os
 import pathlib
 
 import numpy as np
 import tensorflow as tf
 
+from common.atomic import atomic_path
 from common.viz import colour_map
 
 
@@ -55,7 +55,5 @@ class RunLogger:
 
 
 def write_json_atomically(path, payload):
-    path = pathlib.Path(path)
-    temporary = path.with_suffix(path.suffix + ".tmp")
-    temporary.write_text(json.dumps(payload, indent=2) + "\n")
-    os.replace(temporary, path)
+    with atomic_path(path) as temporary:
+        temporary.write_text(json.dumps(payload, indent=2) + "\n")

@@ -30,7 +30,7 @@ import numpy as np
 
 from common.data.synthetic import generate_scene, normalized_disparity
 
-MODELS = {"igde": ("igde.registry", {}), "dpde": ("dpde.registry", {"encoder_weights": "none"})}
+MODELS = {"igde": ("igde.registry", {}), "dpde": ("dpde.registry", {"depth": {"encoder_weights": "none"}})}
 FORMATS = {"SavedModel (TF)": "export", "ONNX Runtime": "model.onnx", "LiteRT": "model.tflite"}
 
 
@@ -79,7 +79,8 @@ def export(model, directory):
 
     registry = importlib.import_module(MODELS[model][0]).MODELS
     spec = registry[model]
-    network = spec.build(**{**spec.presets["paper"], **MODELS[model][1]})
+    paper = spec.presets["paper"]
+    network = spec.build(**{**paper, **{key: {**paper[key], **value} for key, value in MODELS[model][1].items()}})
     export_model(network, spec, ExportConfig(keras_file=False, formats=["onnx", "tflite"]), directory)
 
 

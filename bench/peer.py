@@ -36,14 +36,13 @@ from common.config import load_config
 from dpde.fcrn import UP_PROJECTIONS
 from dpde.layers import IMAGENET_BGR_MEAN
 from dpde.presets import PRESETS as DPDE_PRESETS
-from dpde.registry import depth_arguments
 from igde.model import EARLY_LAYERS
 from igde.presets import PRESETS as IGDE_PRESETS
 
 QUICKSTART = pathlib.Path(__file__).resolve().parents[1] / "experiments" / "quickstart.yaml"
 BN_EPSILON = 1.001e-5  # keras.applications.ResNet50's
 RESNET50_BLOCKS = ((64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2))  # (width, blocks, stride)
-FCRN_PAPER = {**depth_arguments(DPDE_PRESETS["paper"]), "encoder_weights": "none"}
+FCRN_PAPER = {**DPDE_PRESETS["paper"]["depth"], "encoder_weights": "none"}
 NETWORKS = {  # name: (registry name, arguments, batch, height, width)
     "igde_small": ("igde", IGDE_PRESETS["small"], 4, 64, 64),
     "igde_paper": ("igde", IGDE_PRESETS["paper"], 2, 70, 120),

@@ -22,14 +22,13 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 import numpy as np
 import tensorflow as tf
 
+from commands.registry import MODELS
 from common.config import load_config
 from common.data.loaders import SAMPLE_CHANNELS, make_loader
 from common.data.pipeline import DataPipeline
 from common.losses import loss_weights_for
 from common.training.optimization import build_optimizer
 from common.training.step import make_train_step
-from dpde.registry import MODELS as DPDE_MODELS
-from igde.registry import MODELS as IGDE_MODELS
 
 QUICKSTART = pathlib.Path(__file__).resolve().parents[1] / "experiments" / "quickstart.yaml"
 
@@ -43,7 +42,7 @@ def random_train_step(model, arguments, batch, height, width, config, loss_weigh
         (step: a function running one step, the batch {key: [B, H, W, C] float32 NumPy},
         the model's registry entry, its parameter count).
     """
-    spec = {**IGDE_MODELS, **DPDE_MODELS}[model]
+    spec = MODELS[model]
     network = spec.build(**arguments)
     optimizer = build_optimizer(config.optimizer, config.schedule, 1)
     weights = loss_weights or loss_weights_for(spec.output, config.loss.weights)
@@ -101,7 +100,7 @@ def main():
     args = parser.parse_args()
     config = load_config(QUICKSTART)
     crop = config.data.crop_size
-    presets = IGDE_MODELS["igde"].presets
+    presets = MODELS["igde"].presets
     small, small_params = train_rate("igde", presets["small"], config.data.batch_size, *crop, args.steps, config)
     paper, paper_params = train_rate("igde", presets["paper"], 2, *args.paper_crop, args.paper_steps, config)
     first, *cached = pipeline_rate(config, 3)

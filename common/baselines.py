@@ -73,7 +73,6 @@ FILTERS = {
 }
 
 
-BASELINES_BY_KIND = {"enhancement": ("input", *FILTERS), "monocular": ("mean_depth",)}
 BASELINE_TITLES = {
     "input": "input",
     "joint_bilateral": "joint bilateral filter",

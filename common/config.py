@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from common.errors import ConfigError
+from common.version import VERSION, check_compatible
 
 
 class _Invalid(Exception):
@@ -62,7 +63,7 @@ class CorruptionConfig:
     in [magnitude_min, magnitude_max] towards the local max (inflate) or min (reduce) over a
     square window of random odd size in [window_min, window_max], until `error_fraction` of the
     pixels have changed (Table 1: 2.8 %). 8-bit depth is requantised after the change.
-    Calibrated (`python -m experiments.corruption`): input PSNR and PSNRf within 1 dB of Table
+    Calibrated (`python -m commands.corruption`): input PSNR and PSNRf within 1 dB of Table
     1's 36.68 dB and 21.10 dB on the synthetic scenes and on Scene Flow-like generated data.
     """
 
@@ -126,7 +127,9 @@ class DataConfig:
         _require(self.sceneflow_depth in ("8bit", "float"), "sceneflow_depth", "8bit or float")
 
 
-DATASETS = ("synthetic", "sceneflow", "nyu", "make3d", "middlebury")
+# The kind of sample each real data set holds (the synthetic set makes either kind).
+DATASET_KINDS = {"sceneflow": "enhancement", "nyu": "monocular", "make3d": "monocular", "middlebury": "monocular"}
+DATASETS = ("synthetic", *DATASET_KINDS)
 
 
 @dataclass
@@ -211,7 +214,9 @@ class TrainConfig:
     cores) or `mixed_bfloat16` (no loss scaling; pays off on Ampere and newer GPUs and on CPUs with
     AVX512-BF16 or AMX), or `auto` (`mixed_bfloat16` where it is native, else float32); outputs
     and losses stay float32. `jit_compile`: the forward and backward
-    pass compiled with XLA."""
+    pass compiled with XLA. `steps_per_execution`: train steps run in one compiled call, whose
+    logged values the host reads once (`common.training.step.make_train_steps`); checkpoints,
+    logs and the NaN stop keep their exact steps."""
 
     epochs: int = 50
     steps_per_epoch: typing.Optional[int] = None
@@ -220,8 +225,9 @@ class TrainConfig:
     log_every_steps: int = 10
     seed: int = 0
     stages: typing.Optional[list[str]] = None
-    mixed_precision: typing.Any = None  # null, a MIXED_PRECISION name, or a bool (older files)
+    mixed_precision: typing.Optional[str] = None
     jit_compile: bool = False
+    steps_per_execution: int = 1
 
     def __post_init__(self):
         _require(self.epochs >= 1, "epochs", "an integer >= 1")
@@ -230,9 +236,7 @@ class TrainConfig:
         _require(self.checkpoint_every_steps >= 1, "checkpoint_every_steps", "an integer >= 1")
         _require(self.keep_checkpoints >= 1, "keep_checkpoints", "an integer >= 1")
         _require(self.log_every_steps >= 1, "log_every_steps", "an integer >= 1")
-        # Run directories written before bfloat16 hold the old boolean: false, or true = mixed_float16.
-        if isinstance(self.mixed_precision, bool):
-            self.mixed_precision = "mixed_float16" if self.mixed_precision else None
+        _require(self.steps_per_execution >= 1, "steps_per_execution", "an integer >= 1")
         _require(
             self.mixed_precision is None or self.mixed_precision in MIXED_PRECISION,
             "mixed_precision",
@@ -337,10 +341,12 @@ class EvalConfig:
 
 
 FILTER_BASELINES = ("joint_bilateral", "guided_filter", "weighted_median", "fast_global_smoother")
-BASELINES = ("input", *FILTER_BASELINES, "mean_depth")  # common.baselines.BASELINES_BY_KIND
+# The baselines that apply to each kind of sample (common.baselines implements them).
+BASELINES_BY_KIND = {"enhancement": ("input", *FILTER_BASELINES), "monocular": ("mean_depth",)}
+BASELINES = tuple(name for names in BASELINES_BY_KIND.values() for name in names)
 
 
-EXPORT_FORMATS = ("onnx", "tflite")  # common.export.FORMAT_FILES
+EXPORT_FORMATS = ("onnx", "tflite")
 
 
 @dataclass
@@ -406,6 +412,8 @@ def load_config(path, overrides=()):
     """
     path = pathlib.Path(path)
     raw = _read_with_bases(path, seen=())
+    if "version" in raw:  # a run's config.yaml
+        check_compatible(raw.pop("version"), path)
     raw.setdefault("name", path.stem)
     for override in overrides:
         _apply_override(raw, override, path)
@@ -418,7 +426,15 @@ def config_to_dict(config):
 
 
 def save_config(config, path):
-    pathlib.Path(path).write_text(yaml.safe_dump(config_to_dict(config), sort_keys=False))
+    """Writes a run's config.yaml: the project version, then the effective configuration."""
+    pathlib.Path(path).write_text(yaml.safe_dump({"version": VERSION, **config_to_dict(config)}, sort_keys=False))
+
+
+def check_run_version(run_dir):
+    """Raises ConfigError unless the run in `run_dir` (its config.yaml) was written by a compatible
+    version of the project."""
+    path = pathlib.Path(run_dir) / "config.yaml"
+    check_compatible(_read_yaml(path).get("version"), path)
 
 
 def _read_yaml(path):

@@ -1,33 +1,22 @@
-"""Loading an experiment: the file read and type-checked (`common.config.load_config`), then
-every cross-check that needs neither data nor a TensorFlow graph, once, before anything is built.
+"""Checking an experiment: after the file is read and type-checked (`common.config.load_config`)
+and its model resolved (`commands.registry.resolve_model`), every cross-check that needs neither
+data nor a TensorFlow graph, once, before anything is built.
 
 Example:
-    config, spec, arguments = load_experiment("experiments/quickstart.yaml", ["train.epochs=2"],
-                                              registry)
+    check_experiment(config, model, "experiments/quickstart.yaml")
 """
 
-from common.baselines import BASELINES_BY_KIND
-from common.config import load_config
-from common.data.loaders import DATASET_KINDS
+from common.config import BASELINES_BY_KIND, DATASET_KINDS
 from common.errors import ConfigError
 from common.export import check_converters
 from common.losses import LOSSES, loss_applies_to
-from common.models import model_arguments
 
 
-def load_experiment(path, overrides, registry):
-    """(ExperimentConfig, ModelSpec, model arguments) of the experiment file `path` with its
-    `--set` overrides; any mistake is a one-line `ConfigError`."""
-    config = load_config(path, overrides)
-    spec, arguments = check_experiment(config, registry, path)
-    return config, spec, arguments
-
-
-def check_experiment(config, registry, path):
-    """Checks the model (name, preset, arguments), the loss terms against the networks they
-    train, the data set's kind of sample, the baselines, the stages, the crop and the export converters; returns
-    (ModelSpec, model arguments)."""
-    spec, arguments = model_arguments(config.model, registry, path)
+def check_experiment(config, model, path):
+    """Checks the loss terms against the networks they train, the data set's kind of sample, the
+    baselines, the stages, the crop and the export converters of `config`, whose model is the
+    `ResolvedModel` `model`; any mistake is a one-line `ConfigError` naming `path`."""
+    spec = model.spec
     for name in config.loss.weights:
         if name not in LOSSES:
             raise ConfigError(f"{path}: unknown key 'loss.weights.{name}' (expected one of: {', '.join(LOSSES)})")
@@ -44,20 +33,20 @@ def check_experiment(config, registry, path):
                 f"{path}: eval.baselines: {name} does not apply to model "
                 f"{config.model.name} (expected names from: {', '.join(allowed)})"
             )
-    _check_networks(config, registry, spec, arguments, path)
+    _check_networks(config, model, path)
     check_converters(config.export.formats, f"{path}: export.formats")
     data = config.data
     if data.dataset == "synthetic" and data.crop_size and any(c > s for c, s in zip(data.crop_size, data.image_size)):
         raise ConfigError(
             f"{path}: data.crop_size: expected at most data.image_size {data.image_size}, got {data.crop_size}"
         )
-    return spec, arguments
 
 
-def _check_networks(config, registry, spec, arguments, path):
+def _check_networks(config, model, path):
     """`train.stages` names networks of the model, and each network the run trains has a loss
     term that applies to it and none that does not (a model of stages splits `loss.weights`)."""
     weights = {name: weight for name, weight in config.loss.weights.items() if weight > 0}
+    spec = model.spec
     if not spec.stages:
         if config.train.stages is not None:
             raise ConfigError(f"{path}: train.stages: model {config.model.name} is one network; expected null")
@@ -67,15 +56,16 @@ def _check_networks(config, registry, spec, arguments, path):
                     f"{path}: loss.weights.{name}: does not apply to a network that predicts {spec.output}"
                 )
         return
-    stages = {stage.name: stage for stage in (*spec.stages, *spec.comparisons.values())}
+    stages = model.networks
     for name in config.train.stages or ():
         if name not in stages:
             raise ConfigError(
                 f"{path}: train.stages: unknown stage '{name}' (expected names from: {', '.join(stages)})"
             )
     for stage in stages.values():
-        output = registry[stage.model].output
+        output = stage.spec.output
         if not any(loss_applies_to(name, output) for name in weights):
             raise ConfigError(
-                f"{path}: loss.weights: no term for the {stage.title(arguments)} (a network that predicts {output})"
+                f"{path}: loss.weights: no term for the {stage.row_title(model.arguments)} "
+                f"(a network that predicts {output})"
             )

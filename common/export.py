@@ -1,9 +1,6 @@
 """A trained model's exports: the SavedModel, the `.keras` file, and the SavedModel converted to
-ONNX and LiteRT (TFLite).
-
-    python -m common.export RUN_DIR [--format onnx tflite]
-
-exports a finished run again from its `model.keras`: RUN_DIR/export/ and each format asked for.
+ONNX and LiteRT (TFLite). `python -m commands.export RUN_DIR [--format onnx tflite]` exports a
+finished run again from its `model.keras`.
 
 Every export takes the model's inputs by name (`image`: float32 RGB in [0, 1], NHWC; `depth`:
 float32 in [0, 1], NHWC, one channel) with any batch, height and width, and returns one output,
@@ -23,8 +20,6 @@ The conversions are the standard ones:
   that the interpreter never initialises, and the model returns NaN.
 """
 
-import argparse
-import dataclasses
 import importlib.util
 import os
 import pathlib
@@ -35,12 +30,13 @@ import sys
 import keras
 import tensorflow as tf
 
+from common.config import EXPORT_FORMATS
 from common.data.loaders import SAMPLE_CHANNELS
-from common.errors import ConfigError, InputError, exit_status
+from common.errors import ConfigError
 
 OUTPUT = "prediction"
 ONNX_OPSET = 17  # supported by ONNX Runtime >= 1.14 and TensorRT >= 8.6
-FORMAT_FILES = {"onnx": "model.onnx", "tflite": "model.tflite"}
+FORMAT_FILES = {name: f"model.{name}" for name in EXPORT_FORMATS}
 CONVERTER_MODULES = {"onnx": "tf2onnx", "tflite": "tensorflow"}
 
 
@@ -143,42 +139,3 @@ def export_model(model, spec, export_config, target):
         staging = target / "model.tmp.keras"
         model.save(staging)
         _replace(staging, target / "model.keras")
-
-
-def export_run(run_dir, formats, registry):
-    """Exports a finished run again from its `model.keras`: RUN_DIR/export/ and `formats`."""
-    from common.training.trained_runs import load_trained_run
-
-    check_converters(formats, "--format")
-    config, spec, _, model = load_trained_run(run_dir, registry)
-    export_config = dataclasses.replace(config.export, saved_model=True, keras_file=False, formats=list(formats))
-    export_model(model, spec, export_config, run_dir)
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(description="Exports a finished run again from its model.keras.")
-    parser.add_argument("run_dir", type=pathlib.Path, help="a finished run directory (config.yaml, model.keras)")
-    parser.add_argument(
-        "--format",
-        nargs="*",
-        choices=tuple(FORMAT_FILES),
-        default=[],
-        help="also convert the SavedModel to these formats (RUN_DIR/model.onnx, RUN_DIR/model.tflite)",
-    )
-    args = parser.parse_args(argv)
-
-    def work():
-        import train
-
-        if not args.run_dir.is_dir():
-            raise InputError(f"{args.run_dir}: no such run directory")
-        formats = list(dict.fromkeys(args.format))  # each once, in the order given
-        export_run(args.run_dir, formats, train.registry())
-        for name in ("export", *(FORMAT_FILES[name] for name in formats)):
-            print(args.run_dir / name)
-
-    return exit_status(work)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

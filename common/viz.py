@@ -1,26 +1,20 @@
-"""Pictures of a run: its training curves and a grid of test examples, drawn with matplotlib.
-
-    python -m common.viz RUN_DIR [--out DIR] [--samples N]
-
-Writes DIR/curves.png (every loss term, the learning rate and every test metric logged in
-`metrics.csv`, per epoch, with the input depth's level as a dashed line where the run logs it;
-one row of panels per separately trained network of a DPDE run) and,
-once the run has exported `model.keras`, DIR/examples.png (RGB | input depth | prediction | truth |
-error for the first test samples; no input column for monocular depth). DIR defaults to RUN_DIR.
+"""Pictures of a run, drawn with matplotlib (`python -m commands.figures` draws a run's): its
+training curves (every loss term, the learning rate and every test metric logged in
+`metrics.csv`, per epoch, with the input depth's level as a dashed line where the run logs it; one
+row of panels per separately trained network of a DPDE run), a grid of test examples (RGB | input
+depth | prediction | truth | error; no input column for monocular depth), learning curves and the
+Middlebury grid of Fig. 11.
 """
 
-import argparse
 import csv
 import math
 import pathlib
-import sys
 
-import cv2
 import numpy as np
 from matplotlib.figure import Figure
 
 from common.atomic import atomic_path
-from common.errors import InputError, exit_status
+from common.errors import InputError
 
 PANELS_PER_ROW = 4
 NOT_PLOTTED = ("epoch", "step", "seconds")
@@ -31,14 +25,6 @@ def save_figure(figure, path):
     """Writes `figure` to `path` as a PNG, complete or not at all."""
     with atomic_path(path) as temporary:
         figure.savefig(temporary, dpi=80)
-
-
-def colour_map(depth, low=0.0, high=1.0):
-    """[B, H, W, 1] values in [low, high] -> [B, H, W, 3] uint8 RGB (OpenCV's TURBO map), for
-    TensorBoard's examples and the inference commands' `_colour.png`."""
-    scaled = np.clip((np.asarray(depth)[..., 0] - low) / (high - low), 0.0, 1.0)
-    grey = np.round(scaled * 255).astype(np.uint8)
-    return np.stack([cv2.cvtColor(cv2.applyColorMap(g, cv2.COLORMAP_TURBO), cv2.COLOR_BGR2RGB) for g in grey])
 
 
 def curve_sources(run_dir):
@@ -157,26 +143,11 @@ def draw_middlebury_grid(scenes, path):
     return path
 
 
-def first_test_predictions(run_dir, samples, registry):
-    """The first test samples of a finished run and its predictions: (batch, prediction).
-
-    `registry` ({model name: ModelSpec}, e.g. `train.registry()`) names the run's model; building
-    it imports the paper packages, whose layers the saved model needs."""
-    from common.data.pipeline import make_pipeline
-    from common.predictor import make_predictor
-    from common.training.trained_runs import load_trained_run
-
-    config, spec, _, model = load_trained_run(run_dir, registry)
-    dataset = make_pipeline(config, spec.sample_kind, train=False).test_dataset(samples)
-    batch = next(dataset.as_numpy_iterator())
-    return batch, make_predictor(model, spec.inputs)(batch)
-
-
-def draw_examples(run_dir, path, registry, samples=3):
-    """Writes RGB | input depth | prediction | truth | error of the first test samples to `path`;
-    returns the column titles. Depth panels of a row share one colour scale (the truth's range);
-    the error is |prediction - truth|, blank where the truth is invalid."""
-    batch, prediction = first_test_predictions(run_dir, samples, registry)
+def draw_examples(batch, prediction, path):
+    """Writes RGB | input depth | prediction | truth | error of the test samples `batch` (with
+    their `prediction`) to `path`; returns the column titles. Depth panels of a row share one
+    colour scale (the truth's range); the error is |prediction - truth|, blank where the truth is
+    invalid."""
     target = batch["target"][..., 0]
     valid = batch.get("valid", np.ones_like(batch["target"]))[..., 0] > 0
     columns = ["RGB", "input depth", "prediction", "truth", "error"]
@@ -206,39 +177,3 @@ def draw_examples(run_dir, path, registry, samples=3):
                 axes[row, column].set_title(title, fontsize=10)
     save_figure(figure, path)
     return columns
-
-
-def draw(run_dir, registry, out=None, samples=3):
-    """Draws the curves and, if the run has exported its model, the examples; returns the paths."""
-    run_dir = pathlib.Path(run_dir)
-    if not run_dir.is_dir():
-        raise InputError(f"{run_dir}: no such run directory")
-    out = pathlib.Path(out) if out else run_dir
-    out.mkdir(parents=True, exist_ok=True)
-    written = [draw_curves(run_dir, out / "curves.png")]
-    if (run_dir / "model.keras").is_file() and (run_dir / "config.yaml").is_file():
-        draw_examples(run_dir, out / "examples.png", registry, samples)
-        written.append(out / "examples.png")
-    else:
-        print(f"{run_dir}: no model.keras yet (training has not finished): drew the curves only")
-    return written
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("run_dir", help="a run directory (train.py --run-dir)")
-    parser.add_argument("--out", help="where to write the PNGs (default: RUN_DIR)")
-    parser.add_argument("--samples", type=int, default=3, help="test samples in the example grid")
-    args = parser.parse_args(argv)
-
-    def work():
-        import train
-
-        written = draw(args.run_dir, train.registry(), args.out, args.samples)
-        print("wrote " + ", ".join(map(str, written)))
-
-    return exit_status(work)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

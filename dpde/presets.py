@@ -1,4 +1,6 @@
-"""DPDE presets as plain dicts: the keys are the arguments of the DPDE stages (`dpde.registry.MODELS["dpde"].stages`).
+"""DPDE presets as plain dicts keyed by the network they configure: `depth` (`build_fcrn`'s
+arguments), `gradient` (`build_gradient_net`'s) and `fusion` (`build_dpde`'s IRLS settings). In an
+experiment, `model.args.<network>.<argument>` overrides one entry, under the builder's own name.
 
 `paper`: ResNet-50 FCRN with Laina's 1024-channel decoder and U-Net laterals, the ten-layer
 gradient network of width 108 (reconstruction, NOTES.md), IRLS with omega = 10. `small`: a
@@ -8,29 +10,29 @@ gradient network of width 16, for CPU runs in minutes.
 
 from common.irls import IRLS_MAX_ITERATIONS, OMEGA, PHI_EPS
 
+FUSION = {"omega": OMEGA, "eps": PHI_EPS, "iterations": IRLS_MAX_ITERATIONS}
+
 PRESETS = {
     "paper": {
-        "encoder": "resnet50",
-        "encoder_weights": "imagenet",
-        "decoder_width": 1024,
-        "fast_upconvolution": True,
-        "lateral_connections": True,
-        "gradient_width": 108,
-        "gradient_layers": 10,
-        "irls_omega": OMEGA,
-        "irls_eps": PHI_EPS,
-        "irls_iterations": IRLS_MAX_ITERATIONS,
+        "depth": {
+            "encoder": "resnet50",
+            "encoder_weights": "imagenet",
+            "decoder_width": 1024,
+            "fast_upconvolution": True,
+            "lateral_connections": True,
+        },
+        "gradient": {"width": 108, "conv_layers": 10},
+        "fusion": FUSION,
     },
     "small": {
-        "encoder": "resnet_small",
-        "encoder_weights": "none",
-        "decoder_width": 128,
-        "fast_upconvolution": True,
-        "lateral_connections": True,
-        "gradient_width": 16,
-        "gradient_layers": 10,
-        "irls_omega": OMEGA,
-        "irls_eps": PHI_EPS,
-        "irls_iterations": IRLS_MAX_ITERATIONS,
+        "depth": {
+            "encoder": "resnet_small",
+            "encoder_weights": "none",
+            "decoder_width": 128,
+            "fast_upconvolution": True,
+            "lateral_connections": True,
+        },
+        "gradient": {"width": 16, "conv_layers": 10},
+        "fusion": FUSION,
     },
 }

@@ -1,6 +1,12 @@
-"""The DPDE models by name. Three entries: `fcrn` (FCRN or, with `lateral_connections`, the modified FCRN),
-`gradient_net`, and `dpde`, whose depth and gradient networks are trained as separate stages and
-joined by IRLS fusion for evaluation and export.
+"""The DPDE models by name. Three entries: `fcrn` (FCRN or, with `lateral_connections`, the modified
+FCRN), `gradient_net`, and `dpde`, whose depth and gradient networks are trained as separate
+stages (Sect. 4.1) and joined by IRLS fusion (`build_dpde`) for evaluation and export.
+
+DPDE's recipe, as a run follows it: `model.args.depth` builds the depth network (`build_fcrn`),
+trained as the stage `depth`; `model.args.gradient` the gradient network (`build_gradient_net`),
+stage `gradient`; `model.args.fusion` joins them (`build_dpde`). The stage `fcrn`, trained only
+when `train.stages` names it, is the depth network without the laterals: the plain FCRN of
+Tables 1-2.
 """
 
 from common.models import ModelSpec, Stage
@@ -10,79 +16,66 @@ from dpde.gradient_net import build_gradient_net
 from dpde.model import build_dpde
 from dpde.presets import PRESETS
 
-DEPTH_KEYS = ("encoder", "encoder_weights", "decoder_width", "fast_upconvolution", "lateral_connections")
+
+def without_laterals(depth):
+    """The plain FCRN's arguments: the depth network's without the U-Net laterals."""
+    return {**depth, "lateral_connections": False}
 
 
-def depth_arguments(args):
-    return {key: args[key] for key in DEPTH_KEYS}
-
-
-def fcrn_arguments(args):
-    return {**depth_arguments(args), "lateral_connections": False}
-
-
-def gradient_arguments(args):
-    return {"width": args["gradient_width"], "conv_layers": args["gradient_layers"]}
-
-
-def depth_title(args):
-    return "modified FCRN" if args["lateral_connections"] else "FCRN"
+def depth_title(depth):
+    return "modified FCRN" if depth["lateral_connections"] else "FCRN"
 
 
 def check_dpde_arguments(args):
     """`ModelSpec.check` of DPDE: its depth and gradient networks' checks."""
-    fcrn.check_arguments(depth_arguments(args))
-    gradient_net.check_arguments(gradient_arguments(args))
+    fcrn.check_arguments(args["depth"])
+    gradient_net.check_arguments(args["gradient"])
 
 
 def assemble_dpde(networks, args):
     """The DPDE model from its trained depth and gradient networks."""
-    return build_dpde(
-        networks["depth"],
-        networks["gradient"],
-        omega=args["irls_omega"],
-        eps=args["irls_eps"],
-        iterations=args["irls_iterations"],
-    )
+    return build_dpde(networks["depth"], networks["gradient"], **args["fusion"])
 
 
 def build_untrained_dpde(**args):
     """The DPDE model with freshly initialised networks (shapes, parameter counts, tests)."""
     return assemble_dpde(
-        {"depth": build_fcrn(**depth_arguments(args)), "gradient": build_gradient_net(**gradient_arguments(args))}, args
+        {"depth": build_fcrn(**args["depth"]), "gradient": build_gradient_net(**args["gradient"])}, args
     )
 
 
-MODELS = {
-    "fcrn": ModelSpec(
-        build=build_fcrn,
-        presets={k: depth_arguments(p) for k, p in PRESETS.items()},
-        inputs=("image",),
-        sample_kind="monocular",
-        title="FCRN",
-        check=fcrn.check_arguments,
+FCRN = ModelSpec(
+    name="fcrn",
+    build=build_fcrn,
+    presets={name: preset["depth"] for name, preset in PRESETS.items()},
+    inputs=("image",),
+    sample_kind="monocular",
+    title="FCRN",
+    check=fcrn.check_arguments,
+)
+GRADIENT_NET = ModelSpec(
+    name="gradient_net",
+    build=build_gradient_net,
+    presets={name: preset["gradient"] for name, preset in PRESETS.items()},
+    inputs=("image",),
+    sample_kind="monocular",
+    title="gradient network",
+    check=gradient_net.check_arguments,
+    output="gradients",
+)
+DPDE = ModelSpec(
+    name="dpde",
+    build=build_untrained_dpde,
+    presets=PRESETS,
+    inputs=("image",),
+    sample_kind="monocular",
+    title="DPDE",
+    check=check_dpde_arguments,
+    stages=(
+        Stage("depth", FCRN, depth_title),
+        Stage("gradient", GRADIENT_NET, lambda args: "gradient network"),
     ),
-    "gradient_net": ModelSpec(
-        build=build_gradient_net,
-        presets={k: gradient_arguments(p) for k, p in PRESETS.items()},
-        inputs=("image",),
-        sample_kind="monocular",
-        title="gradient network",
-        check=gradient_net.check_arguments,
-        output="gradients",
-    ),
-    "dpde": ModelSpec(
-        build=build_untrained_dpde,
-        presets=PRESETS,
-        inputs=("image",),
-        sample_kind="monocular",
-        title="DPDE",
-        check=check_dpde_arguments,
-        stages=(
-            Stage("depth", "fcrn", depth_arguments, depth_title),
-            Stage("gradient", "gradient_net", gradient_arguments, lambda args: "gradient network"),
-        ),
-        assemble=assemble_dpde,
-        comparisons={"fcrn": Stage("fcrn", "fcrn", fcrn_arguments, lambda args: "FCRN")},
-    ),
-}
+    assemble=assemble_dpde,
+    comparisons={"fcrn": Stage("fcrn", FCRN, lambda args: "FCRN", source="depth", arguments=without_laterals)},
+)
+MODELS = {spec.name: spec for spec in (FCRN, GRADIENT_NET, DPDE)}

@@ -17,17 +17,13 @@ inside a residual dense block each concatenation and each conv output), plus 16 
 parameter (weights, gradients, Adam's two moments). FLOP: 2 k^2 C_in C_out per conv and pixel,
 times 3 for the forward and backward pass.
 
-    python -m igde.budget [--measure N C G]
+    python -m commands.budget [--measure N C G]
 
 `--measure` also runs one training step of that size at 2 x 280 x 480 on this machine's CPU and
 prints its peak resident memory.
 """
 
-import argparse
-import os
 import resource
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras
 
@@ -113,42 +109,3 @@ def measure_peak_memory(blocks, block_layers, growth):
     batch["error_mask"] = np.zeros_like(batch["depth"])
     step({key: tf.constant(value) for key, value in batch.items()})
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--measure", nargs=3, type=int, metavar=("N", "C", "G"), help="also measure one CPU training step of this size"
-    )
-    args = parser.parse_args(argv)
-    if args.measure:  # first, so that the candidate models built below do not count
-        peak = measure_peak_memory(*args.measure)
-    sizes = CANDIDATES + [(16, 8, 64)]
-    budgets = {size: training_budget(*size) for size in sizes}
-    chosen = choose(budgets)
-    print(
-        f"IGDE at batch {BATCH} x {CROP[0]} x {CROP[1]}, {EPOCHS} epochs of {STEPS_PER_EPOCH:,d} steps; "
-        f"RTX 2080 Ti: {GPU_MEMORY_GB} GB, {GPU_FP32_FLOPS / 1e12:.1f} TFLOP/s fp32 at "
-        f"{UTILISATION:.0%} utilisation"
-    )
-    print("| N | C | G = G0 | parameters | training memory (GiB) | TFLOP per step | days for 50 epochs | fits |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-    for size, budget in budgets.items():
-        mark = "**chosen**" if size == chosen else ("yes" if fits(budget) else "no")
-        print(
-            f"| {size[0]} | {size[1]} | {size[2]} | {budget['parameters']:,d} | {budget['memory_gib']:.1f} | "
-            f"{budget['flop_per_step'] / 1e12:.2f} | {budget['days']:.1f} | {mark} |"
-        )
-    print(
-        f"rule: RDN's proportions (C = N / 2, G0 = G), memory <= {MEMORY_BUDGET_GIB} GiB, "
-        f"<= {DAYS_BUDGET} days; the most FLOP per step: N, C, G = {chosen}"
-    )
-    if args.measure:
-        print(
-            f"measured: one CPU training step of N, C, G = {tuple(args.measure)} peaked at {peak:.1f} GiB "
-            f"resident (estimate {training_budget(*args.measure)['memory_gib']:.1f} GiB of tensors)"
-        )
-
-
-if __name__ == "__main__":
-    main()

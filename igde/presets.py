@@ -4,7 +4,7 @@
 budget (one 11 GB RTX 2080 Ti, batch 2 x 280 x 480, 50 epochs): RDN's proportions (G0 = G,
 C = N / 2) at the largest size that fits, N = 4, C = 2, G = 64 (1.78 M parameters, about
 9.4 GiB of training memory, 11 days for 50 epochs at 40 % of the card's fp32 peak); the table
-and the rule are `python -m igde.budget`. `rdn`: RDN's published size (Zhang et al. 2018: N = 16,
+and the rule are `python -m commands.budget`. `rdn`: RDN's published size (Zhang et al. 2018: N = 16,
 C = 8, G = G0 = 64; 66 M parameters), which needs about 172 GiB for one step at the paper's batch
 and crop. `small`: a few blocks of a few narrow layers, trainable on a CPU in minutes.
 """

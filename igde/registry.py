@@ -7,6 +7,7 @@ from igde.presets import PRESETS
 
 MODELS = {
     "igde": ModelSpec(
+        name="igde",
         build=build_igde,
         presets=PRESETS,
         inputs=("image", "depth"),
@@ -16,6 +17,7 @@ MODELS = {
     ),
     **{
         name: ModelSpec(
+            name=name,
             build=build,
             presets=baselines.PRESETS[name],
             inputs=("image", "depth"),

@@ -51,10 +51,18 @@ def _export_every_format(spec, arguments, directory):
     from common.config import ExportConfig
     from common.export import FORMAT_FILES, export_model
 
-    model = spec.build(**{**spec.presets["small"], **arguments})
+    model = spec.build(**arguments)
     export_model(model, spec, ExportConfig(formats=["onnx", "tflite"]), directory)
     paths = {"saved_model": "export", "keras": "model.keras", **FORMAT_FILES}
     return model, {kind: directory / name for kind, name in paths.items()}
+
+
+def tiny_dpde_arguments():
+    """DPDE's small preset with a 16-channel decoder and a gradient network of width 8."""
+    import dpde.registry
+
+    small = dpde.registry.PRESETS["small"]
+    return {**small, "depth": {**small["depth"], "decoder_width": 16}, "gradient": {**small["gradient"], "width": 8}}
 
 
 @pytest.fixture(scope="session")
@@ -62,8 +70,9 @@ def igde_model(tmp_path_factory):
     """(a tiny untrained IGDE model, {format: its export}) for the inference and export tests."""
     import igde.registry
 
-    arguments = {"features": 8, "growth": 8, "block_layers": 2, "blocks": 1}
-    return _export_every_format(igde.registry.MODELS["igde"], arguments, tmp_path_factory.mktemp("igde"))
+    spec = igde.registry.MODELS["igde"]
+    arguments = {**spec.presets["small"], "features": 8, "growth": 8, "block_layers": 2, "blocks": 1}
+    return _export_every_format(spec, arguments, tmp_path_factory.mktemp("igde"))
 
 
 @pytest.fixture(scope="session")
@@ -71,8 +80,7 @@ def dpde_model(tmp_path_factory):
     """(a tiny untrained DPDE model, {format: its export}) for the inference and export tests."""
     import dpde.registry
 
-    arguments = {"decoder_width": 16, "gradient_width": 8}
-    return _export_every_format(dpde.registry.MODELS["dpde"], arguments, tmp_path_factory.mktemp("dpde"))
+    return _export_every_format(dpde.registry.MODELS["dpde"], tiny_dpde_arguments(), tmp_path_factory.mktemp("dpde"))
 
 
 @pytest.fixture(scope="session")

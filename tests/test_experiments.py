@@ -3,10 +3,8 @@ the real-data ones say where the data set must be."""
 
 import pytest
 
-import train
-from common.config import load_config
-from common.data.loaders import DATASET_KINDS
-from common.models import model_arguments
+from commands.registry import load_experiment
+from common.config import DATASET_KINDS, load_config
 from tests.conftest import ROOT, run_train, user_error
 
 EXPERIMENTS = sorted((ROOT / "experiments").rglob("*.yaml"))
@@ -14,9 +12,9 @@ EXPERIMENTS = sorted((ROOT / "experiments").rglob("*.yaml"))
 
 @pytest.mark.parametrize("path", EXPERIMENTS, ids=lambda p: str(p.relative_to(ROOT)))
 def test_experiment_loads(path):
-    config = load_config(path)
-    spec, arguments = model_arguments(config.model, train.registry(), path)
-    assert DATASET_KINDS.get(config.data.dataset, spec.sample_kind) == spec.sample_kind and arguments
+    config, model = load_experiment(path)
+    spec = model.spec
+    assert DATASET_KINDS.get(config.data.dataset, spec.sample_kind) == spec.sample_kind and model.arguments
 
 
 def test_ablations_change_only_their_table_entry():
@@ -34,6 +32,7 @@ def test_ablations_change_only_their_table_entry():
     assert k0.model.args == {"image_concat_layers": 0} and k0.loss == base.loss
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "experiment, folder",
     [
@@ -48,6 +47,7 @@ def test_real_data_experiments_without_data_fail_with_the_path(tmp_path, experim
     assert "dataset not found at" in line and f"data/{folder}" in line
 
 
+@pytest.mark.slow
 def test_middlebury_evaluation_without_the_nyu_run_names_it(tmp_path):
     line = user_error(run_train(ROOT / "experiments/dpde/middlebury.yaml", "--run-dir", tmp_path / "run"))
     assert "runs/dpde_nyu: no model.keras (expected a finished run directory)" in line
@@ -64,11 +64,12 @@ def test_dpde_experiments_have_the_paper_schedule_and_table_4_overrides():
     assert load_config(ROOT / "experiments/dpde/gradient_net.yaml").train.stages == ["gradient"]
     ablation = ROOT / "experiments/dpde/ablation"
     assert load_config(ablation / "no_fsim.yaml").loss.weights["fsim"] == 0.0
-    assert load_config(ablation / "no_unet.yaml").model.args == {"lateral_connections": False}
+    assert load_config(ablation / "no_unet.yaml").model.args == {"depth": {"lateral_connections": False}}
     fcrn_berhu = load_config(ablation / "fcrn_berhu.yaml")
-    assert fcrn_berhu.model.args == {"lateral_connections": False} and fcrn_berhu.loss.weights["fsim"] == 0.0
+    assert fcrn_berhu.model.args == {"depth": {"lateral_connections": False}} and fcrn_berhu.loss.weights["fsim"] == 0.0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "content, extra, message",
     [

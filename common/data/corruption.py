@@ -13,7 +13,7 @@ Segments are added until `error_fraction` of the image's pixels have changed. De
 The defaults (`common.config.CorruptionConfig`) reproduce Table 1's input statistics: PSNR 36.68
 dB and PSNRf 21.10 dB over all and over the erroneous pixels imply that
 10^(-(36.68 - 21.10) / 10) = 2.8 % of the pixels are wrong, with an RMSE of 0.088 (22 grey
-levels) on them; `python -m experiments.corruption` prints what an experiment's data give. The error
+levels) on them; `python -m commands.corruption` prints what an experiment's data give. The error
 mask is exactly the set of pixels whose value changed: PSNRf is measured over it, PSNRt over the
 rest.
 

@@ -25,7 +25,6 @@ SAMPLE_CHANNELS = {
     "enhancement": {"image": 3, "depth": 1, "target": 1, "error_mask": 1},
     "monocular": {"image": 3, "target": 1, "valid": 1},
 }
-DATASET_KINDS = {"sceneflow": "enhancement", "nyu": "monocular", "make3d": "monocular", "middlebury": "monocular"}
 SPLITS = {"train": 0, "test": 1}
 READERS = {
     "sceneflow": lambda data: SceneFlow(data.root, data.sceneflow_pass, data.sceneflow_depth),

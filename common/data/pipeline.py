@@ -92,12 +92,15 @@ class DataPipeline:
         return indices.map(load_tensors, num_parallel_calls=AUTOTUNE, deterministic=True)
 
     def _augment(self, sample, epoch):
-        """Random crop to `data.crop_size` and random horizontal flip, the same for all keys."""
+        """Random crop to `data.crop_size` and random horizontal flip, the same for all keys. The
+        training samples take the static shape of the crop (or of `data.image_size`, the size the
+        loaders give), which the compiled training loop and FSIM need."""
         seed = tf.stack([tf.cast(self.data.seed * 100003 + epoch, tf.int64), sample.pop("index")])
         stacked = tf.concat([sample[key] for key in self.channels], axis=-1)
+        size = [*(self.data.crop_size or self.data.image_size), stacked.shape[-1]]
         if self.data.crop_size is not None:
-            size = tf.constant(list(self.data.crop_size) + [stacked.shape[-1]])
-            stacked = tf.image.stateless_random_crop(stacked, size, seed=seed)
+            stacked = tf.image.stateless_random_crop(stacked, tf.constant(size), seed=seed)
+        stacked = tf.ensure_shape(stacked, size)
         if self.data.flip:
             stacked = tf.image.stateless_random_flip_left_right(stacked, seed=seed + 1)
         parts = tf.split(stacked, list(self.channels.values()), axis=-1)

@@ -4,7 +4,7 @@ published layout that `common.data.sceneflow.SceneFlow` reads, at Scene Flow's 5
 FlyingThings3D frames are cluttered with flying objects, so these scenes carry 30-60 objects
 (`FLYINGTHINGS_OBJECTS`) instead of the 3-7 of the small synthetic scenes; at this density the
 calibrated boundary corruption reaches the paper's 2.8 % of pixels (`python -m
-experiments.corruption`). The tree feeds the calibration, the streaming tests and
+commands.corruption`). The tree feeds the calibration, the streaming tests and
 `bench/pipeline.py` where the real data set cannot be downloaded.
 
     python -m common.data.synthetic_sceneflow OUT_DIR [--train 6] [--test 16] [--distinct N]

@@ -11,9 +11,9 @@ import pathlib
 import cv2
 import numpy as np
 
+from common.colour import colour_map
 from common.data.pfm import read_pfm, write_pfm
 from common.errors import InputError
-from common.viz import colour_map
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 DEPTH_SUFFIXES = (".png", ".pfm", ".npy")

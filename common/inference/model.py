@@ -84,6 +84,8 @@ def load_saved_model(path):
     """An exported SavedModel's `serving_default` signature."""
     import tensorflow as tf
 
+    from common.export import OUTPUT
+
     if not (path / "saved_model.pb").is_file():
         raise InputError(f"{path}: not a SavedModel directory (no saved_model.pb)")
     try:
@@ -94,10 +96,14 @@ def load_saved_model(path):
     if serve is None:
         raise InputError(f"{path}: the SavedModel has no serving_default signature")
     inputs = tuple(sorted(serve.structured_input_signature[1]))
-    (output,) = serve.structured_outputs  # "prediction"; "depth" in exports before it was renamed
+    if list(serve.structured_outputs) != [OUTPUT]:
+        raise InputError(
+            f"{path}: the SavedModel's output is {sorted(serve.structured_outputs)} (expected ['{OUTPUT}']: "
+            "a depthrepro export; re-export the run with python -m commands.export)"
+        )
 
     def predict(batch):
-        return serve(**{name: tf.constant(batch[name]) for name in inputs})[output].numpy()
+        return serve(**{name: tf.constant(batch[name]) for name in inputs})[OUTPUT].numpy()
 
     return InferenceModel(predict, inputs)
 

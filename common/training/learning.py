@@ -15,7 +15,7 @@ Example:
 import math
 
 MIN_PSNR_F_GAIN = 0.5  # dB; the healthy pilots of RESULTS.md gain more by a quarter of their steps
-PILOT_HINT = "see the README, 'Is a long run learning?' (python -m experiments.pilot)"
+PILOT_HINT = "see the README, 'Is a long run learning?' (python -m commands.pilot)"
 GAIN_METRICS = ("psnr", "psnr_t", "psnr_f")
 TITLES = {"psnr": "PSNR", "psnr_t": "PSNRt", "psnr_f": "PSNRf"}
 

@@ -8,7 +8,7 @@ import numpy as np
 import tensorflow as tf
 
 from common.atomic import atomic_path
-from common.viz import colour_map
+from common.colour import colour_map
 
 
 class RunLogger:

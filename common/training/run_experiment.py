@@ -1,10 +1,10 @@
 """`train.py`'s work: trains an experiment (one network, or the stages of a model of several),
 scores it with its baselines, writes `metrics.json` and exports; or, for an experiment with
-`eval.trained_runs`, scores finished runs on its test set.
+`eval.trained_runs`, scores finished runs on its test set (`score_runs_experiment`).
 
 Example:
-    results = run_experiment(load_experiment("experiments/quickstart.yaml", [], registry), registry,
-                             "experiments/quickstart.yaml", "runs/quickstart")
+    config, model = commands.registry.load_experiment("experiments/quickstart.yaml")
+    results = run_experiment(config, model, "experiments/quickstart.yaml", "runs/quickstart")
 """
 
 import pathlib
@@ -14,21 +14,21 @@ import tensorflow as tf
 from common.baselines import BASELINE_TITLES
 from common.config import save_config
 from common.losses import describe_loss, loss_note
-from common.models import model_arguments
 from common.training.evaluation import format_table, labelled_rows
 from common.training.logs import write_json_atomically
 from common.training.precision import detect_devices, device_line
 from common.training.stages import export_stages, run_stages
 from common.training.trained_runs import score_trained_runs
 from common.training.trainer import Trainer
+from common.version import VERSION
 
 
-def run_experiment(config, registry, experiment_path, run_dir, resume=False, eval_only=False, command=None):
+def run_experiment(config, model, experiment_path, run_dir, resume=False, eval_only=False, command=None):
     """Trains (unless `eval_only`), scores with the baselines, writes metrics.json and exports.
 
     Args:
-        config: the `ExperimentConfig`, checked (`common.experiment.load_experiment`).
-        registry: {model name: ModelSpec}.
+        config: the `ExperimentConfig`, checked (`common.experiment.check_experiment`).
+        model: its `ResolvedModel`.
         experiment_path: the experiment file, named in error messages.
         run_dir: where checkpoints, logs, metrics and exports go.
         resume, eval_only: require a checkpoint in `run_dir` to continue from or to evaluate.
@@ -39,16 +39,10 @@ def run_experiment(config, registry, experiment_path, run_dir, resume=False, eva
     """
     command = command or f"python train.py {experiment_path} --run-dir {run_dir}"
     run_dir = pathlib.Path(run_dir)
-    if config.eval.trained_runs:
-        results, titles, scorer = score_trained_runs(config, experiment_path, config.eval.trained_runs, None, registry)
-        run_dir.mkdir(parents=True, exist_ok=True)
-        save_config(config, run_dir / "config.yaml")
-        write_metrics(run_dir, config, {}, results, titles, scorer, command)
-        return results
-    spec, arguments = model_arguments(config.model, registry, experiment_path)
+    spec = model.spec
     if spec.stages:
         results, titles, scorer, assembled, trainers = run_stages(
-            config, registry, spec, arguments, experiment_path, run_dir, resume, eval_only
+            config, model, experiment_path, run_dir, resume, eval_only
         )
         chief = trainers[spec.stages[0].name].chief
         if chief:
@@ -65,11 +59,11 @@ def run_experiment(config, registry, experiment_path, run_dir, resume=False, eva
                 trained_with,
             )
             if not eval_only:
-                export_stages(config, spec, registry, assembled, trainers, run_dir)
+                export_stages(config, model, assembled, trainers, run_dir)
         for trainer in trainers.values():
             trainer.close()
         return results
-    trainer = Trainer(config, registry, experiment_path, run_dir)
+    trainer = Trainer(config, model, experiment_path, run_dir)
     if trainer.chief:
         print(device_line(detect_devices(), config.train))
     trainer.restore(required=resume or eval_only)
@@ -93,6 +87,17 @@ def run_experiment(config, registry, experiment_path, run_dir, resume=False, eva
     return results
 
 
+def score_runs_experiment(config, runs, experiment_path, run_dir, command):
+    """Scores the finished runs `runs` (`TrainedRun`s of `eval.trained_runs`) and the baselines on
+    `config`'s test set; writes RUN_DIR/config.yaml and metrics.json. Returns the results."""
+    results, titles, scorer = score_trained_runs(config, experiment_path, runs, None)
+    run_dir = pathlib.Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    save_config(config, run_dir / "config.yaml")
+    write_metrics(run_dir, config, {}, results, titles, scorer, command)
+    return results
+
+
 def write_metrics(run_dir, config, steps, results, titles, scorer, command, trained_with=None):
     """Prints the result table and writes RUN_DIR/metrics.json: the experiment, the trained steps
     of each network ({} when the run trains nothing), the command, the kind of device and the
@@ -108,6 +113,7 @@ def write_metrics(run_dir, config, steps, results, titles, scorer, command, trai
     write_json_atomically(
         pathlib.Path(run_dir) / "metrics.json",
         {
+            "version": VERSION,
             "experiment": config.name,
             "model": config.model.name,
             "steps": steps,

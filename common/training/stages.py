@@ -24,13 +24,13 @@ from common.training.strategy import is_chief, make_strategy
 from common.training.trainer import Trainer
 
 
-def stage_config(config, stage, registry, arguments):
-    """The experiment of one stage: its network, the loss terms that apply to it, no baselines."""
-    network = registry[stage.model]
+def stage_config(config, network):
+    """The experiment of one stage whose network is the `ResolvedModel` `network`: its model, the
+    loss terms that apply to it, no baselines."""
     return dataclasses.replace(
         config,
-        model=ModelConfig(stage.model, config.model.preset, stage.arguments(arguments)),
-        loss=dataclasses.replace(config.loss, weights=loss_weights_for(network.output, config.loss.weights)),
+        model=ModelConfig(network.spec.name, config.model.preset, network.arguments),
+        loss=dataclasses.replace(config.loss, weights=loss_weights_for(network.spec.output, config.loss.weights)),
         eval=dataclasses.replace(config.eval, baselines=[]),
         train=dataclasses.replace(config.train, stages=None),
     )
@@ -43,7 +43,7 @@ def trained_stage_names(config, spec):
     return list(config.train.stages)
 
 
-def run_stages(config, registry, spec, arguments, experiment_path, run_dir, resume, eval_only):
+def run_stages(config, model, experiment_path, run_dir, resume, eval_only):
     """Trains the stages to train (none when `eval_only`), restores the others, and scores the
     baselines, the comparison networks, the first stage alone and the assembled model.
 
@@ -52,6 +52,7 @@ def run_stages(config, registry, spec, arguments, experiment_path, run_dir, resu
          model, {stage name: its Trainer}).
     """
     run_dir = pathlib.Path(run_dir)
+    spec, arguments = model.spec, model.arguments
     trained = [] if eval_only else trained_stage_names(config, spec)
     comparisons = [
         stage
@@ -65,9 +66,10 @@ def run_stages(config, registry, spec, arguments, experiment_path, run_dir, resu
     pipeline = make_pipeline(config, spec.sample_kind)
     trainers, restored = {}, []
     for stage in (*spec.stages, *comparisons):
+        network = stage.resolve(arguments)
         trainer = Trainer(
-            stage_config(config, stage, registry, arguments),
-            registry,
+            stage_config(config, network),
+            network,
             experiment_path,
             run_dir / stage.name,
             strategy=strategy,
@@ -83,7 +85,7 @@ def run_stages(config, registry, spec, arguments, experiment_path, run_dir, resu
     for stage in (*spec.stages, *comparisons):
         if stage.name in trained:
             if chief:
-                print(f"stage {stage.name}: training the {stage.title(arguments)}")
+                print(f"stage {stage.name}: training the {stage.row_title(arguments)}")
             trainers[stage.name].train()
 
     first = spec.stages[0]
@@ -91,23 +93,23 @@ def run_stages(config, registry, spec, arguments, experiment_path, run_dir, resu
     methods = {name: baseline_predictor(name, config.eval) for name in config.eval.baselines}
     titles = {name: BASELINE_TITLES[name] for name in config.eval.baselines}
     for stage in comparisons:
-        methods[stage.name], titles[stage.name] = trainers[stage.name].predictor, stage.title(arguments)
-    methods[first.name], titles[first.name] = trainers[first.name].predictor, first.title(arguments)
+        methods[stage.name], titles[stage.name] = trainers[stage.name].predictor, stage.row_title(arguments)
+    methods[first.name], titles[first.name] = trainers[first.name].predictor, first.row_title(arguments)
     methods["model"], titles["model"] = make_predictor(assembled, spec.inputs), spec.title
     scorer = make_scorer(spec.sample_kind, spec.output, config)
     results, _, _ = score_methods(methods, pipeline.test_dataset(config.eval.batch_size), scorer)
     return results, titles, scorer, assembled, trainers
 
 
-def export_stages(config, spec, registry, assembled, trainers, run_dir):
+def export_stages(config, model, assembled, trainers, run_dir):
     """The assembled model as the run's export, and each comparison network's `.keras` file in
     its stage directory (for scoring it on other test sets)."""
-    export_model(assembled, spec, config.export, run_dir)
-    for name, stage in spec.comparisons.items():
+    export_model(assembled, model.spec, config.export, run_dir)
+    for name, stage in model.spec.comparisons.items():
         if name in trainers:
             export_model(
                 trainers[name].model,
-                registry[stage.model],
+                stage.spec,
                 dataclasses.replace(config.export, saved_model=False),
                 pathlib.Path(run_dir) / name,
             )

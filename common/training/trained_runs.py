@@ -1,82 +1,83 @@
-"""Scoring finished runs on the test set of another experiment: `python -m experiments.evaluate`,
+"""Scoring finished runs on the test set of another experiment: `python -m commands.evaluate`,
 and `train.py` on an experiment with `eval.trained_runs` (DPDE Table 3: the NYU-trained model on
 all of Middlebury, "which uses NYU as the training set", Sect. 4).
 
-A run directory holds `config.yaml` and `model.keras`. Its rows: the model; for a model of
-separately trained networks (DPDE), also its first network alone (the modified FCRN, taken out of
-the saved model) and every comparison network the run saved as `<stage>/model.keras` (the plain
-FCRN).
+A finished run (`TrainedRun`, loaded by `commands.registry.load_trained_run`) gives rows: the
+model; for a model of separately trained networks (DPDE), also its first network alone (the
+modified FCRN, taken out of the saved model) and every comparison network the run saved as
+`<stage>/model.keras` (the plain FCRN).
 
 Example:
-    results, titles, scorer = score_trained_runs(config, "middlebury.yaml", ["runs/dpde_nyu"],
-                                                 ["mean_depth"], registry)
+    results, titles, scorer = score_trained_runs(config, "middlebury.yaml", [run], ["mean_depth"])
 """
 
+import dataclasses
 import pathlib
 
 import keras
 
-from common.baselines import BASELINE_TITLES, BASELINES_BY_KIND, baseline_predictor
+from common.baselines import BASELINE_TITLES, baseline_predictor
+from common.config import BASELINES_BY_KIND
 from common.data.pipeline import make_pipeline
 from common.errors import ConfigError
-from common.experiment import load_experiment
+from common.models import ResolvedModel
 from common.predictor import make_predictor
 from common.training.evaluation import make_scorer, score_methods
 
 
-def load_trained_run(run_dir, registry):
-    """(experiment config, ModelSpec, model arguments, saved keras model) of a finished run
-    directory, whose config.yaml is read and checked like any experiment file."""
-    run_dir = pathlib.Path(run_dir)
-    for name in ("model.keras", "config.yaml"):
-        if not (run_dir / name).is_file():
-            raise ConfigError(f"{run_dir}: no {name} (expected a finished run directory)")
-    config, spec, arguments = load_experiment(run_dir / "config.yaml", [], registry)
-    return config, spec, arguments, keras.models.load_model(run_dir / "model.keras")
+@dataclasses.dataclass(frozen=True)
+class TrainedRun:
+    """A finished run directory: its experiment, its model and the saved Keras models.
+
+    Attributes:
+        dir: the run directory.
+        config: its `ExperimentConfig` (config.yaml).
+        model: its `ResolvedModel`.
+        network: the saved model (model.keras).
+        comparisons: {stage name: saved model} of the comparison networks it trained.
+    """
+
+    dir: pathlib.Path
+    config: object
+    model: ResolvedModel
+    network: keras.Model
+    comparisons: dict
 
 
-def stage_networks(model, spec):
+def stage_networks(network, spec):
     """{stage name: network} of an assembled model of separately trained networks (its nested
     models, which `spec.assemble` calls in the order of the stages)."""
-    networks = [layer for layer in model.layers if isinstance(layer, keras.Model)]
+    networks = [layer for layer in network.layers if isinstance(layer, keras.Model)]
     return {stage.name: network for stage, network in zip(spec.stages, networks)}
 
 
-def trained_run_rows(run_dir, registry):
-    """[(row title, keras model, ModelSpec of the row)] of one finished run directory."""
-    run_dir = pathlib.Path(run_dir)
-    _, spec, arguments, model = load_trained_run(run_dir, registry)
+def trained_run_rows(run):
+    """[(row title, keras model, ModelSpec of the row)] of one `TrainedRun`."""
+    spec, arguments, label = run.model.spec, run.model.arguments, run.dir.name
     rows = []
-    for name, stage in spec.comparisons.items():
-        if (run_dir / name / "model.keras").is_file():
-            network = keras.models.load_model(run_dir / name / "model.keras")
-            rows.append((f"{stage.title(arguments)} ({run_dir.name})", network, registry[stage.model]))
+    for name, network in run.comparisons.items():
+        stage = spec.comparisons[name]
+        rows.append((f"{stage.row_title(arguments)} ({label})", network, stage.spec))
     if spec.stages:
         first = spec.stages[0]
-        rows.append(
-            (
-                f"{first.title(arguments)} ({run_dir.name})",
-                stage_networks(model, spec)[first.name],
-                registry[first.model],
-            )
-        )
-    rows.append((f"{spec.title} ({run_dir.name})", model, spec))
+        network = stage_networks(run.network, spec)[first.name]
+        rows.append((f"{first.row_title(arguments)} ({label})", network, first.spec))
+    rows.append((f"{spec.title} ({label})", run.network, spec))
     return rows
 
 
-def score_trained_runs(config, experiment_path, run_dirs, baselines, registry):
+def score_trained_runs(config, experiment_path, runs, baselines):
     """Scores the baselines and every row of the runs on `config`'s test set.
 
     Args:
         config: the experiment whose test data, metrics and baseline settings are used.
         experiment_path: the experiment file, named in errors.
-        run_dirs: finished run directories.
+        runs: `TrainedRun`s.
         baselines: baseline names, or None for those of `eval.baselines` that apply to the runs.
-        registry: {model name: ModelSpec}.
     Returns:
         ({name: {metric: value}}, {name: row title}, the scorer).
     """
-    rows = [row for run_dir in run_dirs for row in trained_run_rows(run_dir, registry)]
+    rows = [row for run in runs for row in trained_run_rows(run)]
     kinds = {spec.sample_kind for _, _, spec in rows}
     if len(kinds) != 1:
         raise ConfigError(f"{experiment_path}: the runs mix sample kinds {sorted(kinds)}; compare one paper at a time")

@@ -11,26 +11,25 @@ order depends only on (seed, epoch), and the batches of the current epoch alread
 skipped.
 
 Example:
-    trainer = Trainer(config, registry, "experiments/quickstart.yaml", "runs/quickstart")
+    trainer = Trainer(config, model, "experiments/quickstart.yaml", "runs/quickstart")
     trainer.restore(required=False)
     trainer.train()
     results = trainer.test(baselines=True)
 """
 
-import math
 import pathlib
 import shutil
 import time
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from common.baselines import baseline_predictor
-from common.config import save_config
+from common.config import check_run_version, save_config
 from common.data.pipeline import make_pipeline
 from common.errors import ConfigError, TrainingError
 from common.export import export_model
-from common.models import build_model, model_arguments
 from common.predictor import make_predictor
 from common.training.evaluation import make_scorer, score_methods
 from common.training.learning import gain_line, not_learning_warning
@@ -43,7 +42,7 @@ from common.training.precision import (
     resolve_policy,
     with_float32_outputs,
 )
-from common.training.step import make_train_step
+from common.training.step import make_train_step, make_train_steps
 from common.training.strategy import is_chief, make_strategy, worker_id
 
 
@@ -52,19 +51,19 @@ class Trainer:
 
     Args:
         config: the `ExperimentConfig`, already checked (`common.experiment.check_experiment`).
-        registry: {model name: ModelSpec}.
+        model: the `ResolvedModel` of `config.model`.
         experiment_path: the experiment file, named in error messages.
         run_dir: where checkpoints, logs and exports go.
         strategy, pipeline: shared by the stages of one model; by default made from the config.
     """
 
-    def __init__(self, config, registry, experiment_path, run_dir, strategy=None, pipeline=None):
+    def __init__(self, config, model, experiment_path, run_dir, strategy=None, pipeline=None):
         self.config = config
         self.experiment_path = experiment_path
         self.run_dir = pathlib.Path(run_dir)
         self.strategy = strategy or make_strategy(config.distribute, experiment_path)
         self.chief = is_chief(self.strategy)
-        self.spec, arguments = model_arguments(config.model, registry, experiment_path)
+        self.spec = model.spec
         self.pipeline = pipeline or make_pipeline(config, self.spec.sample_kind)
         self.scorer = make_scorer(self.spec.sample_kind, self.spec.output, config)
         self.global_batch = config.data.batch_size
@@ -86,7 +85,7 @@ class Trainer:
         with self.strategy.scope():
             keras.utils.set_random_seed(config.train.seed)
             with dtype_policy(policy):
-                network = build_model(self.spec, arguments, experiment_path)
+                network = model.build(experiment_path)
             self.model = with_float32_outputs(network) if policy else network
             self.optimizer = build_optimizer(
                 config.optimizer, config.schedule, self.steps_per_epoch, loss_scaling=policy == LOSS_SCALED_POLICY
@@ -107,6 +106,7 @@ class Trainer:
             self.strategy, self.model, self.optimizer, config.loss, self.spec.inputs, config.train.jit_compile
         )
         loss_names = ["loss"] + [f"loss_{name}" for name, w in config.loss.weights.items() if w > 0]
+        self._train_steps = make_train_steps(self._train_step, self.trained_steps, self.optimizer, loss_names)
         # An enhancement network is compared with its input at every test during training.
         self.compares_with_input = self.spec.sample_kind == "enhancement"
         self.input_scores = None
@@ -137,10 +137,8 @@ class Trainer:
             if required:
                 raise ConfigError(f"no checkpoint to resume from in {self.run_dir / 'checkpoints'}")
             return 0
-        self.trained_steps.assign(-1)
+        check_run_version(self.run_dir)
         self.checkpoint.restore(latest).expect_partial()
-        if self.step < 0:  # written before trained_steps was checkpointed: no step was skipped
-            self.trained_steps.assign(self.optimizer.iterations)
         return self.step
 
     def _distributed_epoch(self, epoch, skip_batches):
@@ -156,14 +154,18 @@ class Trainer:
             self.manager.save(checkpoint_number=self.step)
 
     def train(self):
-        """Trains to `train.epochs`, continuing from the newest checkpoint if there is one."""
+        """Trains to `train.epochs`, continuing from the newest checkpoint if there is one.
+
+        Each compiled call runs up to `train.steps_per_execution` steps, never past the end of the
+        epoch or the next checkpoint, and returns every step's values: the host logs them at
+        their own steps and stops at the first call holding a non-finite loss, naming its step."""
         config = self.config
         start = self.step
         if start and self.chief:
             print(f"resumed from step {start} ({self.manager.latest_checkpoint})")
         if self.chief:
             save_config(config, self.run_dir / "config.yaml")
-        log_every = config.train.log_every_steps
+        every = config.train.checkpoint_every_steps
         for epoch in range(start // self.steps_per_epoch, config.train.epochs):
             skip = self.step - epoch * self.steps_per_epoch
             iterator = self._distributed_epoch(epoch, skip)
@@ -172,26 +174,16 @@ class Trainer:
             )
             progress.update(skip)
             sums, started = {}, time.perf_counter()
-            for index in range(skip, self.steps_per_epoch):
-                values = {k: float(v) for k, v in self._train_step(next(iterator)).items()}
-                self.trained_steps.assign_add(1)
-                if not math.isfinite(values["loss"]):
-                    raise TrainingError(
-                        f"loss is {values['loss']} at step {self.step}: training stopped; the last "
-                        f"good checkpoint is {self.manager.latest_checkpoint or 'none (no checkpoint yet)'}"
-                    )
-                for name, value in values.items():
-                    sums[name] = sums.get(name, 0.0) + value
-                rate = (index + 1 - skip) * self.global_batch / (time.perf_counter() - started)
-                progress.update(index + 1, [("loss", values["loss"]), ("images/s", rate)])
-                step = self.step
-                if self.chief and step % log_every == 0:
-                    self.logger.scalars(
-                        step,
-                        {f"train/{k}": v for k, v in values.items()}
-                        | {"train/learning_rate": current_learning_rate(self.optimizer)},
-                    )
-                if step % config.train.checkpoint_every_steps == 0:
+            index = skip
+            while index < self.steps_per_epoch:
+                first = self.step
+                steps = min(config.train.steps_per_execution, self.steps_per_epoch - index, every - first % every)
+                values = {k: v.numpy() for k, v in self._train_steps(iterator, tf.constant(steps)).items()}
+                self._record_steps(first, values, sums)
+                index += steps
+                rate = (index - skip) * self.global_batch / (time.perf_counter() - started)
+                progress.update(index, [("loss", float(values["loss"][-1])), ("images/s", rate)])
+                if self.step % every == 0:
                     self._save_checkpoint()
             self._save_checkpoint()
             self._end_epoch(
@@ -200,6 +192,32 @@ class Trainer:
                 time.perf_counter() - started,
             )
         return self.step
+
+    def _record_steps(self, first, values, sums):
+        """Adds one call's per-step `values` ({name: [steps]}, the steps after step `first`) to
+        the epoch's `sums` and logs those at `train.log_every_steps`; a non-finite loss stops
+        training, naming its step."""
+        losses = values["loss"]
+        bad = np.flatnonzero(~np.isfinite(losses))
+        if bad.size:
+            raise TrainingError(
+                f"loss is {losses[bad[0]]} at step {first + bad[0] + 1}: training stopped; the last "
+                f"good checkpoint is {self.manager.latest_checkpoint or 'none (no checkpoint yet)'}"
+            )
+        losses_only = {name: series for name, series in values.items() if name != "learning_rate"}
+        for name, series in losses_only.items():
+            sums[name] = sums.get(name, 0.0) + float(np.sum(series, dtype=np.float64))
+        if not self.chief:
+            return
+        log_every = self.config.train.log_every_steps
+        for offset in range(len(losses)):
+            step = first + offset + 1
+            if step % log_every == 0:
+                self.logger.scalars(
+                    step,
+                    {f"train/{name}": float(series[offset]) for name, series in losses_only.items()}
+                    | {"train/learning_rate": float(values["learning_rate"][offset])},
+                )
 
     def _end_epoch(self, epoch, means, seconds):
         every = self.config.eval.every_epochs

@@ -1,7 +1,8 @@
 import pytest
 
-from common.config import load_config
+from common.config import check_run_version, load_config, save_config
 from common.errors import ConfigError
+from common.version import VERSION
 
 
 def write(tmp_path, text, name="exp.yaml"):
@@ -60,19 +61,28 @@ def test_errors_name_file_key_and_expectation(tmp_path, text, fragment):
     assert fragment in str(error.value)
 
 
-@pytest.mark.parametrize(
-    "value, policy",
-    [
-        ("false", None),
-        ("true", "mixed_float16"),
-        ("null", None),
-        ("mixed_bfloat16", "mixed_bfloat16"),
-        ("auto", "auto"),
-    ],
-)
-def test_mixed_precision_reads_older_booleans(tmp_path, value, policy):
-    """Run directories written before bfloat16 hold true (= mixed_float16) or false."""
+@pytest.mark.parametrize("value, policy", [("null", None), ("mixed_bfloat16", "mixed_bfloat16"), ("auto", "auto")])
+def test_mixed_precision_takes_a_policy_name(tmp_path, value, policy):
     assert load_config(write(tmp_path, f"train: {{mixed_precision: {value}}}\n")).train.mixed_precision == policy
+
+
+def test_mixed_precision_refuses_a_boolean(tmp_path):
+    with pytest.raises(ConfigError, match="train.mixed_precision: expected str, got True"):
+        load_config(write(tmp_path, "train: {mixed_precision: true}\n"))
+
+
+def test_a_run_config_of_another_version_is_refused(tmp_path):
+    config = load_config(write(tmp_path, "name: run\n"))
+    save_config(config, tmp_path / "config.yaml")
+    assert load_config(tmp_path / "config.yaml").name == "run"
+    text = (tmp_path / "config.yaml").read_text()
+    assert text.startswith(f"version: {VERSION}\n")
+    (tmp_path / "config.yaml").write_text(text.replace(f"version: {VERSION}", "version: 7.2.0"))
+    with pytest.raises(ConfigError, match=f"config.yaml: written by depthrepro 7.2.0, this is {VERSION}"):
+        load_config(tmp_path / "config.yaml")
+    (tmp_path / "config.yaml").write_text(text.replace(f"version: {VERSION}\n", ""))
+    with pytest.raises(ConfigError, match="config.yaml: records no depthrepro version"):
+        check_run_version(tmp_path)
 
 
 def test_missing_file(tmp_path):

@@ -16,6 +16,7 @@ from dpde.fcrn import build_fcrn
 from dpde.gradient_net import build_gradient_net
 from dpde.parameters import parameter_counts
 from dpde.presets import PRESETS
+from tests.conftest import tiny_dpde_arguments
 
 
 def test_paper_parameter_counts_match_laina_and_table_5():
@@ -29,12 +30,12 @@ def test_paper_parameter_counts_match_laina_and_table_5():
 
 @pytest.mark.parametrize("preset", sorted(PRESETS))
 def test_every_preset_maps_an_image_to_depth_of_its_size(preset):
-    args = {**PRESETS[preset], "encoder_weights": "none"}
+    args = {**PRESETS[preset], "depth": {**PRESETS[preset]["depth"], "encoder_weights": "none"}}
     model = dpde.registry.build_untrained_dpde(**args)
     image = np.random.default_rng(0).random((1, 50, 70, 3)).astype(np.float32)
     depth = model({"image": image})
     assert depth.shape == (1, 50, 70, 1)
-    gradients = build_gradient_net(PRESETS[preset]["gradient_width"])({"image": image})
+    gradients = build_gradient_net(**PRESETS[preset]["gradient"])({"image": image})
     assert gradients.shape == (1, 50, 70, 2)
 
 
@@ -88,8 +89,7 @@ def test_encoder_weight_errors_say_what_to_do(monkeypatch, tmp_path):
 
 
 def test_dpde_model_round_trips_through_a_keras_file(tmp_path):
-    args = {**PRESETS["small"], "decoder_width": 32, "gradient_width": 8}
-    model = dpde.registry.build_untrained_dpde(**args)
+    model = dpde.registry.build_untrained_dpde(**tiny_dpde_arguments())
     image = np.random.default_rng(2).random((1, 32, 48, 3)).astype(np.float32)
     model.save(tmp_path / "dpde.keras")
     loaded = keras.models.load_model(tmp_path / "dpde.keras")

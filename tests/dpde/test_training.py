@@ -16,7 +16,7 @@ from tests.conftest import predict_in_fresh_process, run_train, user_error
 
 TINY_DPDE = {
     "name": "tiny_dpde",
-    "model": {"name": "dpde", "preset": "small", "args": {"decoder_width": 32, "gradient_width": 8}},
+    "model": {"name": "dpde", "preset": "small", "args": {"depth": {"decoder_width": 32}, "gradient": {"width": 8}}},
     "data": {"dataset": "synthetic", "train_size": 16, "test_size": 4, "image_size": [32, 48], "batch_size": 4},
     "loss": {"weights": {"berhu": 1.0, "fsim": 1.0, "log_l1_gradient": 1.0}},
     "optimizer": {"name": "adam", "learning_rate": 1.0e-3},
@@ -44,6 +44,7 @@ def dpde_run(tmp_path_factory):
     return experiment, run_dir, result.stdout
 
 
+@pytest.mark.slow
 def test_stages_train_and_the_table_has_the_four_rows(dpde_run):
     _, run_dir, stdout = dpde_run
     for stage, loss_terms in (
@@ -87,6 +88,7 @@ def test_stages_train_and_the_table_has_the_four_rows(dpde_run):
         assert label in stdout
 
 
+@pytest.mark.slow
 def test_exported_dpde_matches_in_fresh_process(dpde_run, tmp_path):
     _, run_dir, _ = dpde_run
     image = np.random.default_rng(0).random((2, 40, 56, 3), np.float32)
@@ -104,6 +106,7 @@ def test_exported_dpde_matches_in_fresh_process(dpde_run, tmp_path):
         np.testing.assert_allclose(ours, theirs, rtol=0, atol=IRLS_TOLERANCE * np.abs(theirs).max())
 
 
+@pytest.mark.slow
 def test_eval_only_restores_every_stage(dpde_run):
     experiment, run_dir, _ = dpde_run
     before = json.loads((run_dir / "metrics.json").read_text())
@@ -117,6 +120,7 @@ def test_eval_only_restores_every_stage(dpde_run):
             )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "sections, message",
     [

@@ -60,11 +60,12 @@ def test_the_motorcycle_holes_are_filled_column_by_column(tmp_path):
         np.testing.assert_array_equal(filled[:, column], _scan_column_from_the_bottom(disparity[:, column]))
 
 
+@pytest.mark.slow
 def test_fig11_on_the_real_motorcycle_scene(finished_runs, tmp_path):
     igde_run, _ = finished_runs
     write_motorcycle_scene(tmp_path / "scenes")
     out = tmp_path / "fig11"
-    result = run_python("-m", "experiments.igde_middlebury", igde_run, tmp_path / "scenes", "--out", out)
+    result = run_python("-m", "commands.igde_middlebury", igde_run, tmp_path / "scenes", "--out", out)
     assert result.returncode == 0, result.stderr[-3000:]
     summary = json.loads((out / "middlebury.json").read_text())["scenes"]["Motorcycle"]
     assert summary["layout"] == "2014"
@@ -80,10 +81,11 @@ def test_fig11_on_the_real_motorcycle_scene(finished_runs, tmp_path):
     assert "Motorcycle | 2014 | 7.3 %" in result.stdout
 
 
+@pytest.mark.slow
 def test_fig11_refuses_a_dpde_run_and_a_missing_folder(finished_runs, tmp_path):
     _, dpde_run = finished_runs
     write_motorcycle_scene(tmp_path / "scenes")
-    line = user_error(run_python("-m", "experiments.igde_middlebury", dpde_run, tmp_path / "scenes"))
+    line = user_error(run_python("-m", "commands.igde_middlebury", dpde_run, tmp_path / "scenes"))
     assert "has no depth input to enhance (expected IGDE)" in line
-    line = user_error(run_python("-m", "experiments.igde_middlebury", dpde_run, tmp_path / "none"))
+    line = user_error(run_python("-m", "commands.igde_middlebury", dpde_run, tmp_path / "none"))
     assert f"{tmp_path / 'none'}: no such folder" in line

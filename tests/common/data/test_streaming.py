@@ -2,6 +2,7 @@
 of full-size 540 x 960 views in the published layout, in fresh processes, with the peak resident
 memory compared between a small and a twelve times larger training split."""
 
+import pytest
 import re
 
 from common.data.sceneflow import SceneFlow
@@ -41,6 +42,7 @@ def peak_memory_of_run(root, run_dir, *overrides):
     return int(PEAK.search(result.stderr).group(1)), result
 
 
+@pytest.mark.slow
 def test_peak_memory_does_not_grow_with_the_number_of_files(tmp_path):
     small = write_sceneflow_tree(tmp_path / "small", train_views=16, test_views=2, distinct=2)
     large = write_sceneflow_tree(tmp_path / "large", train_views=64, test_views=2, distinct=2)

@@ -34,4 +34,4 @@ def test_a_small_psnr_f_gain_is_warned_after_a_quarter_of_the_epochs(psnr_f, epo
     warning = not_learning_warning(tested, INPUT, epoch=epoch, epochs=100)
     assert (warning is not None) == warned
     if warned:
-        assert f"PSNRf is {psnr_f - 21.03:+.2f} dB over the input" in warning and "experiments.pilot" in warning
+        assert f"PSNRf is {psnr_f - 21.03:+.2f} dB over the input" in warning and "commands.pilot" in warning

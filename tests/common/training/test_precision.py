@@ -9,7 +9,7 @@ import pytest
 import tensorflow as tf
 import yaml
 
-import train
+from commands.registry import resolve_model
 from common.config import TrainConfig, load_config
 from common.training.precision import Devices, cpu_has_bfloat16, device_line, resolve_policy
 from common.training.run_experiment import run_experiment
@@ -53,9 +53,8 @@ OPTIONS = {
 @pytest.mark.parametrize("option", list(OPTIONS))
 @pytest.mark.parametrize("network", list(NETWORKS))
 def test_network_trains_with_the_option(network, option, tmp_path):
-    runner = Trainer(
-        _config(tmp_path, NETWORKS[network], **OPTIONS[option]), train.registry(), "experiment.yaml", tmp_path / "run"
-    )
+    config = _config(tmp_path, NETWORKS[network], **OPTIONS[option])
+    runner = Trainer(config, resolve_model(config.model, "experiment.yaml"), "experiment.yaml", tmp_path / "run")
     batch = next(iter(runner.pipeline.train_dataset(0, runner.global_batch, 0)))
     losses = [float(runner._train_step(batch)["loss"]) for _ in range(20)]
     assert all(math.isfinite(loss) for loss in losses), losses
@@ -80,7 +79,7 @@ def test_mixed_precision_igde_run_exports_float32(tmp_path, capsys):
     config = _config(
         tmp_path, TINY_EXPERIMENT, mixed_precision="mixed_float16", jit_compile=True, epochs=1, steps_per_epoch=3
     )
-    run_experiment(config, train.registry(), "experiment.yaml", tmp_path / "run")
+    run_experiment(config, resolve_model(config.model, "experiment.yaml"), "experiment.yaml", tmp_path / "run")
     assert "XLA on; mixed precision on (mixed_float16" in capsys.readouterr().out
     rng = np.random.default_rng(0)
     _assert_float32_exports(
@@ -97,7 +96,9 @@ def test_mixed_precision_dpde_stages_assemble_and_export_float32(tmp_path, capsy
         epochs=1,
         steps_per_epoch=2,
     )
-    results = run_experiment(config, train.registry(), "experiment.yaml", tmp_path / "run")
+    results = run_experiment(
+        config, resolve_model(config.model, "experiment.yaml"), "experiment.yaml", tmp_path / "run"
+    )
     assert capsys.readouterr().out.count("device: CPU; XLA off; mixed precision on") == 1
     assert all(math.isfinite(value) for value in results["model"].values())
     image = np.random.default_rng(0).random((1, 32, 48, 3), np.float32)
@@ -144,16 +145,13 @@ def test_cpu_bfloat16_is_read_from_the_cpu_flags(tmp_path, flags, native):
 def test_a_run_resumes_under_another_precision(tmp_path):
     """The checkpoint holds the network, not its float32 wrapper: a float32 run continues under
     mixed_bfloat16 with every weight restored."""
-    runner = Trainer(
-        _config(tmp_path, TINY_EXPERIMENT, steps_per_epoch=2, epochs=1),
-        train.registry(),
-        "experiment.yaml",
-        tmp_path / "run",
-    )
+    config = _config(tmp_path, TINY_EXPERIMENT, steps_per_epoch=2, epochs=1)
+    model = resolve_model(config.model, "experiment.yaml")
+    runner = Trainer(config, model, "experiment.yaml", tmp_path / "run")
     runner.train()
     resumed = Trainer(
         _config(tmp_path, TINY_EXPERIMENT, steps_per_epoch=2, epochs=2, mixed_precision="mixed_bfloat16"),
-        train.registry(),
+        model,
         "experiment.yaml",
         tmp_path / "run",
     )

@@ -1,4 +1,4 @@
-"""`python -m experiments.corruption`: the input statistics of the calibrated boundary corruption
+"""`python -m commands.corruption`: the input statistics of the calibrated boundary corruption
 beside IGDE Table 1's input row (PSNR 36.68 dB, PSNRf 21.10 dB), on the synthetic test split and
 on Scene Flow-like data written in Scene Flow's format."""
 
@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from skimage.metrics import peak_signal_noise_ratio
 
+from commands.corruption import PAPER_INPUT, corruption_statistics
 from common.config import load_config
 from common.data.loaders import make_loader
 from common.data.sceneflow import SceneFlow
 from common.data.synthetic_sceneflow import write_sceneflow_tree
-from experiments.corruption import PAPER_INPUT, corruption_statistics
 from tests.conftest import ROOT, run_python, user_error
 
 QUICKSTART = ROOT / "experiments" / "quickstart.yaml"
@@ -18,7 +18,7 @@ SCENEFLOW = ROOT / "experiments" / "igde" / "sceneflow.yaml"
 
 
 def _corruption(*args):
-    return run_python("-m", "experiments.corruption", *args)
+    return run_python("-m", "commands.corruption", *args)
 
 
 def test_statistics_match_scikit_image_and_a_hand_count():
@@ -62,6 +62,7 @@ def test_calibrated_defaults_give_the_paper_input_on_scene_flow_like_files(tmp_p
     _within_a_decibel_of_the_paper(_statistics(config))
 
 
+@pytest.mark.slow
 def test_the_command_prints_the_statistics_beside_the_paper(tmp_path):
     result = _corruption(QUICKSTART, "--samples", "8")
     assert result.returncode == 0, result.stderr[-2000:]
@@ -69,6 +70,7 @@ def test_the_command_prints_the_statistics_beside_the_paper(tmp_path):
     assert "(paper 36.68)" in result.stdout and "(paper 21.10)" in result.stdout
 
 
+@pytest.mark.slow
 def test_the_command_refuses_a_monocular_experiment():
     result = _corruption(ROOT / "experiments" / "dpde" / "quickstart.yaml")
     assert "has no depth input to corrupt" in user_error(result)

@@ -70,6 +70,7 @@ def _expected_mean_depth_rms(root):
     return np.sqrt(squared / count)
 
 
+@pytest.mark.slow
 def test_a_trained_run_is_scored_on_every_scene_of_both_layouts(middlebury, tmp_path):
     root, run, experiment = middlebury
     checkpoints = sorted(p.name for p in run.rglob("ckpt-*.index"))
@@ -100,18 +101,20 @@ def test_a_trained_run_is_scored_on_every_scene_of_both_layouts(middlebury, tmp_
     assert original["results"][f"DPDE ({name})"]["rms"] != metrics["results"][f"DPDE ({name})"]["rms"]
 
 
+@pytest.mark.slow
 def test_middlebury_cannot_be_trained_on(middlebury, tmp_path):
     _, _, experiment = middlebury
     message = user_error(run_train(experiment, "--run-dir", tmp_path / "run", "--set", "eval.trained_runs=[]"))
     assert "Middlebury is a test set" in message
 
 
+@pytest.mark.slow
 def test_omega_sweep_scores_each_weight_against_the_modified_fcrn(finished_runs, tmp_path):
     run = finished_runs[1]
     experiment = tmp_path / "tiny_dpde.yaml"
     experiment.write_text(yaml.safe_dump(TINY_DPDE))
     out = tmp_path / "sweep.json"
-    result = run_python("-m", "experiments.omega_sweep", experiment, run, "--omega", "0.01", "10", "1000", "--out", out)
+    result = run_python("-m", "commands.omega_sweep", experiment, run, "--omega", "0.01", "10", "1000", "--out", out)
     assert result.returncode == 0, result.stderr[-3000:]
     rows = json.loads(out.read_text())["results"]
     assert list(rows) == ["modified FCRN", "omega=0.01", "omega=10", "omega=1000"]

@@ -11,10 +11,10 @@ import numpy as np
 import plyfile
 import pytest
 
+from commands.dpde_predict import main as dpde_predict
+from commands.igde_enhance import main as igde_enhance
 from common.data.pfm import read_pfm, write_pfm
 from common.irls import IRLS_TOLERANCE
-from dpde.predict import main as dpde_predict
-from igde.enhance import main as igde_enhance
 
 RNG = np.random.default_rng(0)
 HEIGHT, WIDTH = 30, 42
@@ -276,6 +276,7 @@ def test_a_dpde_model_is_refused_by_igde_enhance(dpde_model, model_kind, tmp_pat
     assert "the model takes image; this command needs a model that takes depth and image" in _errors(capsys)[0]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("dpde-predict") is None, reason="console scripts not installed")
 def test_console_script_runs(dpde_model, tmp_path):
     _, paths = dpde_model

@@ -4,21 +4,21 @@ missing paths, directories where files are expected and the reverse."""
 
 import pytest
 
-import train
-from common.export import main as export_main
-from common.viz import main as viz_main
-from dpde.predict import main as dpde_predict
-from experiments.evaluate import main as evaluate_main
-from experiments.report import main as report_main
-from igde.enhance import main as igde_enhance
+from commands.dpde_predict import main as dpde_predict
+from commands.evaluate import main as evaluate_main
+from commands.export import main as export_main
+from commands.figures import main as figures_main
+from commands.igde_enhance import main as igde_enhance
+from commands.report import main as report_main
+from commands.train import main as train_main
 
 COMMANDS = {
-    "train": train.main,
+    "train": train_main,
     "igde-enhance": igde_enhance,
     "dpde-predict": dpde_predict,
     "evaluate": evaluate_main,
     "report": report_main,
-    "viz": viz_main,
+    "figures": figures_main,
     "export": export_main,
 }
 GOOD_EXPERIMENT = "model: {name: igde, preset: small}\n"
@@ -87,9 +87,9 @@ CASES = [
     ("report", ["missing_run"], "missing_run: no metrics.json"),
     ("report", ["a_file"], "a_file: no metrics.json"),
     ("report", ["run"], "metrics.json: not the JSON train.py writes"),
-    ("viz", ["missing_run"], "missing_run: no such run directory"),
-    ("viz", ["a_file"], "a_file: no such run directory"),
-    ("viz", ["run"], "metrics.csv: not a UTF-8 text file"),
+    ("figures", ["missing_run"], "missing_run: no such run directory"),
+    ("figures", ["a_file"], "a_file: no such run directory"),
+    ("figures", ["run"], "metrics.csv: not a UTF-8 text file"),
     ("export", ["missing_run"], "missing_run: no such run directory"),
     ("export", ["a_file", "--format", "onnx"], "a_file: no such run directory"),
     ("export", ["run", "--format", "tflite"], "run: no model.keras (expected a finished run directory)"),

@@ -28,6 +28,7 @@ def trained_run(tmp_path_factory):
     return experiment, run_dir, result.stdout
 
 
+@pytest.mark.slow
 def test_training_lowers_the_loss_and_writes_the_logs(trained_run):
     _, run_dir, stdout = trained_run
     rows = list(csv.DictReader((run_dir / "metrics.csv").open()))
@@ -67,6 +68,7 @@ def test_training_lowers_the_loss_and_writes_the_logs(trained_run):
     assert events and events[0].stat().st_size > 1000
 
 
+@pytest.mark.slow
 def test_a_run_whose_output_stays_its_input_is_warned_once(tiny_experiment, tmp_path):
     # The residual option starts as the identity; at this rate it stays there.
     model = {**TINY_EXPERIMENT["model"], "args": {**TINY_EXPERIMENT["model"]["args"], "residual_output": True}}
@@ -76,11 +78,12 @@ def test_a_run_whose_output_stays_its_input_is_warned_once(tiny_experiment, tmp_
     warnings = [line for line in result.stdout.splitlines() if line.startswith("warning:")]
     assert warnings == [
         "warning: after epoch 1 the network's output equals its input (PSNRt None): it is not learning; "
-        "see the README, 'Is a long run learning?' (python -m experiments.pilot)"
+        "see the README, 'Is a long run learning?' (python -m commands.pilot)"
     ]
     assert "test after epoch 2: PSNR " in result.stdout
 
 
+@pytest.mark.slow
 def test_exported_saved_model_matches_in_fresh_process(trained_run, tmp_path):
     _, run_dir, _ = trained_run
     rng = np.random.default_rng(0)
@@ -95,6 +98,7 @@ def test_exported_saved_model_matches_in_fresh_process(trained_run, tmp_path):
     np.testing.assert_allclose(exported, expected, atol=1e-5)
 
 
+@pytest.mark.slow
 def test_eval_only_reproduces_the_final_metrics(trained_run):
     experiment, run_dir, _ = trained_run
     before = json.loads((run_dir / "metrics.json").read_text())
@@ -105,6 +109,7 @@ def test_eval_only_reproduces_the_final_metrics(trained_run):
     assert after["results"]["IGDE"]["psnr"] == pytest.approx(before["results"]["IGDE"]["psnr"], abs=1e-4)
 
 
+@pytest.mark.slow
 def test_killed_run_resumes_from_its_last_checkpoint(tiny_experiment, tmp_path):
     experiment = tiny_experiment(
         data={"train_size": 64, "batch_size": 2},
@@ -136,11 +141,13 @@ def test_killed_run_resumes_from_its_last_checkpoint(tiny_experiment, tmp_path):
     assert json.loads((run_dir / "metrics.json").read_text())["steps"] == {"model": 64}
 
 
+@pytest.mark.slow
 def test_resume_without_checkpoint_is_a_clear_error(tiny_experiment, tmp_path):
     result = run_train(tiny_experiment(), "--run-dir", tmp_path / "empty", "--resume")
     assert user_error(result) == (f"error: no checkpoint to resume from in {tmp_path / 'empty' / 'checkpoints'}")
 
 
+@pytest.mark.slow
 def test_mirrored_strategy_over_two_logical_cpus(tiny_experiment, tmp_path):
     experiment = tiny_experiment(
         distribute={"strategy": "mirrored", "logical_cpus": 2}, train={"epochs": 1}, eval={"every_epochs": 0}
@@ -160,6 +167,7 @@ def free_ports(count):
     return ports
 
 
+@pytest.mark.slow
 def test_multi_worker_run_as_two_local_processes(tiny_experiment, tmp_path):
     experiment = tiny_experiment(
         distribute={"strategy": "multi_worker"},
@@ -192,6 +200,7 @@ def test_multi_worker_run_as_two_local_processes(tiny_experiment, tmp_path):
     assert not (run_dir / ".workers" / "worker_1").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "sections, args, message",
     [
@@ -212,18 +221,21 @@ def test_config_errors_are_one_line_with_exit_code_2(tiny_experiment, tmp_path, 
     assert message in line and str(experiment) in line
 
 
+@pytest.mark.slow
 def test_missing_experiment_file_is_one_line_with_exit_code_2(tmp_path):
     assert user_error(run_train(tmp_path / "missing.yaml")) == (
         f"error: config file not found: {tmp_path / 'missing.yaml'}"
     )
 
 
+@pytest.mark.slow
 def test_missing_dataset_names_the_path(tiny_experiment, tmp_path):
     experiment = tiny_experiment(data={"dataset": "sceneflow", "root": str(tmp_path / "sf")})
     line = user_error(run_train(experiment, "--run-dir", tmp_path / "run"))
     assert f"dataset not found at {tmp_path / 'sf'}" in line
 
 
+@pytest.mark.slow
 def test_nan_loss_stops_the_run_and_keeps_the_last_good_checkpoint(tiny_experiment, tmp_path):
     # A linear output: one step of lr 1e30 sends the ReLU output to zero everywhere (a finite loss)
     # instead of overflowing.

@@ -1,7 +1,7 @@
 """Why IGDE's loss is slow to leave the input: the edge mask, what tells a corrupted pixel apart,
 and each loss term's pull from the correct and the corrupted pixels, on an experiment's data.
 
-    python -m experiments.loss_anatomy EXPERIMENT.yaml [--split train] [--samples N] [--set key=value ...]
+    python -m commands.loss_anatomy EXPERIMENT.yaml [--split train] [--samples N] [--set key=value ...]
 
 Three measurements, pooled over the samples (RESULTS.md, "The paper's loss"):
 - The depth edge mask M of eq. 9 (Sobel of the *input* depth, dilated, Otsu): the share of the
@@ -117,12 +117,12 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     def work():
-        import train
+        from commands.registry import resolve_model
         from common.config import load_config
         from common.data.loaders import make_loader
 
         config = load_config(args.experiment, args.overrides)
-        if train.registry()[config.model.name].sample_kind != "enhancement":
+        if resolve_model(config.model, args.experiment).spec.sample_kind != "enhancement":
             raise ConfigError(f"{args.experiment}: model {config.model.name} has no input depth (expected IGDE)")
         if args.samples < 1 or not np.isfinite(args.noise) or args.noise < 0:
             raise ConfigError(f"--samples {args.samples} --noise {args.noise}: expected >= 1 and a finite noise >= 0")

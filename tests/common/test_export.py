@@ -1,6 +1,6 @@
 """Exports: ONNX and LiteRT against the SavedModel in fresh processes (the formats without
 TensorFlow) on two input sizes, tf2onnx's command line on our SavedModel, the float32 copy without
-XLA, `export.formats` in train.py, and `python -m common.export` on a finished run."""
+XLA, `export.formats` in train.py, and `python -m commands.export` on a finished run."""
 
 import re
 import shutil
@@ -15,14 +15,14 @@ import yaml
 from ai_edge_litert.interpreter import Interpreter
 
 import dpde.registry
-import train
+from commands.export import main as export_command
+from commands.registry import load_experiment
 from common import export
 from common.data.loaders import SAMPLE_CHANNELS
 from common.errors import ConfigError
-from common.experiment import load_experiment
 from common.export import OUTPUT, check_converters, serving_copy
 from common.irls import IRLS_TOLERANCE
-from tests.conftest import TINY_EXPERIMENT, predict_in_fresh_process, run_python, run_train
+from tests.conftest import TINY_EXPERIMENT, predict_in_fresh_process, run_python, run_train, tiny_dpde_arguments
 
 SIZES = ((30, 42), (48, 64))  # dynamic height and width: two sizes through one export
 
@@ -35,6 +35,7 @@ def _inputs(names, seed):
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["onnx", "tflite"])
 def test_igde_exports_match_the_saved_model_without_tensorflow(igde_model, kind, tmp_path):
     _, paths = igde_model
@@ -46,6 +47,7 @@ def test_igde_exports_match_the_saved_model_without_tensorflow(igde_model, kind,
         np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-4)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["onnx", "tflite"])
 def test_dpde_exports_with_the_irls_loop_match_the_saved_model_without_tensorflow(dpde_model, kind, tmp_path):
     _, paths = dpde_model
@@ -72,6 +74,7 @@ def test_the_exports_keep_the_irls_loop(dpde_model, capfd):
     assert " WHILE(" in capfd.readouterr().out
 
 
+@pytest.mark.slow
 def test_tf2onnx_command_line_converts_our_saved_model(igde_model, tmp_path):
     """The standard route (it stopped with "graph input 'depth' not exist" while the output shared
     the input's name)."""
@@ -86,11 +89,9 @@ def test_tf2onnx_command_line_converts_our_saved_model(igde_model, tmp_path):
 
 
 def test_serving_copy_is_float32_without_xla_and_keeps_the_weights():
-    spec = dpde.registry.MODELS["dpde"]
-    arguments = {**spec.presets["small"], "decoder_width": 16, "gradient_width": 8}
     keras.config.set_dtype_policy("mixed_bfloat16")
     try:
-        model = spec.build(**arguments)
+        model = dpde.registry.MODELS["dpde"].build(**tiny_dpde_arguments())
     finally:
         keras.config.set_dtype_policy("float32")
     copy = serving_copy(model)
@@ -102,6 +103,7 @@ def test_serving_copy_is_float32_without_xla_and_keeps_the_weights():
         np.testing.assert_array_equal(ours, theirs)
 
 
+@pytest.mark.slow
 def test_train_writes_the_formats_of_export_formats(tmp_path):
     config = {**TINY_EXPERIMENT, "train": {**TINY_EXPERIMENT["train"], "epochs": 1}, "export": {"formats": ["tflite"]}}
     experiment = tmp_path / "tiny.yaml"
@@ -113,10 +115,11 @@ def test_train_writes_the_formats_of_export_formats(tmp_path):
     assert not list((tmp_path / "run").glob("*.tmp*"))
 
 
+@pytest.mark.slow
 def test_export_command_reexports_a_finished_run(finished_runs, tmp_path, capsys):
     run_dir = tmp_path / "run"
     shutil.copytree(finished_runs[0], run_dir)
-    assert export.main([str(run_dir), "--format", "onnx", "tflite"]) == 0
+    assert export_command([str(run_dir), "--format", "onnx", "tflite"]) == 0
     assert capsys.readouterr().out.split() == [str(run_dir / name) for name in ("export", "model.onnx", "model.tflite")]
     session = onnxruntime.InferenceSession(str(run_dir / "model.onnx"), providers=["CPUExecutionProvider"])
     assert [tensor.name for tensor in session.get_outputs()] == [OUTPUT]
@@ -134,7 +137,7 @@ def test_bad_export_formats_are_config_errors(section, message, tmp_path):
     experiment = tmp_path / "tiny.yaml"
     experiment.write_text(yaml.safe_dump({**TINY_EXPERIMENT, "export": section}))
     with pytest.raises(ConfigError, match=re.escape(message)):
-        load_experiment(experiment, [], train.registry())
+        load_experiment(experiment)
 
 
 def test_a_missing_converter_is_named_when_the_experiment_loads(monkeypatch, tmp_path):
@@ -142,5 +145,5 @@ def test_a_missing_converter_is_named_when_the_experiment_loads(monkeypatch, tmp
     experiment = tmp_path / "tiny.yaml"
     experiment.write_text(yaml.safe_dump({**TINY_EXPERIMENT, "export": {"formats": ["onnx"]}}))
     with pytest.raises(ConfigError, match=r"tiny.yaml: export.formats: onnx needs no_such_converter, which is not"):
-        load_experiment(experiment, [], train.registry())
+        load_experiment(experiment)
     check_converters(["tflite"], "unused")

@@ -1,4 +1,4 @@
-"""`python -m experiments.evaluate` scores several trained runs and the filters on one test set."""
+"""`python -m commands.evaluate` scores several trained runs and the filters on one test set."""
 
 import json
 
@@ -9,7 +9,7 @@ from tests.conftest import TINY_EXPERIMENT, run_python, run_train, user_error
 
 
 def _evaluate(*args):
-    return run_python("-m", "experiments.evaluate", *args)
+    return run_python("-m", "commands.evaluate", *args)
 
 
 @pytest.fixture(scope="module")
@@ -25,6 +25,7 @@ def two_runs(tmp_path_factory):
     return experiment, base / "igde_run", base / "de_cnn_run"
 
 
+@pytest.mark.slow
 def test_table_has_the_filters_and_every_run(two_runs, tmp_path):
     experiment, igde_run, de_cnn_run = two_runs
     out = tmp_path / "table.json"
@@ -38,6 +39,7 @@ def test_table_has_the_filters_and_every_run(two_runs, tmp_path):
     assert rows["IGDE (igde_run)"]["rmse"] == pytest.approx(own["rmse"], rel=1e-4)
 
 
+@pytest.mark.slow
 def test_bad_arguments_are_one_line(two_runs, tmp_path):
     experiment, igde_run, _ = two_runs
     assert "no model.keras" in user_error(_evaluate(experiment, tmp_path))

@@ -2,7 +2,7 @@
 input row: PSNR, PSNRf (dB, 0..255 scale, squared errors pooled over the samples), the
 corrupted fraction of the pixels and the RMSE on them.
 
-    python -m experiments.corruption EXPERIMENT.yaml [--split test] [--samples N] [--set key=value ...]
+    python -m commands.corruption EXPERIMENT.yaml [--split test] [--samples N] [--set key=value ...]
 
 The calibration of `data.corruption` (README, "What is a reconstruction"): the defaults give
 within 1 dB of the paper's PSNR 36.68 dB and PSNRf 21.10 dB on the synthetic test split and on
@@ -14,10 +14,10 @@ import sys
 
 import numpy as np
 
+from commands.paper_tables import IGDE_COLUMNS, IGDE_TABLES
 from common.config import PAPER_ERROR_FRACTION, load_config
 from common.data.loaders import make_loader
 from common.errors import ConfigError, exit_status
-from experiments.paper_tables import IGDE_COLUMNS, IGDE_TABLES
 
 PSNR_PEAK = 255.0
 PAPER_INPUT = dict(zip(IGDE_COLUMNS, IGDE_TABLES["Table 1 (Scene Flow test set)"]["input"]))
@@ -64,10 +64,10 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     def work():
-        import train
+        from commands.registry import resolve_model
 
         config = load_config(args.experiment, args.overrides)
-        if train.registry()[config.model.name].sample_kind != "enhancement":
+        if resolve_model(config.model, args.experiment).spec.sample_kind != "enhancement":
             raise ConfigError(
                 f"{args.experiment}: model {config.model.name} has no depth input to "
                 "corrupt (expected an IGDE experiment)"

@@ -1,7 +1,7 @@
 """DPDE's sensitivity to the fusion weight omega: the trained networks of one run fused with each
 omega and scored beside the modified FCRN alone, on an experiment's test set.
 
-    python -m experiments.omega_sweep EXPERIMENT.yaml RUN_DIR [--omega 1 3 10 30 100]
+    python -m commands.omega_sweep EXPERIMENT.yaml RUN_DIR [--omega 1 3 10 30 100]
         [--set key.path=value ...] [--out sweep.json]
 
 The text sets "the parameter omega ... to 10" (Sect. 4.1) and gives no unit; `common.irls` says
@@ -17,20 +17,20 @@ from common.errors import ConfigError, exit_status
 PAPER_OMEGAS = (1.0, 3.0, 10.0, 30.0, 100.0)
 
 
-def omega_sweep(config, run_dir, omegas, registry):
-    """{"modified FCRN": metrics, "omega=<w>": metrics, ...} of a DPDE run on `config`'s test set,
-    and the scorer's protocol."""
+def omega_sweep(config, run, omegas):
+    """{"modified FCRN": metrics, "omega=<w>": metrics, ...} of a DPDE run (a `TrainedRun`) on
+    `config`'s test set, and the scorer's protocol."""
     from common.predictor import make_predictor
-    from common.training.trained_runs import load_trained_run, score_on_test_set, stage_networks
+    from common.training.trained_runs import score_on_test_set, stage_networks
 
-    _, spec, arguments, model = load_trained_run(run_dir, registry)
+    spec, arguments = run.model.spec, run.model.arguments
     if spec.assemble is None:
-        raise ConfigError(f"{run_dir}: a {spec.title} run has no fusion to sweep (expected a DPDE run)")
-    networks = stage_networks(model, spec)
+        raise ConfigError(f"{run.dir}: a {spec.title} run has no fusion to sweep (expected a DPDE run)")
+    networks = stage_networks(run.network, spec)
     first = spec.stages[0]
-    methods = {first.title(arguments): make_predictor(networks[first.name], spec.inputs)}
+    methods = {first.row_title(arguments): make_predictor(networks[first.name], spec.inputs)}
     for omega in omegas:
-        fused = spec.assemble(networks, {**arguments, "irls_omega": float(omega)})
+        fused = spec.assemble(networks, {**arguments, "fusion": {**arguments["fusion"], "omega": float(omega)}})
         methods[f"omega={omega:g}"] = make_predictor(fused, spec.inputs)
     results, scorer = score_on_test_set(config, methods, spec.sample_kind, spec.output)
     return results, scorer.protocol
@@ -64,15 +64,13 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     def work():
-        import train
-        from common.experiment import load_experiment
+        from commands.registry import load_experiment, load_trained_run
         from common.training.logs import write_json_atomically
 
         if min(args.omega) <= 0:
             raise ConfigError(f"--omega: expected weights > 0, got {min(args.omega):g}")
-        registry = train.registry()
-        config, _, _ = load_experiment(args.experiment, args.overrides, registry)
-        results, protocol = omega_sweep(config, args.run, args.omega, registry)
+        config, _ = load_experiment(args.experiment, args.overrides)
+        results, protocol = omega_sweep(config, load_trained_run(args.run), args.omega)
         print(format_sweep(results, protocol))
         if args.out:
             write_json_atomically(

@@ -1,7 +1,7 @@
 """Learning curves of variants of one IGDE experiment: PSNR, PSNRt and PSNRf against training steps,
 beside the input's level, as a Markdown table and a plot.
 
-    python -m experiments.learning_curves EXPERIMENT.yaml [--variant "LABEL: key=value ..."]...
+    python -m commands.learning_curves EXPERIMENT.yaml [--variant "LABEL: key=value ..."]...
         [--out DIR] [--set key=value ...]
 
 Each variant is the experiment with its `--set` overrides and then the variant's own; without
@@ -59,29 +59,27 @@ def main(argv=None):
     def work():
         import shlex
 
-        import train
+        from commands.registry import load_experiment
         from common.atomic import atomic_path
-        from common.experiment import load_experiment
         from common.training.curves import read_curve
         from common.training.run_experiment import run_experiment
         from common.viz import draw_learning_curves
 
-        models = train.registry()
         variants = [parse_variant(text) for text in (args.variant or LOSS_STUDY)]
         configs = []
         for label, overrides in variants:
-            config, spec, _ = load_experiment(args.experiment, [*args.overrides, *overrides, *STUDY_SETTINGS], models)
-            if spec.sample_kind != "enhancement":
+            config, model = load_experiment(args.experiment, [*args.overrides, *overrides, *STUDY_SETTINGS])
+            if model.spec.sample_kind != "enhancement":
                 raise ConfigError(f"{args.experiment}: model {config.model.name} has no input depth (expected IGDE)")
-            configs.append((label, config))
+            configs.append((label, config, model))
         curves = {}
-        for index, (label, config) in enumerate(configs):
+        for index, (label, config, model) in enumerate(configs):
             run_dir = os.path.join(args.out, str(index))
             if not os.path.isfile(os.path.join(run_dir, "metrics.json")):
                 print(f"variant {index}: {label}")
-                run_experiment(config, models, args.experiment, run_dir)
+                run_experiment(config, model, args.experiment, run_dir)
             curves[label] = read_curve(os.path.join(run_dir, "metrics.csv"))
-        command = shlex.join(["python", "-m", "experiments.learning_curves", *(sys.argv[1:] if argv is None else argv)])
+        command = shlex.join(["python", "-m", "commands.learning_curves", *(sys.argv[1:] if argv is None else argv)])
         page = study_markdown(command, curves)
         with atomic_path(os.path.join(args.out, "curves.md")) as temporary:
             temporary.write_text(page, encoding="utf-8")

@@ -1,8 +1,9 @@
-"""python -m common.viz: training curves and test-example grids of finished runs."""
+"""python -m commands.figures: training curves and test-example grids of finished runs."""
 
 import csv
 
 import cv2
+import pytest
 
 from common.viz import curve_panels, curve_sources, read_epochs
 from tests.conftest import run_python, user_error
@@ -35,6 +36,7 @@ def test_the_input_level_is_drawn_beside_its_metric(tmp_path):
     assert panels["test psnr_f"]["input"] == ([1, 2], [21.0, 21.0])
 
 
+@pytest.mark.slow
 def test_viz_draws_curves_and_examples_of_both_papers(finished_runs, tmp_path):
     igde_run, dpde_run = finished_runs
     assert [label for label, _ in curve_sources(dpde_run)] == [
@@ -42,7 +44,7 @@ def test_viz_draws_curves_and_examples_of_both_papers(finished_runs, tmp_path):
     ]
     for run_dir in finished_runs:
         out = tmp_path / run_dir.name
-        result = run_python("-m", "common.viz", run_dir, "--out", out, "--samples", "2", timeout=None)
+        result = run_python("-m", "commands.figures", run_dir, "--out", out, "--samples", "2", timeout=None)
         assert result.returncode == 0, result.stderr[-3000:]
         assert f"wrote {out / 'curves.png'}, {out / 'examples.png'}" in result.stdout
         curves, examples = (cv2.imread(str(out / name)) for name in ("curves.png", "examples.png"))
@@ -50,6 +52,7 @@ def test_viz_draws_curves_and_examples_of_both_papers(finished_runs, tmp_path):
         assert examples.shape[0] < examples.shape[1] and examples.std() > 10
 
 
+@pytest.mark.slow
 def test_a_directory_without_logs_is_one_line(tmp_path):
-    result = run_python("-m", "common.viz", tmp_path, timeout=None)
+    result = run_python("-m", "commands.figures", tmp_path, timeout=None)
     assert f"{tmp_path}: no metrics.csv" in user_error(result)

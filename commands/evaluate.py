@@ -1,7 +1,7 @@
 """Scores trained runs and the classical filters on one experiment's test set and prints the
 papers' table layout (rows: methods, columns: metrics; IGDE Table 1, DPDE Tables 1-3).
 
-    python -m experiments.evaluate EXPERIMENT.yaml RUN_DIR [RUN_DIR ...] [--baselines NAME ...]
+    python -m commands.evaluate EXPERIMENT.yaml RUN_DIR [RUN_DIR ...] [--baselines NAME ...]
         [--set key.path=value ...] [--out results.json]
 
 Each RUN_DIR is a finished run (its `model.keras` and `config.yaml`; a DPDE run adds rows for
@@ -26,15 +26,14 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     def work():
-        import train
-        from common.experiment import load_experiment
+        from commands.registry import load_experiment, load_trained_run
         from common.training.evaluation import format_table, labelled_rows
         from common.training.logs import write_json_atomically
         from common.training.trained_runs import score_trained_runs
 
-        registry = train.registry()
-        config, _, _ = load_experiment(args.experiment, args.overrides, registry)
-        results, titles, scorer = score_trained_runs(config, args.experiment, args.runs, args.baselines, registry)
+        config, _ = load_experiment(args.experiment, args.overrides)
+        runs = [load_trained_run(path) for path in args.runs]
+        results, titles, scorer = score_trained_runs(config, args.experiment, runs, args.baselines)
         print(format_table(results, titles, scorer.metrics, scorer.protocol))
         if args.out:
             write_json_atomically(

@@ -1,4 +1,4 @@
-"""`python -m experiments.report` writes REPRODUCTION.md from finished runs: every table of both
+"""`python -m commands.report` writes REPRODUCTION.md from finished runs: every table of both
 papers with the paper's numbers beside ours, each of our rows labelled, the commands, and one
 figure per paper."""
 
@@ -14,11 +14,12 @@ def report(finished_runs):
     base = runs[0].parent
     out = base / "docs" / "REPRODUCTION.md"
     out.parent.mkdir()
-    result = run_python("-m", "experiments.report", *runs, "--out", out, timeout=600)
+    result = run_python("-m", "commands.report", *runs, "--out", out, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     return out, runs
 
 
+@pytest.mark.slow
 def test_every_table_has_paper_and_labelled_rows(report):
     out, runs = report
     text = out.read_text()
@@ -49,6 +50,7 @@ def test_every_table_has_paper_and_labelled_rows(report):
     assert "63,654,401" in text
 
 
+@pytest.mark.slow
 def test_one_figure_per_paper(report):
     out, _ = report
     text = out.read_text()
@@ -61,13 +63,14 @@ def test_one_figure_per_paper(report):
         assert image is not None and image.shape[0] > 300 and image.std() > 10
 
 
+@pytest.mark.slow
 def test_not_a_run_is_one_line(tmp_path):
-    result = run_python("-m", "experiments.report", tmp_path, timeout=None)
+    result = run_python("-m", "commands.report", tmp_path, timeout=None)
     assert "no metrics.json" in user_error(result)
 
 
 def test_igde_tables_hold_every_cell_the_text_keeps():
-    from experiments.paper_tables import IGDE_TABLES
+    from commands.paper_tables import IGDE_TABLES
 
     # igde.txt lines 602-612: Table 3's k = 2 and k = 3 rows are complete in the text
     table_3 = IGDE_TABLES["Table 3 (layers of colour features)"]

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
+from commands.loss_anatomy import mask_statistics, term_pulls
 from common.config import LossConfig
-from experiments.loss_anatomy import mask_statistics, term_pulls
 
 
 def test_mask_statistics_count_recall_and_precision():

@@ -1,6 +1,6 @@
 """IGDE's Fig. 11: a trained IGDE run applied to Middlebury scenes, holes filled from below.
 
-    python -m experiments.igde_middlebury RUN_DIR SCENES_ROOT [--out DIR]
+    python -m commands.igde_middlebury RUN_DIR SCENES_ROOT [--out DIR]
 
 SCENES_ROOT holds one folder per scene, in the 2014 layout (`im0.png`, `disp0.pfm`, `calib.txt`)
 or the 2005/2006 layout (`view1.png`, `disp1.png`), as DPDE's Middlebury reader reads them. Each
@@ -30,12 +30,11 @@ def main(argv=None):
         import cv2
         import numpy as np
 
-        import train
+        from commands.registry import load_trained_run
         from common.atomic import atomic_path
         from common.data.middlebury import load_scene, scene_dirs
         from common.predictor import make_predictor
         from common.training.logs import write_json_atomically
-        from common.training.trained_runs import load_trained_run
         from common.viz import draw_middlebury_grid
         from igde.middlebury import enhance_scene
 
@@ -45,12 +44,13 @@ def main(argv=None):
         scenes = scene_dirs(root)
         if not scenes:
             raise ConfigError(f"{root}: no Middlebury scene (folders with disp0.pfm or disp1.png)")
-        _, spec, _, model = load_trained_run(args.run_dir, train.registry())
+        run = load_trained_run(args.run_dir)
+        spec = run.model.spec
         if spec.sample_kind != "enhancement":
             raise ConfigError(f"{args.run_dir}: a {spec.title} run has no depth input to enhance (expected IGDE)")
         out = pathlib.Path(args.out) if args.out else pathlib.Path(args.run_dir) / "middlebury"
         out.mkdir(parents=True, exist_ok=True)
-        predict = make_predictor(model, spec.inputs)
+        predict = make_predictor(run.network, spec.inputs)
         rows, summary = [], {}
         for scene_dir in scenes:
             scene = load_scene(scene_dir)

@@ -1,12 +1,12 @@
-"""python -m experiments.pilot and python -m experiments.learning_curves on the tiny experiment."""
+"""python -m commands.pilot and python -m commands.learning_curves on the tiny experiment."""
 
 import pytest
 import yaml
 
+from commands.learning_curves import parse_variant
+from commands.pilot import pilot_config
 from common.config import load_config
 from common.errors import ConfigError
-from experiments.learning_curves import parse_variant
-from experiments.pilot import pilot_config
 from tests.conftest import TINY_EXPERIMENT, run_python, user_error
 
 
@@ -21,9 +21,10 @@ def test_the_pilot_keeps_the_settings_and_the_starting_rate(tmp_path):
         pilot_config(config, steps=3, points=4)
 
 
+@pytest.mark.slow
 def test_a_pilot_prints_its_curve_against_the_input(tiny_experiment, tmp_path):
     experiment = tiny_experiment()
-    result = run_python("-m", "experiments.pilot", experiment, "--steps", "6", "--points", "2", "--run-dir", tmp_path)
+    result = run_python("-m", "commands.pilot", experiment, "--steps", "6", "--points", "2", "--run-dir", tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "test after epoch 1: PSNR " in result.stdout and "test after epoch 2: PSNR " in result.stdout
     table = [line for line in result.stdout.splitlines() if line.startswith("| ")]
@@ -32,16 +33,18 @@ def test_a_pilot_prints_its_curve_against_the_input(tiny_experiment, tmp_path):
     assert not (tmp_path / "export").exists()
 
 
+@pytest.mark.slow
 def test_the_pilot_refuses_a_dpde_experiment(tmp_path):
-    result = run_python("-m", "experiments.pilot", "experiments/dpde/quickstart.yaml", "--steps", "4")
+    result = run_python("-m", "commands.pilot", "experiments/dpde/quickstart.yaml", "--steps", "4")
     assert "has no input depth to beat (expected IGDE)" in user_error(result)
 
 
+@pytest.mark.slow
 def test_learning_curves_of_two_variants(tmp_path):
     experiment = tmp_path / "tiny.yaml"
     experiment.write_text(yaml.safe_dump({**TINY_EXPERIMENT, "train": {**TINY_EXPERIMENT["train"], "epochs": 2}}))
     out = tmp_path / "study"
-    arguments = ["-m", "experiments.learning_curves", experiment, "--out", out]
+    arguments = ["-m", "commands.learning_curves", experiment, "--out", out]
     variants = ["--variant", "paper loss: loss.weights.l2=0", "--variant", "with L2: loss.weights.l2=1000"]
     result = run_python(*arguments, *variants)
     assert result.returncode == 0, result.stderr[-3000:]

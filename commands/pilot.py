@@ -1,7 +1,7 @@
 """A pilot before a long IGDE run: trains an experiment's exact settings for a few thousand steps
 and prints PSNR, PSNRt and PSNRf against the input depth at a few points.
 
-    python -m experiments.pilot EXPERIMENT.yaml --steps N [--points K] [--run-dir DIR] [--set key=value ...]
+    python -m commands.pilot EXPERIMENT.yaml --steps N [--points K] [--run-dir DIR] [--set key=value ...]
 
 Everything but the length is the experiment's: network, data, crop, batch, loss, optimizer. The
 run trains N steps in K equal parts and tests after each (`eval.batch_size`, the whole test
@@ -44,14 +44,14 @@ def pilot_config(config, steps, points):
     )
 
 
-def run_pilot(config, registry, experiment_path, run_dir):
+def run_pilot(config, model, experiment_path, run_dir):
     """Trains the pilot `config` (from `pilot_config`) in `run_dir`; returns its learning curve
     (`common.training.curves.read_curve`)."""
     from common.training.curves import read_curve
     from common.training.precision import detect_devices, device_line
     from common.training.trainer import Trainer
 
-    trainer = Trainer(config, registry, experiment_path, run_dir)
+    trainer = Trainer(config, model, experiment_path, run_dir)
     print(device_line(detect_devices(), config.train))
     trainer.restore(required=False)
     trainer.train()
@@ -69,13 +69,11 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     def work():
-        import train
-        from common.experiment import load_experiment
+        from commands.registry import load_experiment
         from common.training.curves import format_curve, leaves_input_at
 
-        models = train.registry()
-        config, spec, _ = load_experiment(args.experiment, args.overrides, models)
-        if spec.sample_kind != "enhancement":
+        config, model = load_experiment(args.experiment, args.overrides)
+        if model.spec.sample_kind != "enhancement":
             raise ConfigError(
                 f"{args.experiment}: model {config.model.name} has no input depth to beat (expected IGDE)"
             )
@@ -83,7 +81,7 @@ def main(argv=None):
         run_dir = args.run_dir or os.path.join("runs", config.name)
         if os.path.exists(run_dir) and not os.path.isdir(run_dir):
             raise ConfigError(f"--run-dir {run_dir}: exists and is not a directory")
-        curve = run_pilot(config, models, args.experiment, run_dir)
+        curve = run_pilot(config, model, args.experiment, run_dir)
         print(f"pilot of {args.experiment}: {shlex.join(sys.argv[1:] if argv is None else argv)}")
         print(format_curve(curve))
         step = leaves_input_at(curve)

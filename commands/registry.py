@@ -1,0 +1,57 @@
+"""The models of both papers by name, and the one place an experiment's `model.name` is looked up.
+
+Like tensorflow/models' `official/vision/registry_imports.py`, this module's job is to join what
+the paper packages register (`igde.registry.MODELS`, `dpde.registry.MODELS`); the commands resolve
+an experiment's model here once, and `common` receives the `ResolvedModel` (spec and arguments).
+
+Example:
+    config, model = load_experiment("experiments/quickstart.yaml", ["train.epochs=2"])
+    network = model.build("experiments/quickstart.yaml")
+"""
+
+import pathlib
+
+from common.config import load_config
+from common.errors import ConfigError
+from common.experiment import check_experiment
+from common.models import resolve_arguments
+from common.training.trained_runs import TrainedRun
+from dpde.registry import MODELS as DPDE_MODELS
+from igde.registry import MODELS as IGDE_MODELS
+
+MODELS = {**IGDE_MODELS, **DPDE_MODELS}
+
+
+def resolve_model(model_config, path):
+    """The `ResolvedModel` of an experiment's `model` section; a mistake is a `ConfigError`."""
+    if model_config.name not in MODELS:
+        raise ConfigError(
+            f"{path}: model.name: unknown model '{model_config.name}' (expected one of: {', '.join(sorted(MODELS))})"
+        )
+    return resolve_arguments(MODELS[model_config.name], model_config, path)
+
+
+def load_experiment(path, overrides=()):
+    """(ExperimentConfig, ResolvedModel) of the experiment file `path` with its `--set`
+    overrides, checked once (`common.experiment.check_experiment`)."""
+    config = load_config(path, overrides)
+    model = resolve_model(config.model, path)
+    check_experiment(config, model, path)
+    return config, model
+
+
+def load_trained_run(run_dir):
+    """The `TrainedRun` of a finished run directory, whose config.yaml is read and checked like
+    any experiment file."""
+    import keras
+
+    run_dir = pathlib.Path(run_dir)
+    for name in ("model.keras", "config.yaml"):
+        if not (run_dir / name).is_file():
+            raise ConfigError(f"{run_dir}: no {name} (expected a finished run directory)")
+    config, model = load_experiment(run_dir / "config.yaml")
+    comparisons = {}
+    for name in model.spec.comparisons:
+        if (run_dir / name / "model.keras").is_file():
+            comparisons[name] = keras.models.load_model(run_dir / name / "model.keras")
+    return TrainedRun(run_dir, config, model, keras.models.load_model(run_dir / "model.keras"), comparisons)

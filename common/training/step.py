@@ -73,6 +73,8 @@ def make_train_steps(train_step, counter, optimizer, names):
         keys = [*names, "learning_rate"]
         arrays = {name: tf.TensorArray(tf.float32, size=steps) for name in keys}
         for index in tf.range(steps):
+            # One step in flight: ten (the default) cost 17 % on 2 cores (bench/README.md).
+            tf.autograph.experimental.set_loop_options(parallel_iterations=1)
             values = train_step(next(iterator))
             counter.assign_add(1)
             values["learning_rate"] = optimizer.learning_rate

@@ -131,10 +131,16 @@ def run_train(*args, env=None, timeout=300):
 def predict_in_fresh_process(export_path, batches, tmp_path, without_tensorflow=False):
     """Predictions of an export (SavedModel directory, .onnx or .tflite) through
     `common.inference.model.load_model` on each {name: array} batch, in a new Python process;
-    `without_tensorflow` makes importing tensorflow or keras there an ImportError."""
+    `without_tensorflow` makes importing tensorflow, keras or matplotlib there an ImportError, and
+    imports the inference commands' whole path (`common.inference.command`) first."""
     for index, batch in enumerate(batches):
         np.savez(tmp_path / f"batch{index}.npz", **batch)
-    block = "sys.modules['tensorflow'] = sys.modules['keras'] = None" if without_tensorflow else ""
+    block = (
+        "sys.modules['tensorflow'] = sys.modules['keras'] = sys.modules['matplotlib'] = None; "
+        "import common.inference.command"
+        if without_tensorflow
+        else ""
+    )
     script = textwrap.dedent(f"""
         import sys
         {block}

@@ -10,6 +10,8 @@ import argparse
 import os
 import sys
 
+from common.errors import ConfigError, exit_status
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from igde.budget import (
@@ -36,8 +38,15 @@ def main(argv=None):
         "--measure", nargs=3, type=int, metavar=("N", "C", "G"), help="also measure one CPU training step of this size"
     )
     args = parser.parse_args(argv)
-    if args.measure:  # first, so that the candidate models built below do not count
-        peak = measure_peak_memory(*args.measure)
+    return exit_status(lambda: report(args.measure))
+
+
+def report(measure):
+    """Prints the budget table and, with `measure` (N, C, G), one measured CPU step."""
+    if measure and not (1 <= measure[0] <= 64 and 1 <= measure[1] <= 32 and 1 <= measure[2] <= 256):
+        raise ConfigError(f"--measure {' '.join(map(str, measure))}: expected N in 1..64, C in 1..32, G in 1..256")
+    if measure:  # first, so that the candidate models built below do not count
+        peak = measure_peak_memory(*measure)
     sizes = CANDIDATES + [(16, 8, 64)]
     budgets = {size: training_budget(*size) for size in sizes}
     chosen = choose(budgets)
@@ -58,10 +67,10 @@ def main(argv=None):
         f"rule: RDN's proportions (C = N / 2, G0 = G), memory <= {MEMORY_BUDGET_GIB} GiB, "
         f"<= {DAYS_BUDGET} days; the most FLOP per step: N, C, G = {chosen}"
     )
-    if args.measure:
+    if measure:
         print(
-            f"measured: one CPU training step of N, C, G = {tuple(args.measure)} peaked at {peak:.1f} GiB "
-            f"resident (estimate {training_budget(*args.measure)['memory_gib']:.1f} GiB of tensors)"
+            f"measured: one CPU training step of N, C, G = {tuple(measure)} peaked at {peak:.1f} GiB "
+            f"resident (estimate {training_budget(*measure)['memory_gib']:.1f} GiB of tensors)"
         )
 
 

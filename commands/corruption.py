@@ -66,6 +66,8 @@ def main(argv=None):
     def work():
         from commands.registry import resolve_model
 
+        if args.samples is not None and args.samples < 1:
+            raise ConfigError(f"--samples: expected an integer >= 1, got {args.samples}")
         config = load_config(args.experiment, args.overrides)
         if resolve_model(config.model, args.experiment).spec.sample_kind != "enhancement":
             raise ConfigError(

@@ -18,11 +18,14 @@ def export_run(run_dir, formats):
     """Exports a finished run again from its `model.keras`: RUN_DIR/export/ and `formats`."""
     from commands.registry import load_trained_run
     from common.export import check_converters, export_model
+    from common.training.run_lock import hold_run_directory
 
     check_converters(formats, "--format")
     run = load_trained_run(run_dir)
+    lock = hold_run_directory(run_dir)
     export_config = dataclasses.replace(run.config.export, saved_model=True, keras_file=False, formats=list(formats))
     export_model(run.network, run.model.spec, export_config, run_dir)
+    lock.release()
 
 
 def main(argv=None):

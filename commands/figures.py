@@ -54,6 +54,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     def work():
+        if not 1 <= args.samples <= 64:
+            raise InputError(f"--samples: expected an integer from 1 to 64, got {args.samples}")
         written = draw(args.run_dir, args.out, args.samples)
         print("wrote " + ", ".join(map(str, written)))
 

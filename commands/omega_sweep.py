@@ -12,7 +12,7 @@ modified FCRN (positive: the fusion lowers the error).
 import argparse
 import sys
 
-from common.errors import ConfigError, exit_status
+from common.errors import ConfigError, exit_status, require_number
 
 PAPER_OMEGAS = (1.0, 3.0, 10.0, 30.0, 100.0)
 
@@ -67,8 +67,8 @@ def main(argv=None):
         from commands.registry import load_experiment, load_trained_run
         from common.training.logs import write_json_atomically
 
-        if min(args.omega) <= 0:
-            raise ConfigError(f"--omega: expected weights > 0, got {min(args.omega):g}")
+        for omega in args.omega:
+            require_number(omega, "--omega", low=0, low_open=True)
         config, _ = load_experiment(args.experiment, args.overrides)
         results, protocol = omega_sweep(config, load_trained_run(args.run), args.omega)
         print(format_sweep(results, protocol))

@@ -9,6 +9,7 @@ status 2.
 
 import argparse
 import os
+import pathlib
 import shlex
 import sys
 
@@ -42,9 +43,12 @@ def main(argv=None):
         from common.training.run_experiment import run_experiment, score_runs_experiment
 
         config, model = load_experiment(args.experiment, args.overrides)
-        run_dir = args.run_dir or os.path.join("runs", config.name)
-        if os.path.exists(run_dir) and not os.path.isdir(run_dir):
+        run_dir = pathlib.Path(args.run_dir or os.path.join("runs", config.name))
+        if run_dir.exists() and not run_dir.is_dir():
             raise ConfigError(f"--run-dir {run_dir}: exists and is not a directory")
+        for parent in run_dir.parents:
+            if parent.exists() and not parent.is_dir():
+                raise ConfigError(f"--run-dir {run_dir}: {parent} is a file, not a directory")
         command = shlex.join(["python", "train.py", *(sys.argv[1:] if argv is None else argv)])
         if config.eval.trained_runs:
             runs = [load_trained_run(path) for path in config.eval.trained_runs]

@@ -13,14 +13,16 @@ Example:
 """
 
 import dataclasses
+import math
 import pathlib
+import re
 import types
 import typing
 from dataclasses import dataclass, field
 
 import yaml
 
-from common.errors import ConfigError
+from common.errors import ConfigError, short_repr
 from common.version import VERSION, check_compatible
 
 
@@ -385,8 +387,14 @@ class DistributeConfig:
         _require(self.logical_cpus >= 0, "logical_cpus", "an integer >= 0")
 
 
+RUN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+
+
 @dataclass
 class ExperimentConfig:
+    """`name`: the run's folder under runs/, so a plain name (letters, digits, '.', '_', '-';
+    no path)."""
+
     name: str = "experiment"
     model: ModelConfig = field(default_factory=ModelConfig)
     data: DataConfig = field(default_factory=DataConfig)
@@ -397,6 +405,13 @@ class ExperimentConfig:
     eval: EvalConfig = field(default_factory=EvalConfig)
     export: ExportConfig = field(default_factory=ExportConfig)
     distribute: DistributeConfig = field(default_factory=DistributeConfig)
+
+    def __post_init__(self):
+        _require(
+            RUN_NAME.fullmatch(self.name) is not None,
+            "name",
+            "a plain name of at most 100 letters, digits, '.', '_' or '-' (not starting with '.', '_' or '-')",
+        )
 
 
 def load_config(path, overrides=()):
@@ -504,19 +519,21 @@ def _apply_override(raw, override, path):
 
 def _build(cls, raw, path, prefix):
     if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: {prefix.rstrip('.') or 'top level'}: expected a mapping, got {raw!r}")
+        raise ConfigError(f"{path}: {prefix.rstrip('.') or 'top level'}: expected a mapping, got {short_repr(raw)}")
     hints = typing.get_type_hints(cls)
     names = [f.name for f in dataclasses.fields(cls)]
     kwargs = {}
     for key, value in raw.items():
         if key not in names:
-            raise ConfigError(f"{path}: unknown key '{prefix}{key}' (expected one of: {', '.join(names)})")
+            raise ConfigError(f"{path}: unknown key '{prefix}{str(key)[:60]}' (expected one of: {', '.join(names)})")
         kwargs[key] = _convert(hints[key], value, path, f"{prefix}{key}")
     try:
         return cls(**kwargs)
     except _Invalid as invalid:
         value = kwargs.get(invalid.key.split(".")[0], "default")
-        raise ConfigError(f"{path}: {prefix}{invalid.key}: expected {invalid.expected}, got {value!r}") from invalid
+        raise ConfigError(
+            f"{path}: {prefix}{invalid.key}: expected {invalid.expected}, got {short_repr(value)}"
+        ) from invalid
 
 
 def _convert(hint, value, path, key):
@@ -531,21 +548,25 @@ def _convert(hint, value, path, key):
         return _convert(inner, value, path, key)
     if origin is list:
         if not isinstance(value, (list, tuple)):
-            raise ConfigError(f"{path}: {key}: expected a list, got {value!r}")
+            raise ConfigError(f"{path}: {key}: expected a list, got {short_repr(value)}")
         return [_convert(args[0], item, path, f"{key}[{i}]") for i, item in enumerate(value)]
     if origin is dict:
         if not isinstance(value, dict):
-            raise ConfigError(f"{path}: {key}: expected a mapping, got {value!r}")
+            raise ConfigError(f"{path}: {key}: expected a mapping, got {short_repr(value)}")
         return {str(k): _convert(args[1], v, path, f"{key}.{k}") for k, v in value.items()}
     if hint is typing.Any:
         return value
     if hint is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
+        value = float(value)
     if hint is float and isinstance(value, str):
         try:
-            return float(value)  # YAML 1.1 reads 1e-4 (no dot) as a string
+            value = float(value)  # YAML 1.1 reads 1e-4 (no dot) as a string
         except ValueError:
             pass
     if not isinstance(value, hint) or (hint is int and isinstance(value, bool)):
-        raise ConfigError(f"{path}: {key}: expected {hint.__name__}, got {value!r}")
+        raise ConfigError(f"{path}: {key}: expected {hint.__name__}, got {short_repr(value)}")
+    if hint is float and not math.isfinite(value):
+        raise ConfigError(f"{path}: {key}: expected a finite number, got {value}")
+    if hint is str and "\x00" in value:
+        raise ConfigError(f"{path}: {key}: expected text without NUL bytes, got {short_repr(value)}")
     return value

@@ -13,11 +13,11 @@ float32 whatever `train.mixed_precision` was, and DPDE's IRLS loop is exported a
 The conversions are the standard ones:
 - ONNX: tf2onnx's command line, `python -m tf2onnx.convert --saved-model RUN_DIR/export --output
   model.onnx --opset 17`, with dynamic batch, height and width.
-- LiteRT: `tf.lite.TFLiteConverter.from_concrete_functions` on the loaded SavedModel's
-  `serving_default` with built-in ops only, so the `ai-edge-litert` interpreter runs it without
-  TensorFlow; height and width stay dynamic (the interpreter resizes its inputs per call).
-  `TFLiteConverter.from_saved_model` is not used: it keeps Keras 3's weights as resource variables
-  that the interpreter never initialises, and the model returns NaN.
+- LiteRT: `tf.lite.TFLiteConverter.from_saved_model(RUN_DIR/export)` with built-in ops only, so
+  the `ai-edge-litert` interpreter runs it without TensorFlow; height and width stay dynamic (the
+  interpreter resizes its inputs per call).
+The SavedModel holds its weights as constants of the graph (no variables): with Keras 3's resource
+variables, `from_saved_model` converts without a word and the interpreter returns NaN.
 """
 
 import importlib.util
@@ -29,6 +29,7 @@ import sys
 
 import keras
 import tensorflow as tf
+from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
 
 from common.config import EXPORT_FORMATS
 from common.data.loaders import SAMPLE_CHANNELS
@@ -69,10 +70,24 @@ def serving_copy(model):
 
 
 def _replace(staging, target):
-    """Moves a finished `staging` file or directory onto `target`."""
-    if target.is_dir():
-        shutil.rmtree(target)
+    """Moves a finished `staging` file or directory onto `target`. An old directory stays, as
+    `<target>.old`, until the new one is in place (`_recover` puts it back after a kill between
+    the two moves), so there is always an export to load."""
+    if not target.is_dir():
+        os.replace(staging, target)
+        return
+    old = target.with_name(target.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    os.replace(target, old)
     os.replace(staging, target)
+    shutil.rmtree(old)
+
+
+def _recover(target):
+    """Puts back `<target>.old` when a kill left it without `target` (see `_replace`)."""
+    old = target.with_name(target.name + ".old")
+    if old.is_dir() and not target.exists():
+        os.replace(old, target)
 
 
 def export_saved_model(model, spec, export_dir):
@@ -84,13 +99,23 @@ def export_saved_model(model, spec, export_dir):
     module.model = serving_copy(model)
 
     @tf.function(input_signature=signature)
-    def serve(*tensors):
+    def serve_with_variables(*tensors):
         return {OUTPUT: module.model(dict(zip(spec.inputs, tensors)), training=False)}
 
+    # The weights become constants of the graph: converters that read the SavedModel itself
+    # (TFLiteConverter.from_saved_model) otherwise keep Keras 3's resource variables, which the
+    # LiteRT interpreter never initialises, and every output is NaN.
+    frozen = convert_variables_to_constants_v2(serve_with_variables.get_concrete_function(), lower_control_flow=False)
+
+    @tf.function(input_signature=signature)
+    def serve(*tensors):
+        return {OUTPUT: frozen(*tensors)[0]}
+
     export_dir = pathlib.Path(export_dir)
+    _recover(export_dir)
     staging = export_dir.with_name(export_dir.name + ".tmp")
     shutil.rmtree(staging, ignore_errors=True)
-    tf.saved_model.save(module, str(staging), signatures={"serving_default": serve})
+    tf.saved_model.save(tf.Module(), str(staging), signatures={"serving_default": serve})
     _replace(staging, export_dir)
     return export_dir
 
@@ -114,9 +139,9 @@ def export_onnx(saved_model_dir, path):
 
 
 def export_tflite(saved_model_dir, path):
-    """Converts the SavedModel's `serving_default` to a LiteRT flat buffer of built-in ops."""
-    loaded = tf.saved_model.load(str(saved_model_dir))
-    converter = tf.lite.TFLiteConverter.from_concrete_functions([loaded.signatures["serving_default"]], loaded)
+    """Converts the SavedModel to a LiteRT flat buffer of built-in ops, as a user would
+    (`TFLiteConverter.from_saved_model`)."""
+    converter = tf.lite.TFLiteConverter.from_saved_model(str(saved_model_dir))
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
     staging = path.with_name(path.name + ".tmp")
     staging.write_bytes(converter.convert())

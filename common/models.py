@@ -7,9 +7,10 @@ looks `model.name` up once, when the experiment is loaded. Everything in `common
 """
 
 import dataclasses
+import math
 import typing
 
-from common.errors import ArgumentError, ConfigError
+from common.errors import ArgumentError, ConfigError, short_repr
 
 
 @dataclasses.dataclass(frozen=True)
@@ -119,20 +120,16 @@ def _override(defaults, overrides, path, prefix):
     merged = dict(defaults)
     for key, value in overrides.items():
         if key not in merged:
-            raise ConfigError(f"{path}: unknown key '{prefix}{key}' (expected one of: {', '.join(merged)})")
+            raise ConfigError(f"{path}: unknown key '{prefix}{str(key)[:60]}' (expected one of: {', '.join(merged)})")
         expected = type(merged[key])
         if expected is dict:
             if not isinstance(value, dict):
-                raise ConfigError(f"{path}: {prefix}{key}: expected a mapping, got {_short(value)}")
+                raise ConfigError(f"{path}: {prefix}{key}: expected a mapping, got {short_repr(value)}")
             merged[key] = _override(merged[key], value, path, f"{prefix}{key}.")
             continue
         if type(value) is not expected and not (expected is float and type(value) is int):
-            raise ConfigError(f"{path}: {prefix}{key}: expected {expected.__name__}, got {_short(value)}")
+            raise ConfigError(f"{path}: {prefix}{key}: expected {expected.__name__}, got {short_repr(value)}")
+        if expected is float and not math.isfinite(value):
+            raise ConfigError(f"{path}: {prefix}{key}: expected a finite number, got {value}")
         merged[key] = float(value) if expected is float else value
     return merged
-
-
-def _short(value, limit=80):
-    """`repr(value)`, cut to `limit` characters."""
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -1,22 +1,46 @@
-"""Reading the colour images of the data sets; resizing an image (bilinear) and a depth map
-(nearest)."""
+"""Reading image files whole or not at all (`read_image`, used by the data sets' readers and the
+inference commands); the colour images of the data sets; resizing an image (bilinear) and a depth
+map (nearest)."""
 
 import cv2
 import numpy as np
 
 from common.errors import DatasetError
 
+# A file must end as its format says: OpenCV decodes a truncated JPEG or PNG with a warning and
+# fills the missing rows grey.
+_ENDINGS = {b"\xff\xd8": (b"\xff\xd9", "JPEG", "end-of-image marker"), b"\x89PNG": (b"IEND\xaeB`\x82", "PNG", "IEND chunk")}
+
+
+def read_image(path, flags=cv2.IMREAD_UNCHANGED, error=DatasetError):
+    """The decoded image file at `path` (`cv2.imdecode` with `flags`).
+
+    Raises:
+        `error` (a UserError class) naming the file: missing, not a readable image, a truncated
+        JPEG or PNG, or larger than OpenCV decodes (its header's size is refused before any
+        pixel memory is taken).
+    """
+    try:
+        data = np.fromfile(str(path), dtype=np.uint8)
+    except OSError as reason:
+        raise error(f"{path}: missing or not a readable image ({reason.strerror})") from reason
+    for magic, (ending, kind, what) in _ENDINGS.items():
+        # JPEG writers may pad after the marker; look at the file's last kilobyte.
+        if data[: len(magic)].tobytes() == magic and ending not in data[-1024:].tobytes():
+            raise error(f"{path}: truncated {kind} (no {what}); the file is incomplete")
+    image = cv2.imdecode(data, flags) if data.size else None
+    if image is None:
+        raise error(f"{path}: missing or not a readable image")
+    return image
+
 
 def read_colour_image(path):
     """[H, W, 3] uint8 RGB of an image file (grey files are expanded to three channels).
 
     Raises:
-        DatasetError: the file is missing or not a readable image.
+        DatasetError: the file is missing, truncated or not a readable image.
     """
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if image is None:
-        raise DatasetError(f"{path}: missing or not a readable image")
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    return cv2.cvtColor(read_image(path, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
 
 
 def resize_image(image, size):

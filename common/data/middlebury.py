@@ -21,9 +21,9 @@ import sys
 import cv2
 import numpy as np
 
-from common.data.images import read_colour_image
+from common.data.images import read_colour_image, read_image
 from common.data.pfm import read_pfm
-from common.errors import DatasetError
+from common.errors import DatasetError, short_repr
 
 FOCAL_2006, BASELINE_2006 = 3740.0, 160.0  # px, mm (full-size 2005/2006 images)
 PAPER_COUNT = 35
@@ -34,20 +34,23 @@ def read_calibration(path):
     """{"focal", "cx", "cy", "doffs", "baseline"} of a 2014 calib.txt (pixels and mm)."""
     if not path.is_file():
         raise DatasetError(f"{path}: missing (the calibration of a 2014 scene)")
-    values = dict(line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
     try:
+        values = dict(line.split("=", 1) for line in path.read_text(encoding="utf-8").splitlines() if "=" in line)
         cam0 = [float(v) for v in re.split(r"[\s;]+", values["cam0"].strip(" []")) if v]
-        return {
+        calibration = {
             "focal": cam0[0],
             "cx": cam0[2],
             "cy": cam0[5],
             "doffs": float(values["doffs"]),
             "baseline": float(values["baseline"]),
         }
-    except (KeyError, IndexError, ValueError) as error:
+    except (UnicodeDecodeError, KeyError, IndexError, ValueError) as error:
         raise DatasetError(
-            f"{path}: expected cam0=[f 0 cx; 0 f cy; 0 0 1], doffs= and baseline= lines ({error!r})"
+            f"{path}: expected cam0=[f 0 cx; 0 f cy; 0 0 1], doffs= and baseline= lines ({short_repr(error)})"
         ) from error
+    if not all(np.isfinite(list(calibration.values()))) or min(calibration["focal"], calibration["baseline"]) <= 0:
+        raise DatasetError(f"{path}: expected finite values and a positive focal length and baseline, got {calibration}")
+    return calibration
 
 
 def load_scene(scene_dir):
@@ -68,11 +71,9 @@ def load_scene(scene_dir):
         offset, numerator = calibration["doffs"], calibration["baseline"] * calibration["focal"]
     elif (scene_dir / "disp1.png").is_file():
         image = read_colour_image(scene_dir / "view1.png")
-        raw = cv2.imread(str(scene_dir / "disp1.png"), cv2.IMREAD_GRAYSCALE)
-        if raw is None:
-            raise DatasetError(f"{scene_dir / 'disp1.png'}: not a readable image")
+        raw = read_image(scene_dir / "disp1.png", cv2.IMREAD_GRAYSCALE)
         dmin_path = scene_dir / "dmin.txt"
-        offset = float(dmin_path.read_text().split()[0]) if dmin_path.is_file() else 0.0
+        offset = _read_dmin(dmin_path) if dmin_path.is_file() else 0.0
         valid = raw > 0
         disparity = raw.astype(np.float32)
         numerator = BASELINE_2006 * FOCAL_2006
@@ -84,9 +85,26 @@ def load_scene(scene_dir):
     if disparity.shape != image.shape[:2]:
         raise DatasetError(f"{scene_dir}: disparity {disparity.shape} and image {image.shape[:2]} differ in size")
     disparity = np.where(valid, disparity, np.nan).astype(np.float32)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        depth = np.where(valid, numerator / (disparity + offset), np.nan).astype(np.float32)
+    behind = int(np.count_nonzero(valid & (disparity + offset <= 0)))
+    if behind:
+        source = "calib.txt's doffs" if (scene_dir / "disp0.pfm").is_file() else "dmin.txt"
+        raise DatasetError(
+            f"{scene_dir}: {behind} known disparities plus {source} ({offset:g}) are <= 0, which puts "
+            "them at or behind the camera; check the calibration"
+        )
+    depth = np.where(valid, numerator / np.where(valid, disparity + offset, 1.0), np.nan).astype(np.float32)
     return {"image": image, "disparity": disparity, "depth": depth, "valid": valid}
+
+
+def _read_dmin(path):
+    """The 2005/2006 scenes' disparity offset: the first number of dmin.txt."""
+    try:
+        value = float(path.read_text(encoding="utf-8").split()[0])
+    except (UnicodeDecodeError, IndexError, ValueError) as error:
+        raise DatasetError(f"{path}: expected a number (the disparity offset)") from error
+    if not np.isfinite(value):
+        raise DatasetError(f"{path}: expected a finite number, got {value}")
+    return value
 
 
 def fill_from_below(disparity):

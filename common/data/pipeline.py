@@ -13,6 +13,7 @@ uninterrupted run would have seen.
 import tensorflow as tf
 
 from common.data.loaders import SAMPLE_CHANNELS, make_loader
+from common.errors import UserError, remember
 
 AUTOTUNE = tf.data.AUTOTUNE
 
@@ -80,7 +81,11 @@ class DataPipeline:
         keys = list(self.channels)
 
         def load_arrays(index):
-            sample = load(int(index))
+            try:
+                sample = load(int(index))
+            except UserError as error:  # tf.numpy_function re-raises it as a TensorFlow error
+                remember(error)
+                raise
             return [sample[key] for key in keys]
 
         def load_tensors(index):

@@ -13,7 +13,7 @@ import sys
 
 import numpy as np
 
-from common.errors import InputError, UserError, exit_status
+from common.errors import InputError, UserError, exit_status, require_number
 from common.inference.files import (
     DEPTH_SUFFIXES,
     IMAGE_SUFFIXES,
@@ -105,10 +105,11 @@ def _check_arguments(args):
         raise InputError(f"--batch-size: expected an integer >= 1, got {args.batch_size}")
     if args.ply and args.intrinsics is None:
         raise InputError("--ply needs --intrinsics FX FY CX CY (pixels)")
-    if args.intrinsics is not None and min(args.intrinsics[:2]) <= 0:
-        raise InputError(f"--intrinsics: expected positive focal lengths, got {args.intrinsics[:2]}")
-    if getattr(args, "depth_scale", None) is not None and args.depth_scale <= 0:
-        raise InputError(f"--depth-scale: expected a positive number, got {args.depth_scale}")
+    if args.intrinsics is not None:
+        for name, value in zip(("FX", "FY", "CX", "CY"), args.intrinsics):
+            require_number(value, f"--intrinsics {name}", low=0, low_open=name in ("FX", "FY"))
+    if getattr(args, "depth_scale", None) is not None:
+        require_number(args.depth_scale, "--depth-scale", low=0, low_open=True)
 
 
 def list_inputs(args, units):
@@ -143,6 +144,32 @@ def output_path(args, name, directory):
     return out / f"{name}.{args.format}" if directory else out
 
 
+def output_files(args, path):
+    """Every file written for the output `path`: the depth, its colour PNG and, with --ply, the
+    point cloud."""
+    files = [path, path.with_name(f"{path.stem}_colour.png")]
+    return files + [path.with_suffix(".ply")] if args.ply else files
+
+
+def check_inputs_kept(args, items, directory):
+    """Raises InputError, before anything is written, when an output would replace an input (an
+    image, a depth map or the model) or a directory run writes into an input directory."""
+    out = pathlib.Path(args.out).resolve()
+    if directory:
+        for flag in ("image", "depth"):
+            source = getattr(args, flag, None)
+            if source is not None and pathlib.Path(source).resolve() == out:
+                raise InputError(
+                    f"--out {args.out}: is the --{flag} directory; write the outputs to a directory of their own"
+                )
+    inputs = {pathlib.Path(args.model).resolve()}
+    inputs |= {path.resolve() for _, image, depth in items for path in (image, depth) if path is not None}
+    for name, _, _ in items:
+        for path in output_files(args, output_path(args, name, directory)):
+            if path.resolve() in inputs or any(path.exists() and path.samefile(i) for i in inputs if i.exists()):
+                raise InputError(f"--out {args.out}: would write {path} over an input; choose another --out")
+
+
 def read_sample(args, units, name, image_path, depth_path):
     """Reads one input and checks it: RGB, and for depth enhancement a one-channel finite depth
     map of the same size."""
@@ -163,14 +190,14 @@ def read_sample(args, units, name, image_path, depth_path):
 def write_outputs(args, units, sample, prediction, path):
     """The depth file, its colour-mapped PNG and, with --ply, the point cloud."""
     depth = prediction[..., 0]
+    depth_file, colour_file, *ply_file = output_files(args, path)
     if path.suffix.lower() == ".png":
-        write_depth(path, depth, units.png_scale)
+        write_depth(depth_file, depth, units.png_scale)
     else:
-        write_depth(path, depth * sample.scale, 1.0)
-    write_colour(path.with_name(f"{path.stem}_colour.png"), depth)
-    if args.ply:
-        fx, fy, cx, cy = args.intrinsics
-        write_ply(path.with_suffix(".ply"), depth * sample.scale, sample.inputs["image"], (fx, fy, cx, cy))
+        write_depth(depth_file, depth * sample.scale, 1.0)
+    write_colour(colour_file, depth)
+    if ply_file:
+        write_ply(ply_file[0], depth * sample.scale, sample.inputs["image"], tuple(args.intrinsics))
 
 
 def predict_files(args, units):
@@ -181,6 +208,8 @@ def predict_files(args, units):
             inputs are written, the count of the bad ones (each already reported on stderr).
     """
     _check_arguments(args)
+    items, directory = list_inputs(args, units)
+    check_inputs_kept(args, items, directory)
     model = load_model(args.model, units.layers_module)
     expected = ("depth", "image") if units.depth_input else ("image",)
     if model.inputs != expected:
@@ -188,7 +217,6 @@ def predict_files(args, units):
             f"{args.model}: the model takes {', '.join(model.inputs)}; this command "
             f"needs a model that takes {' and '.join(expected)}"
         )
-    items, directory = list_inputs(args, units)
     out = pathlib.Path(args.out)
     if directory:
         out.mkdir(parents=True, exist_ok=True)
@@ -199,9 +227,17 @@ def predict_files(args, units):
     pending, failures, done = [], 0, 0
 
     def flush():
+        nonlocal failures
         batch = {key: np.stack([s.inputs[key] for s in pending]) for key in model.inputs}
         for sample, prediction in zip(pending, model.predict(batch)):
-            write_outputs(args, units, sample, prediction, output_path(args, sample.name, directory))
+            try:
+                write_outputs(args, units, sample, prediction, output_path(args, sample.name, directory))
+            except (UserError, OSError) as error:
+                if not directory:
+                    raise
+                where = f"{error.filename}: " if isinstance(error, OSError) and error.filename else ""
+                print(f"\nerror: {where}{getattr(error, 'strerror', None) or error}", file=sys.stderr)
+                failures += 1
         pending.clear()
 
     for name, image_path, depth_path in items:

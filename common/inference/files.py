@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 
 from common.colour import colour_map
+from common.data.images import read_image
 from common.data.pfm import read_pfm, write_pfm
 from common.errors import InputError
 
@@ -22,9 +23,7 @@ INTEGER_RANGE = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}
 
 def read_rgb(path):
     """[H, W, 3] float32 RGB in [0, 1] of an 8- or 16-bit PNG or JPEG."""
-    raw = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
-    if raw is None:
-        raise InputError(f"{path}: missing or not a readable image")
+    raw = read_image(path, error=InputError)
     channels = 1 if raw.ndim == 2 else raw.shape[2]
     if channels != 3:
         raise InputError(f"{path}: expected an RGB image with 3 channels, got {channels}")
@@ -43,9 +42,7 @@ def read_depth(path):
     path = pathlib.Path(path)
     suffix = path.suffix.lower()
     if suffix == ".png":
-        raw = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
-        if raw is None:
-            raise InputError(f"{path}: missing or not a readable image")
+        raw = read_image(path, error=InputError)
         if raw.dtype not in INTEGER_RANGE:
             raise InputError(f"{path}: expected an 8- or 16-bit PNG, got {raw.dtype}")
         values, scale = raw, INTEGER_RANGE[raw.dtype]

@@ -46,12 +46,18 @@ class RunLogger:
         self.writer.flush()
 
     def epoch_row(self, row):
-        new = not self.csv_path.exists()
-        with self.csv_path.open("a", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=self.csv_fields, extrasaction="ignore")
-            if new:
+        """Writes metrics.csv anew with `row` after the rows of the epochs before it: the file is
+        complete or absent, and an epoch written again by a resumed run replaces its old row."""
+        rows = []
+        if self.csv_path.exists():
+            with self.csv_path.open(newline="", encoding="utf-8") as handle:
+                rows = [old for old in csv.DictReader(handle) if int(old["epoch"]) < row["epoch"]]
+        rows.append({k: ("" if v is None else v) for k, v in row.items()})
+        with atomic_path(self.csv_path) as temporary:
+            with temporary.open("w", newline="", encoding="utf-8") as handle:
+                writer = csv.DictWriter(handle, fieldnames=self.csv_fields, extrasaction="ignore")
                 writer.writeheader()
-            writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
+                writer.writerows(rows)
 
 
 def write_json_atomically(path, payload):

@@ -17,6 +17,7 @@ from common.losses import describe_loss, loss_note
 from common.training.evaluation import format_table, labelled_rows
 from common.training.logs import write_json_atomically
 from common.training.precision import detect_devices, device_line
+from common.training.run_lock import hold_run_directory
 from common.training.stages import export_stages, run_stages
 from common.training.trained_runs import score_trained_runs
 from common.training.trainer import Trainer
@@ -41,7 +42,7 @@ def run_experiment(config, model, experiment_path, run_dir, resume=False, eval_o
     run_dir = pathlib.Path(run_dir)
     spec = model.spec
     if spec.stages:
-        results, titles, scorer, assembled, trainers = run_stages(
+        results, titles, scorer, assembled, trainers, lock = run_stages(
             config, model, experiment_path, run_dir, resume, eval_only
         )
         chief = trainers[spec.stages[0].name].chief
@@ -62,6 +63,8 @@ def run_experiment(config, model, experiment_path, run_dir, resume=False, eval_o
                 export_stages(config, model, assembled, trainers, run_dir)
         for trainer in trainers.values():
             trainer.close()
+        if lock:
+            lock.release()
         return results
     trainer = Trainer(config, model, experiment_path, run_dir)
     if trainer.chief:
@@ -90,11 +93,11 @@ def run_experiment(config, model, experiment_path, run_dir, resume=False, eval_o
 def score_runs_experiment(config, runs, experiment_path, run_dir, command):
     """Scores the finished runs `runs` (`TrainedRun`s of `eval.trained_runs`) and the baselines on
     `config`'s test set; writes RUN_DIR/config.yaml and metrics.json. Returns the results."""
+    lock = hold_run_directory(run_dir)
     results, titles, scorer = score_trained_runs(config, experiment_path, runs, None)
-    run_dir = pathlib.Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    save_config(config, run_dir / "config.yaml")
+    save_config(config, pathlib.Path(run_dir) / "config.yaml")
     write_metrics(run_dir, config, {}, results, titles, scorer, command)
+    lock.release()
     return results
 
 

@@ -20,6 +20,7 @@ from common.losses import loss_weights_for
 from common.predictor import make_predictor
 from common.training.evaluation import make_scorer, score_methods
 from common.training.precision import detect_devices, device_line
+from common.training.run_lock import hold_run_directory
 from common.training.strategy import is_chief, make_strategy
 from common.training.trainer import Trainer
 
@@ -49,7 +50,8 @@ def run_stages(config, model, experiment_path, run_dir, resume, eval_only):
 
     Returns:
         (results {name: {metric: value}}, row titles {name: title}, the scorer, the assembled
-         model, {stage name: its Trainer}).
+         model, {stage name: its Trainer}, the run directory's `RunLock` (None off the chief),
+         which the caller releases when it has written the run's files).
     """
     run_dir = pathlib.Path(run_dir)
     spec, arguments = model.spec, model.arguments
@@ -61,6 +63,7 @@ def run_stages(config, model, experiment_path, run_dir, resume, eval_only):
     ]
     strategy = make_strategy(config.distribute, experiment_path)
     chief = is_chief(strategy)
+    lock = hold_run_directory(run_dir) if chief else None
     if chief:
         print(device_line(detect_devices(), config.train))
     pipeline = make_pipeline(config, spec.sample_kind)
@@ -98,7 +101,7 @@ def run_stages(config, model, experiment_path, run_dir, resume, eval_only):
     methods["model"], titles["model"] = make_predictor(assembled, spec.inputs), spec.title
     scorer = make_scorer(spec.sample_kind, spec.output, config)
     results, _, _ = score_methods(methods, pipeline.test_dataset(config.eval.batch_size), scorer)
-    return results, titles, scorer, assembled, trainers
+    return results, titles, scorer, assembled, trainers, lock
 
 
 def export_stages(config, model, assembled, trainers, run_dir):

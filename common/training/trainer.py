@@ -17,6 +17,7 @@ Example:
     results = trainer.test(baselines=True)
 """
 
+import os
 import pathlib
 import shutil
 import time
@@ -24,11 +25,12 @@ import time
 import keras
 import numpy as np
 import tensorflow as tf
+from google.protobuf import text_format
 
 from common.baselines import baseline_predictor
 from common.config import check_run_version, save_config
 from common.data.pipeline import make_pipeline
-from common.errors import ConfigError, TrainingError
+from common.errors import ConfigError, SystemFault, TrainingError
 from common.export import export_model
 from common.predictor import make_predictor
 from common.training.evaluation import make_scorer, score_methods
@@ -42,8 +44,33 @@ from common.training.precision import (
     resolve_policy,
     with_float32_outputs,
 )
+from common.training.run_lock import hold_run_directory
 from common.training.step import make_train_step, make_train_steps
 from common.training.strategy import is_chief, make_strategy, worker_id
+
+
+def checkpoint_prefixes(directory):
+    """The checkpoints in `directory`, newest first, found by their `ckpt-N.index` files (the
+    `checkpoint` index file may name a missing one or be damaged)."""
+    steps = []
+    for path in pathlib.Path(directory).glob("ckpt-*.index"):
+        number = path.stem.removeprefix("ckpt-")
+        if number.isdigit():
+            steps.append(int(number))
+    return [str(pathlib.Path(directory) / f"ckpt-{step}") for step in sorted(steps, reverse=True)]
+
+
+def open_checkpoint_manager(checkpoint, directory, keep):
+    """A `tf.train.CheckpointManager` of `directory`; an unreadable `checkpoint` index file is
+    moved aside to `checkpoint.damaged` (with one line saying so), since the manager cannot start
+    on it and the checkpoints are found by their own files."""
+    try:
+        return tf.train.CheckpointManager(checkpoint, str(directory), max_to_keep=keep)
+    except (UnicodeDecodeError, ValueError, text_format.ParseError) as error:
+        index = pathlib.Path(directory) / "checkpoint"
+        os.replace(index, index.with_name("checkpoint.damaged"))
+        print(f"{index}: unreadable ({str(error).splitlines()[0][:120]}); kept as checkpoint.damaged")
+        return tf.train.CheckpointManager(checkpoint, str(directory), max_to_keep=keep)
 
 
 class Trainer:
@@ -81,6 +108,8 @@ class Trainer:
             )
 
         self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.lock = hold_run_directory(self.run_dir) if self.chief else None
+        self.restored_from = None
         policy = resolve_policy(config.train.mixed_precision, detect_devices())
         with self.strategy.scope():
             keras.utils.set_random_seed(config.train.seed)
@@ -98,9 +127,7 @@ class Trainer:
         checkpoint_dir = self.run_dir / "checkpoints"
         if not self.chief:
             checkpoint_dir = self._worker_dir() / "checkpoints"
-        self.manager = tf.train.CheckpointManager(
-            self.checkpoint, str(checkpoint_dir), max_to_keep=config.train.keep_checkpoints
-        )
+        self.manager = open_checkpoint_manager(self.checkpoint, checkpoint_dir, config.train.keep_checkpoints)
         self.predictor = make_predictor(self.model, self.spec.inputs)
         self._train_step = make_train_step(
             self.strategy, self.model, self.optimizer, config.loss, self.spec.inputs, config.train.jit_compile
@@ -129,17 +156,38 @@ class Trainer:
         return int(self.trained_steps.numpy())
 
     def restore(self, required):
-        """Restores the newest checkpoint; returns its step (0 when there is none)."""
-        latest = self.manager.latest_checkpoint
-        if latest is None and self.chief is False:
-            latest = tf.train.latest_checkpoint(str(self.run_dir / "checkpoints"))
-        if latest is None:
+        """Restores the newest checkpoint that reads; returns its step (0 when there is none).
+
+        A damaged checkpoint (a truncated or empty data or index file) is skipped with one line
+        naming it and the reason, and the next older one is tried; a checkpoint of a model of
+        other sizes, or none that reads, is a ConfigError."""
+        directories = [pathlib.Path(self.manager.directory)]
+        if not self.chief:  # a worker joining a run starts from the chief's checkpoints
+            directories.append(self.run_dir / "checkpoints")
+        candidates = [prefix for directory in directories for prefix in checkpoint_prefixes(directory)]
+        if not candidates:
             if required:
                 raise ConfigError(f"no checkpoint to resume from in {self.run_dir / 'checkpoints'}")
             return 0
         check_run_version(self.run_dir)
-        self.checkpoint.restore(latest).expect_partial()
-        return self.step
+        for prefix in candidates:
+            try:
+                self.checkpoint.restore(prefix).expect_partial()
+            except ValueError as error:
+                if "shape" in str(error):
+                    raise ConfigError(
+                        f"{prefix}: saved from a model of other sizes than {self.experiment_path} builds "
+                        f"({str(error).splitlines()[0][:200]}); resume with the run's own settings"
+                    ) from error
+                reason = error
+            except (tf.errors.OpError, IndexError) as error:
+                reason = error
+            else:
+                self.restored_from = prefix
+                return self.step
+            if self.chief:
+                print(f"skipped checkpoint {prefix}: unreadable ({str(reason).splitlines()[0][:200]})")
+        raise ConfigError(f"{self.run_dir / 'checkpoints'}: no checkpoint reads (tried {len(candidates)}, see above)")
 
     def _distributed_epoch(self, epoch, skip_batches):
         dataset = self.pipeline.train_dataset(epoch, self.global_batch, skip_batches).repeat()
@@ -151,7 +199,13 @@ class Trainer:
         """Saves the current step unless it is already the newest checkpoint."""
         latest = self.manager.latest_checkpoint
         if latest is None or int(latest.rsplit("-", 1)[1]) != self.step:
-            self.manager.save(checkpoint_number=self.step)
+            try:
+                self.manager.save(checkpoint_number=self.step)
+            except tf.errors.OpError as error:
+                raise SystemFault(
+                    f"{self.manager.directory}: could not write the checkpoint of step {self.step} "
+                    f"({str(error).splitlines()[0][:200]})"
+                ) from error
 
     def train(self):
         """Trains to `train.epochs`, continuing from the newest checkpoint if there is one.
@@ -162,7 +216,7 @@ class Trainer:
         config = self.config
         start = self.step
         if start and self.chief:
-            print(f"resumed from step {start} ({self.manager.latest_checkpoint})")
+            print(f"resumed from step {start} ({self.restored_from})")
         if self.chief:
             save_config(config, self.run_dir / "config.yaml")
         every = config.train.checkpoint_every_steps
@@ -183,14 +237,16 @@ class Trainer:
                 index += steps
                 rate = (index - skip) * self.global_batch / (time.perf_counter() - started)
                 progress.update(index, [("loss", float(values["loss"][-1])), ("images/s", rate)])
-                if self.step % every == 0:
+                if self.step % every == 0 and index < self.steps_per_epoch:
                     self._save_checkpoint()
-            self._save_checkpoint()
+            # The epoch's checkpoint comes after its test and its metrics.csv row: a run killed
+            # in between resumes before the epoch's end and writes them again.
             self._end_epoch(
                 epoch,
                 {k: v / max(1, self.steps_per_epoch - skip) for k, v in sums.items()},
                 time.perf_counter() - started,
             )
+            self._save_checkpoint()
         return self.step
 
     def _record_steps(self, first, values, sums):
@@ -278,3 +334,5 @@ class Trainer:
     def close(self):
         if not self.chief:
             shutil.rmtree(self._worker_dir(), ignore_errors=True)
+        if self.lock:
+            self.lock.release()

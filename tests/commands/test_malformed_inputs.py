@@ -1,14 +1,24 @@
 """Every entry point answers a malformed input with exit status 2, one `error:` line naming the
 problem, and nothing written: empty files, files that are not text, YAML of the wrong shape,
-missing paths, directories where files are expected and the reverse."""
+missing paths, directories where files are expected and the reverse; outputs that would replace
+an input; small files that would cost all the memory and names that are paths; numbers that are
+not numbers; truncated and oversized images."""
 
+import struct
+import zlib
+
+import cv2
+import numpy as np
 import pytest
 
+from commands.budget import main as budget_main
+from commands.corruption import main as corruption_main
 from commands.dpde_predict import main as dpde_predict
 from commands.evaluate import main as evaluate_main
 from commands.export import main as export_main
 from commands.figures import main as figures_main
 from commands.igde_enhance import main as igde_enhance
+from commands.omega_sweep import main as omega_sweep_main
 from commands.report import main as report_main
 from commands.train import main as train_main
 
@@ -20,7 +30,31 @@ COMMANDS = {
     "report": report_main,
     "figures": figures_main,
     "export": export_main,
+    "omega-sweep": omega_sweep_main,
+    "corruption": corruption_main,
+    "budget": budget_main,
 }
+# A few hundred bytes that unfold into 9^8 strings: formatting the whole value would exhaust memory.
+ALIAS_BOMB = (
+    "name: [&l0 ["
+    + ", ".join(["x"] * 9)
+    + "], "
+    + ", ".join(f"&l{i} [{', '.join([f'*l{i - 1}'] * 9)}]" for i in range(1, 8))
+    + "]\n"
+)
+
+def _png_claiming(height, width):
+    """A PNG whose header claims `height` x `width` pixels, with one row of data."""
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00" * 4)) + chunk(b"IEND", b"")
+    )
+
+
 GOOD_EXPERIMENT = "model: {name: igde, preset: small}\n"
 
 
@@ -40,6 +74,18 @@ def _layout(root):
     (root / "run" / "metrics.json").write_text("{not json")
     (root / "run" / "config.yaml").write_text(GOOD_EXPERIMENT)
     (root / "run" / "metrics.csv").write_bytes(b"\xff\xfe\x00")
+    rng = np.random.default_rng(0)
+    cv2.imwrite(str(root / "rgb.png"), rng.integers(0, 255, (8, 8, 3), dtype=np.uint8))
+    cv2.imwrite(str(root / "d.png"), rng.integers(0, 255, (8, 8), dtype=np.uint8))
+    (root / "inputs").mkdir()
+    cv2.imwrite(str(root / "inputs" / "a.png"), rng.integers(0, 255, (8, 8, 3), dtype=np.uint8))
+    jpeg = cv2.imencode(".jpg", rng.integers(0, 255, (64, 64, 3), dtype=np.uint8))[1].tobytes()
+    (root / "cut.jpg").write_bytes(jpeg[: len(jpeg) // 2])
+    (root / "huge.png").write_bytes(_png_claiming(100_000, 100_000))
+    (root / "bomb.yaml").write_text(ALIAS_BOMB)
+    (root / "nan.yaml").write_text(GOOD_EXPERIMENT + "optimizer: {learning_rate: .nan}\n")
+    (root / "nul_name.yaml").write_text(GOOD_EXPERIMENT + 'name: "a\\0b"\n')
+    (root / "nul_root.yaml").write_text(GOOD_EXPERIMENT + 'data: {root: "a\\0b"}\n')
     return root
 
 
@@ -94,6 +140,52 @@ CASES = [
     ("export", ["a_file", "--format", "onnx"], "a_file: no such run directory"),
     ("export", ["run", "--format", "tflite"], "run: no model.keras (expected a finished run directory)"),
     ("train", ["good.yaml", "--set", "export.formats=[pdf]"], "export.formats: expected names from onnx, tflite"),
+    # Outputs that would replace an input are refused before anything is written.
+    (
+        "igde-enhance",
+        ["--model", "m.onnx", "--image", "rgb.png", "--depth", "d.png", "--out", "d.png"],
+        "over an input",
+    ),
+    (
+        "igde-enhance",
+        ["--model", "m.onnx", "--image", "rgb.png", "--depth", "d.png", "--out", "rgb.png"],
+        "over an input",
+    ),
+    ("dpde-predict", ["--model", "m.onnx", "--image", "rgb.png", "--out", "rgb.png"], "over an input"),
+    ("dpde-predict", ["--model", "rgb.png", "--image", "d.png", "--out", "rgb.png"], "over an input"),
+    ("dpde-predict", ["--model", "m.onnx", "--image", "inputs", "--out", "inputs"], "is the --image directory"),
+    (
+        "igde-enhance",
+        ["--model", "m.onnx", "--image", "inputs", "--depth", "a_directory", "--out", "a_directory"],
+        "is the --depth directory",
+    ),
+    # Small files that would cost all the memory, and names that are paths.
+    ("train", ["bomb.yaml"], "name: expected str, got ["),
+    ("evaluate", ["bomb.yaml", "run"], "name: expected str, got ["),
+    ("train", ["good.yaml", "--set", "name=../../x"], "name: expected a plain name"),
+    ("train", ["good.yaml", "--set", "name=/tmp/x"], "name: expected a plain name"),
+    ("train", ["good.yaml", "--set", "name=''"], "name: expected a plain name"),
+    ("train", ["nul_name.yaml"], "name: expected text without NUL bytes"),
+    ("train", ["nul_root.yaml"], "data.root: expected text without NUL bytes"),
+    # Numbers that are not numbers.
+    ("train", ["nan.yaml"], "optimizer.learning_rate: expected a finite number, got nan"),
+    ("train", ["good.yaml", "--set", "eval.max_depth=.inf"], "eval.max_depth: expected a finite number, got inf"),
+    (
+        "igde-enhance",
+        ["--model", "m.onnx", "--image", "rgb.png", "--depth", "d.png", "--out", "o.png", "--depth-scale", "nan"],
+        "--depth-scale: expected a finite number > 0, got nan",
+    ),
+    (
+        "dpde-predict",
+        ["--model", "m.onnx", "--image", "rgb.png", "--out", "o.png", "--ply", "--intrinsics", "500", "inf", "1", "1"],
+        "--intrinsics FY: expected a finite number > 0, got inf",
+    ),
+    ("omega-sweep", ["good.yaml", "run", "--omega", "10", "nan"], "--omega: expected a finite number > 0, got nan"),
+    ("corruption", ["good.yaml", "--samples", "-1"], "--samples: expected an integer >= 1, got -1"),
+    ("figures", ["run", "--samples", "-2"], "--samples: expected an integer from 1 to 64, got -2"),
+    ("budget", ["--measure", "0", "0", "0"], "--measure 0 0 0: expected N in 1..64"),
+    # --run-dir below a file.
+    ("train", ["good.yaml", "--run-dir", "a_file/run"], "a_file is a file, not a directory"),
 ]
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from common.atomic import atomic_path
 from common.errors import ConfigError, short_repr
 from common.version import VERSION, check_compatible
 
@@ -442,7 +443,8 @@ def config_to_dict(config):
 
 def save_config(config, path):
     """Writes a run's config.yaml: the project version, then the effective configuration."""
-    pathlib.Path(path).write_text(yaml.safe_dump({"version": VERSION, **config_to_dict(config)}, sort_keys=False))
+    with atomic_path(path) as temporary:
+        temporary.write_text(yaml.safe_dump({"version": VERSION, **config_to_dict(config)}, sort_keys=False))
 
 
 def check_run_version(run_dir):

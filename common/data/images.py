@@ -28,7 +28,10 @@ def read_image(path, flags=cv2.IMREAD_UNCHANGED, error=DatasetError):
         # JPEG writers may pad after the marker; look at the file's last kilobyte.
         if data[: len(magic)].tobytes() == magic and ending not in data[-1024:].tobytes():
             raise error(f"{path}: truncated {kind} (no {what}); the file is incomplete")
-    image = cv2.imdecode(data, flags) if data.size else None
+    try:
+        image = cv2.imdecode(data, flags) if data.size else None
+    except cv2.error as reason:  # a header claiming more than CV_IO_MAX_IMAGE_PIXELS
+        raise error(f"{path}: missing or not a readable image (OpenCV: {reason.err})") from reason
     if image is None:
         raise error(f"{path}: missing or not a readable image")
     return image

@@ -43,6 +43,7 @@ ALIAS_BOMB = (
     + "]\n"
 )
 
+
 def _png_claiming(height, width):
     """A PNG whose header claims `height` x `width` pixels, with one row of data."""
 

@@ -24,7 +24,7 @@ import numpy as np
 from skimage.metrics import structural_similarity
 
 MIN_DEPTH = 1e-3
-SSIM_SIGMA = 1.5  # Wang et al. 2004 (DPDE ref. [41]): an 11x11 Gaussian window of sigma 1.5
+SSIM_SIGMA = 1.5  # Wang et al. 2004 (DPDE reference [42]; its text cites SSIM as [41]): 11x11, sigma 1.5
 SSIM_BORDER = 5  # (11 - 1) / 2: scikit-image's window for sigma 1.5 (truncated at 3.5 sigma)
 DEPTH_METRICS = ("rms", "rms_log", "rel", "log10", "delta1", "delta2", "delta3", "ssim", "gsm", "mge")
 # Rows and columns of the Eigen et al. crop, as fractions of the 480x640 NYU frame.
@@ -144,8 +144,9 @@ def _as_images(array):
 
 
 def masked_ssim(pred, target, mask):
-    """SSIM as Wang et al. 2004 define it (DPDE ref. [41]: 11x11 Gaussian window, sigma 1.5,
-    K1 = 0.01, K2 = 0.03, population statistics; computed by scikit-image) averaged over the valid
+    """SSIM as Wang et al. 2004 define it (DPDE's reference [42], cited in its text as [41]: 11x11
+    Gaussian window, sigma 1.5, K1 = 0.01, K2 = 0.03, population statistics; computed by
+    scikit-image) averaged over the valid
     pixels at least 5 pixels from the border (scikit-image's own pooling); the data range is that
     of the valid ground truth."""
     data_range = max(float(np.ptp(target[mask])), 1e-6)

@@ -23,7 +23,7 @@ def read_image(path, flags=cv2.IMREAD_UNCHANGED, error=DatasetError):
     try:
         data = np.fromfile(str(path), dtype=np.uint8)
     except OSError as reason:
-        raise error(f"{path}: missing or not a readable image ({reason.strerror})") from reason
+        raise error(f"{path}: missing or not a readable image") from reason
     for magic, (ending, kind, what) in _ENDINGS.items():
         # JPEG writers may pad after the marker; look at the file's last kilobyte.
         if data[: len(magic)].tobytes() == magic and ending not in data[-1024:].tobytes():

@@ -60,7 +60,7 @@ def test_a_damaged_data_file_stops_the_run_with_the_readers_line(tmp_path, split
     from common.data.synthetic_sceneflow import write_sceneflow_tree
 
     root = tmp_path / "sceneflow"
-    write_sceneflow_tree(root, train_views=4, test_views=2, height=64, width=96, distinct=2)
+    write_sceneflow_tree(root, train_views=2, test_views=1, height=32, width=48, distinct=1)
     damaged = sorted(root.glob(f"FlyingThings3D/frames_cleanpass/{split}/**/*.png"))[0]
     damaged.write_bytes(damaged.read_bytes()[:200])
     experiment = _experiment(
@@ -68,12 +68,12 @@ def test_a_damaged_data_file_stops_the_run_with_the_readers_line(tmp_path, split
         data={
             "dataset": "sceneflow",
             "root": str(root),
-            "image_size": [64, 96],
-            "crop_size": [32, 32],
+            "image_size": [32, 48],
+            "crop_size": [16, 16],
             "batch_size": 2,
         },
         train={"epochs": 1},
-        eval={"every_epochs": 1, "batch_size": 2},
+        eval={"every_epochs": 1, "batch_size": 1},
     )
     result = run_train(experiment, "--run-dir", tmp_path / "run")
     assert f"{damaged}: truncated PNG" in user_error(result)
@@ -83,12 +83,24 @@ def test_a_damaged_data_file_stops_the_run_with_the_readers_line(tmp_path, split
 # Damaged checkpoints: the newest that reads, each skipped one named.
 
 
-@pytest.fixture
-def checkpointed(tmp_path):
+@pytest.fixture(scope="module")
+def checkpointed_run(tmp_path_factory):
     """(experiment, run directory) of a tiny run with checkpoints at steps 2, 4, 6 and 8."""
-    experiment = _experiment(tmp_path, train={"epochs": 2, "checkpoint_every_steps": 2, "keep_checkpoints": 4})
-    _trainer(experiment, tmp_path / "run").train()
-    return experiment, tmp_path / "run"
+    base = tmp_path_factory.mktemp("checkpointed")
+    experiment = _experiment(base, train={"epochs": 2, "checkpoint_every_steps": 2, "keep_checkpoints": 4})
+    trainer = _trainer(experiment, base / "run")
+    trainer.train()
+    trainer.close()
+    return experiment, base / "run"
+
+
+@pytest.fixture
+def checkpointed(checkpointed_run, tmp_path):
+    """A copy of `checkpointed_run` in this test's own directory."""
+    experiment, run_dir = checkpointed_run
+    shutil.copy(experiment, tmp_path / "tiny.yaml")
+    shutil.copytree(run_dir, tmp_path / "run", ignore=shutil.ignore_patterns(".lock"))
+    return tmp_path / "tiny.yaml", tmp_path / "run"
 
 
 def _damage(directory, how):

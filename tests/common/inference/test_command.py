@@ -162,7 +162,7 @@ def _bad_inputs(images, depths):
     _write_rgb(images / "rgbdepth.png")
     return {
         "grey": "expected an RGB image with 3 channels, got 1",
-        "broken": "missing or not a readable image",
+        "broken": "truncated PNG (no IEND chunk)",
         "small": f"depth is {HEIGHT - 2}x{WIDTH} but the image small.png is {HEIGHT}x{WIDTH}",
         "nan": "1 depth values are NaN or infinite",
         "orphan": "missing or not a readable image",

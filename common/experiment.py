@@ -48,6 +48,8 @@ def _check_networks(config, model, path):
     weights = {name: weight for name, weight in config.loss.weights.items() if weight > 0}
     spec = model.spec
     if not spec.stages:
+        if config.loss.stage_weights:
+            raise ConfigError(f"{path}: loss.stage_weights: model {config.model.name} is one network; expected {{}}")
         if config.train.stages is not None:
             raise ConfigError(f"{path}: train.stages: model {config.model.name} is one network; expected null")
         for name in weights:
@@ -57,6 +59,14 @@ def _check_networks(config, model, path):
                 )
         return
     stages = model.networks
+    for name, stage_weights in config.loss.stage_weights.items():
+        if name not in stages:
+            raise ConfigError(
+                f"{path}: loss.stage_weights: unknown stage '{name}' (expected names from: {', '.join(stages)})"
+            )
+        output = stages[name].spec.output
+        if not any(loss_applies_to(term, output) for term, weight in stage_weights.items() if weight > 0):
+            raise ConfigError(f"{path}: loss.stage_weights.{name}: no term for a network that predicts {output}")
     for name in config.train.stages or ():
         if name not in stages:
             raise ConfigError(

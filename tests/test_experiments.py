@@ -62,11 +62,12 @@ def test_dpde_experiments_have_the_paper_schedule_and_table_4_overrides():
     assert load_config(ROOT / "experiments/dpde/make3d.yaml").data.image_size == [460, 345]
     assert load_config(ROOT / "experiments/dpde/middlebury.yaml").data.image_size == [380, 430]
     assert load_config(ROOT / "experiments/dpde/gradient_net.yaml").train.stages == ["gradient"]
-    ablation = ROOT / "experiments/dpde/ablation"
-    assert load_config(ablation / "no_fsim.yaml").loss.weights["fsim"] == 0.0
-    assert load_config(ablation / "no_unet.yaml").model.args == {"depth": {"lateral_connections": False}}
-    fcrn_berhu = load_config(ablation / "fcrn_berhu.yaml")
-    assert fcrn_berhu.model.args == {"depth": {"lateral_connections": False}} and fcrn_berhu.loss.weights["fsim"] == 0.0
+    assert (nyu.data.flip, nyu.loss.stage_weights) == (False, {})  # Table 4: one change a row
+    extras = ROOT / "experiments/dpde/extras"
+    no_fsim, no_unet = load_config(extras / "no_fsim.yaml"), load_config(extras / "no_unet.yaml")
+    assert no_fsim.loss.weights["fsim"] == 0.0 and no_fsim.model.args == {} and no_fsim.train.stages == ["depth"]
+    assert no_unet.model.args == {"depth": {"lateral_connections": False}} and no_unet.train.stages == ["depth"]
+    assert no_unet.loss == nyu.loss
 
 
 @pytest.mark.slow

@@ -176,6 +176,8 @@ def labelled_rows(results, titles, protocol, loss_weights=None):
     loss_weights = loss_weights or {}
     rows = {}
     for name, values in results.items():
+        if titles[name] in rows:  # a row would silently replace another
+            raise ValueError(f"two result rows share the title {titles[name]!r}")
         rows[titles[name]] = {**values, "protocol": protocol}
         if name in loss_weights:
             rows[titles[name]]["loss_weights"] = {term: w for term, w in loss_weights[name].items() if w > 0}

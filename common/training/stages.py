@@ -25,16 +25,32 @@ from common.training.strategy import is_chief, make_strategy
 from common.training.trainer import Trainer
 
 
-def stage_config(config, network):
-    """The experiment of one stage whose network is the `ResolvedModel` `network`: its model, the
-    loss terms that apply to it, no baselines."""
+def stage_config(config, name, network):
+    """The experiment of the stage `name` whose network is the `ResolvedModel` `network`: its
+    model, the loss terms that apply to it (`loss.stage_weights.<name>`, else `loss.weights`), no
+    baselines."""
+    weights = config.loss.stage_weights.get(name, config.loss.weights)
     return dataclasses.replace(
         config,
         model=ModelConfig(network.spec.name, config.model.preset, network.arguments),
-        loss=dataclasses.replace(config.loss, weights=loss_weights_for(network.spec.output, config.loss.weights)),
+        loss=dataclasses.replace(config.loss, weights=loss_weights_for(network.spec.output, weights), stage_weights={}),
         eval=dataclasses.replace(config.eval, baselines=[]),
         train=dataclasses.replace(config.train, stages=None),
     )
+
+
+def twin_stages(config, model):
+    """{comparison stage name: model stage name} of the comparison networks that would train
+    exactly a model stage's network (DPDE's plain FCRN when the depth network has no laterals
+    and the same loss): nothing is trained twice."""
+    arguments = model.arguments
+    return {
+        name: stage.name
+        for name, comparison in model.spec.comparisons.items()
+        for stage in model.spec.stages
+        if stage_config(config, name, comparison.resolve(arguments))
+        == stage_config(config, stage.name, stage.resolve(arguments))
+    }
 
 
 def trained_stage_names(config, spec):
@@ -56,13 +72,17 @@ def run_stages(config, model, experiment_path, run_dir, resume, eval_only):
     run_dir = pathlib.Path(run_dir)
     spec, arguments = model.spec, model.arguments
     trained = [] if eval_only else trained_stage_names(config, spec)
+    twins = twin_stages(config, model)
     comparisons = [
         stage
         for name, stage in spec.comparisons.items()
-        if name in trained or (run_dir / name / "checkpoints").is_dir()
+        if name not in twins and (name in trained or (run_dir / name / "checkpoints").is_dir())
     ]
     strategy = make_strategy(config.distribute, experiment_path)
     chief = is_chief(strategy)
+    if chief:
+        for name, twin in twins.items():
+            print(f"stage {name}: the same network, loss and seed as stage {twin}; trained and scored once, as {twin}")
     lock = hold_run_directory(run_dir) if chief else None
     if chief:
         print(device_line(detect_devices(), config.train))
@@ -71,7 +91,7 @@ def run_stages(config, model, experiment_path, run_dir, resume, eval_only):
     for stage in (*spec.stages, *comparisons):
         network = stage.resolve(arguments)
         trainer = Trainer(
-            stage_config(config, network),
+            stage_config(config, stage.name, network),
             network,
             experiment_path,
             run_dir / stage.name,

@@ -32,7 +32,7 @@ def main(argv=None):
 
         from commands.registry import load_trained_run
         from common.atomic import atomic_path
-        from common.data.middlebury import load_scene, scene_dirs
+        from common.data.middlebury import load_scene, scene_dirs, scene_layout
         from common.predictor import make_predictor
         from common.training.logs import write_json_atomically
         from common.viz import draw_middlebury_grid
@@ -63,7 +63,7 @@ def main(argv=None):
             summary[scene_dir.name] = {
                 key: result[key] for key in ("mean_change", "mean_change_known", "mean_change_filled", "holes")
             }
-            summary[scene_dir.name]["layout"] = "2014" if (scene_dir / "disp0.pfm").is_file() else "2005/2006"
+            summary[scene_dir.name]["layout"] = scene_layout(scene_dir)
         draw_middlebury_grid(rows, out / "middlebury.png")
         write_json_atomically(out / "middlebury.json", {"run": str(args.run_dir), "scenes": summary})
         print("scene | layout | holes | mean |change| (grey levels): all / known / filled")

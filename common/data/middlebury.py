@@ -141,6 +141,16 @@ def scene_dirs(root):
     return sorted(p for p in pathlib.Path(root).iterdir() if (p / "disp0.pfm").is_file() or (p / "disp1.png").is_file())
 
 
+def scene_layout(scene_dir):
+    """"2014" or "2005/2006": the layout of a scene folder."""
+    return "2014" if (pathlib.Path(scene_dir) / "disp0.pfm").is_file() else "2005/2006"
+
+
+def scene_list(root):
+    """[{"scene": name, "layout": ...}] of the scenes under `root`, in the order they are scored."""
+    return [{"scene": scene.name, "layout": scene_layout(scene)} for scene in scene_dirs(root)]
+
+
 class Middlebury:
     """The scenes under `root` (any mix of layouts), all of them the test split."""
 

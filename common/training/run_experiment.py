@@ -13,6 +13,7 @@ import tensorflow as tf
 
 from common.baselines import BASELINE_TITLES
 from common.config import save_config
+from common.data.middlebury import scene_list
 from common.losses import describe_loss, loss_note
 from common.training.evaluation import format_table, labelled_rows
 from common.training.logs import write_json_atomically
@@ -124,5 +125,6 @@ def write_metrics(run_dir, config, steps, results, titles, scorer, command, trai
             "device": "GPU" if tf.config.list_logical_devices("GPU") else "CPU",
             "protocol": scorer.protocol,
             "results": labelled_rows(results, titles, scorer.protocol, trained_with),
+            **({"scenes": scene_list(config.data.root)} if config.data.dataset == "middlebury" else {}),
         },
     )

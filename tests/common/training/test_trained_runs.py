@@ -88,6 +88,9 @@ def test_a_trained_run_is_scored_on_every_scene_of_both_layouts(middlebury, tmp_
         "pooling: pixels pooled over the test set; resolution: 16x20 (network input); crop: full frame; depth cap: none"
     )
     assert all(row["protocol"] == metrics["protocol"] for row in metrics["results"].values())
+    layouts = {scene.name: "2014" if (scene / "disp0.pfm").is_file() else "2005/2006" for scene in root.iterdir()}
+    assert metrics["scenes"] == [{"scene": name, "layout": layouts[name]} for name in sorted(layouts)]
+    assert set(layouts.values()) == {"2014", "2005/2006"}
     assert metrics["results"]["per-image mean depth"]["rms"] == pytest.approx(_expected_mean_depth_rms(root), rel=1e-5)
     assert "protocol: pooling" in result.stdout
     assert sorted(p.name for p in run.rglob("ckpt-*.index")) == checkpoints  # nothing trained

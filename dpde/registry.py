@@ -44,24 +44,15 @@ def build_untrained_dpde(**args):
     )
 
 
-FCRN = ModelSpec(
-    name="fcrn",
-    build=build_fcrn,
-    presets={name: preset["depth"] for name, preset in PRESETS.items()},
-    inputs=("image",),
-    sample_kind="monocular",
-    title="FCRN",
-    check=fcrn.check_arguments,
-)
-GRADIENT_NET = ModelSpec(
-    name="gradient_net",
-    build=build_gradient_net,
-    presets={name: preset["gradient"] for name, preset in PRESETS.items()},
-    inputs=("image",),
-    sample_kind="monocular",
-    title="gradient network",
-    check=gradient_net.check_arguments,
-    output="gradients",
+def network_spec(name, module, build, key, title, output="depth"):
+    """The `ModelSpec` of one of DPDE's networks, its presets those under `key` of DPDE's."""
+    presets = {preset: arguments[key] for preset, arguments in PRESETS.items()}
+    return ModelSpec(name, build, presets, ("image",), "monocular", title, module.check_arguments, output)
+
+
+FCRN = network_spec("fcrn", fcrn, build_fcrn, "depth", "FCRN")
+GRADIENT_NET = network_spec(
+    "gradient_net", gradient_net, build_gradient_net, "gradient", "gradient network", "gradients"
 )
 DPDE = ModelSpec(
     name="dpde",

@@ -55,6 +55,7 @@ def test_calibrated_defaults_give_the_paper_input_on_the_synthetic_test_split():
     _within_a_decibel_of_the_paper(_statistics(config))
 
 
+@pytest.mark.slow
 def test_calibrated_defaults_give_the_paper_input_on_scene_flow_like_files(tmp_path):
     root = write_sceneflow_tree(tmp_path, train_views=0, test_views=16)
     assert len(SceneFlow(root).items("test")) == 16

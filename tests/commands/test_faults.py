@@ -199,6 +199,7 @@ def test_train_refuses_a_directory_another_run_holds(tmp_path):
 # Writes that are complete or absent, in an order a resumed run can finish.
 
 
+@pytest.mark.slow
 def test_a_run_killed_during_the_epoch_test_writes_that_epoch_again(tmp_path):
     experiment = _experiment(tmp_path, train={"epochs": 2, "checkpoint_every_steps": 3}, eval={"every_epochs": 1})
     trainer = _trainer(experiment, tmp_path / "run")

@@ -50,6 +50,7 @@ OPTIONS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("option", list(OPTIONS))
 @pytest.mark.parametrize("network", list(NETWORKS))
 def test_network_trains_with_the_option(network, option, tmp_path):
@@ -75,6 +76,7 @@ def _assert_float32_exports(run_dir, inputs):
     assert model(inputs).dtype == "float32"
 
 
+@pytest.mark.slow
 def test_mixed_precision_igde_run_exports_float32(tmp_path, capsys):
     config = _config(
         tmp_path, TINY_EXPERIMENT, mixed_precision="mixed_float16", jit_compile=True, epochs=1, steps_per_epoch=3
@@ -88,6 +90,7 @@ def test_mixed_precision_igde_run_exports_float32(tmp_path, capsys):
     )
 
 
+@pytest.mark.slow
 def test_mixed_precision_dpde_stages_assemble_and_export_float32(tmp_path, capsys):
     config = _config(
         tmp_path,
@@ -142,6 +145,7 @@ def test_cpu_bfloat16_is_read_from_the_cpu_flags(tmp_path, flags, native):
     assert cpu_has_bfloat16(tmp_path / "missing") is False
 
 
+@pytest.mark.slow
 def test_a_run_resumes_under_another_precision(tmp_path):
     """The checkpoint holds the network, not its float32 wrapper: a float32 run continues under
     mixed_bfloat16 with every weight restored."""

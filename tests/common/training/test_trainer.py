@@ -43,6 +43,7 @@ def _checkpoint_steps(trainer):
     return [int(path.rsplit("-", 1)[1]) for path in trainer.manager.checkpoints]
 
 
+@pytest.mark.slow
 def test_several_steps_a_call_train_log_and_checkpoint_as_one_step_a_call(tmp_path):
     one, one_logged = _trainer(tmp_path, "one", 1, train={"keep_checkpoints": 10})
     three, three_logged = _trainer(tmp_path, "three", 3, train={"keep_checkpoints": 10})
@@ -59,6 +60,7 @@ def test_several_steps_a_call_train_log_and_checkpoint_as_one_step_a_call(tmp_pa
     assert len(rows) == 3 and rows[1].startswith("1,4,") and rows[2].startswith("2,8,")
 
 
+@pytest.mark.slow
 def test_a_run_stopped_mid_epoch_resumes_to_the_same_weights(tmp_path):
     whole, _ = _trainer(tmp_path, "whole", 3)
     whole.train()
@@ -80,6 +82,7 @@ def test_a_run_stopped_mid_epoch_resumes_to_the_same_weights(tmp_path):
         np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_a_non_finite_loss_stops_at_its_step_whatever_the_steps_per_call(tmp_path):
     # A linear output: one step of lr 1e30 makes the next loss overflow.
     model = {**TINY_EXPERIMENT["model"], "args": {**TINY_EXPERIMENT["model"]["args"], "output_activation": "linear"}}

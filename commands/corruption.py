@@ -6,7 +6,7 @@ corrupted fraction of the pixels and the RMSE on them.
 
 The calibration of `data.corruption` (README, "What is a reconstruction"): the defaults give
 within 1 dB of the paper's PSNR 36.68 dB and PSNRf 21.10 dB on the synthetic test split and on
-Scene Flow-like generated data (`python -m common.data.synthetic_sceneflow`).
+Scene Flow-like generated data (`python -m commands.sceneflow_like`).
 """
 
 import argparse

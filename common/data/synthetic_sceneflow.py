@@ -7,23 +7,21 @@ calibrated boundary corruption reaches the paper's 2.8 % of pixels (`python -m
 commands.corruption`). The tree feeds the calibration, the streaming tests and
 `bench/pipeline.py` where the real data set cannot be downloaded.
 
-    python -m common.data.synthetic_sceneflow OUT_DIR [--train 6] [--test 16] [--distinct N]
+    python -m commands.sceneflow_like OUT_DIR [--train 6] [--test 16] [--distinct N]
 
 Example:
     write_sceneflow_tree("data/sceneflow_like", train_views=6, test_views=16)
     SceneFlow("data/sceneflow_like").items("test")  # 16 (image, disparity) paths
 """
 
-import argparse
 import pathlib
-import sys
 
 import cv2
 import numpy as np
 
 from common.data.pfm import write_pfm
 from common.data.synthetic import generate_scene
-from common.errors import DatasetError, exit_status
+from common.errors import DatasetError
 
 HEIGHT, WIDTH = 540, 960
 FLYINGTHINGS_OBJECTS = (30, 60)
@@ -88,19 +86,3 @@ def _write_png(path, array):
     if not cv2.imwrite(str(path), array):
         raise DatasetError(f"{path}: could not write the PNG file")
 
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("root", help="folder to write the Scene Flow tree into")
-    parser.add_argument("--train", type=int, default=6, help="training views")
-    parser.add_argument("--test", type=int, default=16, help="test views")
-    parser.add_argument("--distinct", type=int, help="distinct scenes (default: one per view)")
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
-    return exit_status(
-        lambda: write_sceneflow_tree(args.root, args.train, args.test, seed=args.seed, distinct=args.distinct)
-    )
-
-
-if __name__ == "__main__":
-    sys.exit(main())

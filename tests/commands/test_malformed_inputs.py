@@ -20,6 +20,7 @@ from commands.figures import main as figures_main
 from commands.igde_enhance import main as igde_enhance
 from commands.omega_sweep import main as omega_sweep_main
 from commands.report import main as report_main
+from commands.sceneflow_like import main as sceneflow_like_main
 from commands.train import main as train_main
 
 COMMANDS = {
@@ -33,6 +34,7 @@ COMMANDS = {
     "omega-sweep": omega_sweep_main,
     "corruption": corruption_main,
     "budget": budget_main,
+    "sceneflow-like": sceneflow_like_main,
 }
 # A few hundred bytes that unfold into 9^8 strings: formatting the whole value would exhaust memory.
 ALIAS_BOMB = (
@@ -83,6 +85,7 @@ def _layout(root):
     jpeg = cv2.imencode(".jpg", rng.integers(0, 255, (64, 64, 3), dtype=np.uint8))[1].tobytes()
     (root / "cut.jpg").write_bytes(jpeg[: len(jpeg) // 2])
     (root / "huge.png").write_bytes(_png_claiming(100_000, 100_000))
+    (root / "tree" / "FlyingThings3D").mkdir(parents=True)
     (root / "bomb.yaml").write_text(ALIAS_BOMB)
     (root / "nan.yaml").write_text(GOOD_EXPERIMENT + "optimizer: {learning_rate: .nan}\n")
     (root / "nul_name.yaml").write_text(GOOD_EXPERIMENT + 'name: "a\\0b"\n')
@@ -185,6 +188,8 @@ CASES = [
     ("corruption", ["good.yaml", "--samples", "-1"], "--samples: expected an integer >= 1, got -1"),
     ("figures", ["run", "--samples", "-2"], "--samples: expected an integer from 1 to 64, got -2"),
     ("budget", ["--measure", "0", "0", "0"], "--measure 0 0 0: expected N in 1..64"),
+    ("sceneflow-like", ["out", "--train", "-1"], "--train -1 --test 16 --distinct None: expected counts >= 0"),
+    ("sceneflow-like", ["tree"], "tree/FlyingThings3D: exists; choose an empty folder"),
     # --run-dir below a file.
     ("train", ["good.yaml", "--run-dir", "a_file/run"], "a_file is a file, not a directory"),
 ]

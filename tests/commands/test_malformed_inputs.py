@@ -18,7 +18,11 @@ from commands.evaluate import main as evaluate_main
 from commands.export import main as export_main
 from commands.figures import main as figures_main
 from commands.igde_enhance import main as igde_enhance
+from commands.igde_middlebury import main as igde_middlebury_main
+from commands.learning_curves import main as learning_curves_main
+from commands.loss_anatomy import main as loss_anatomy_main
 from commands.omega_sweep import main as omega_sweep_main
+from commands.pilot import main as pilot_main
 from commands.report import main as report_main
 from commands.sceneflow_like import main as sceneflow_like_main
 from commands.train import main as train_main
@@ -35,6 +39,10 @@ COMMANDS = {
     "corruption": corruption_main,
     "budget": budget_main,
     "sceneflow-like": sceneflow_like_main,
+    "pilot": pilot_main,
+    "learning-curves": learning_curves_main,
+    "loss-anatomy": loss_anatomy_main,
+    "igde-middlebury": igde_middlebury_main,
 }
 # A few hundred bytes that unfold into 9^8 strings: formatting the whole value would exhaust memory.
 ALIAS_BOMB = (
@@ -190,6 +198,16 @@ CASES = [
     ("budget", ["--measure", "0", "0", "0"], "--measure 0 0 0: expected N in 1..64"),
     ("sceneflow-like", ["out", "--train", "-1"], "--train -1 --test 16 --distinct None: expected counts >= 0"),
     ("sceneflow-like", ["tree"], "tree/FlyingThings3D: exists; choose an empty folder"),
+    ("pilot", ["good.yaml", "--steps", "0"], "--steps 0 --points 4: expected --points >= 1"),
+    ("pilot", ["bomb.yaml", "--steps", "4"], "name: expected str, got ["),
+    (
+        "learning-curves",
+        ["good.yaml", "--variant", "no label"],
+        "--variant 'no label': expected 'LABEL: key=value ...'",
+    ),
+    ("loss-anatomy", ["good.yaml", "--noise", "nan"], "expected >= 1 and a finite noise >= 0"),
+    ("igde-middlebury", ["run", "missing_scenes"], "missing_scenes: no such folder"),
+    ("igde-middlebury", ["run", "a_directory"], "a_directory: no Middlebury scene"),
     # --run-dir below a file.
     ("train", ["good.yaml", "--run-dir", "a_file/run"], "a_file is a file, not a directory"),
 ]

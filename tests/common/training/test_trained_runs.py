@@ -12,7 +12,7 @@ import yaml
 from common.data.images import resize_depth
 from common.data.middlebury import load_scene
 from common.data.pfm import write_pfm
-from tests.conftest import run_python, run_train, user_error
+from tests.conftest import run_python, run_train, user_error, write_motorcycle_scene
 from tests.dpde.test_training import TINY_DPDE
 
 IMAGE_SIZE = [16, 20]
@@ -47,6 +47,7 @@ def middlebury(tmp_path_factory, finished_runs):
         [("2014", (24, 30)), ("2014", (20, 36)), ("2014", (30, 30)), ("2006", (24, 28)), ("2006", (26, 30))]
     ):
         _scene(root / f"scene{index}", layout, shape, index)
+    write_motorcycle_scene(root)  # and a real one: scikit-image's Middlebury 2014 Motorcycle
     run = finished_runs[1]
     experiment = root.parent / "middlebury_eval.yaml"
     config = {

@@ -1,0 +1,106 @@
+"""Scores any method's saved depth predictions against an experiment's test split, with the
+metrics, protocol and baselines of a run, and writes the same table and metrics.json.
+
+    python -m commands.score EXPERIMENT.yaml PREDICTIONS_DIR [--png-scale S] [--title NAME]
+        [--run-dir DIR] [--set key.path=value ...]
+
+PREDICTIONS_DIR holds one file per test sample, named by its index as `commands.write_split`
+names it (`00000.png`, `00001.pfm`, ...; `common.data.split_files`): 16-bit PNG divided by
+`--png-scale` (default: 65535 for IGDE's [0, 1] depth, 1000 for DPDE's metres, i.e. millimetres),
+or PFM / NPY in the model's units (IGDE: [0, 1]; DPDE: metres). IGDE: PSNR, PSNRt, PSNRf, SSIM and
+RMSE with the split's error mask; each prediction must have its sample's size. DPDE: the ten depth
+metrics; a prediction of another size is resized bilinearly to the ground truth, the rule of
+FCRN's protocol. A missing or unreadable prediction is an error naming it; an extra file a warning.
+"""
+
+import argparse
+import pathlib
+import shlex
+import sys
+
+from common.errors import DatasetError, exit_status
+
+PNG_SCALES = {"enhancement": 65535.0, "monocular": 1000.0}
+
+
+def saved_predictions(files, names, png_scale, sample_kind):
+    """fn(batch) -> [B, H, W, 1] of the prediction files `files` ({name: path}) for the test
+    samples `names`, in their order (the test set's batches come in index order)."""
+    import numpy as np
+
+    from common.data.split_files import read_prediction
+    from common.training.evaluation import resized_to
+
+    queue = iter(names)
+
+    def predict(batch):
+        predictions = []
+        for target in batch["target"]:
+            path = files[next(queue)]
+            values = read_prediction(path, png_scale)[..., None]
+            if values.shape[:2] != target.shape[:2]:
+                if sample_kind == "enhancement":
+                    raise DatasetError(
+                        f"{path}: {values.shape[0]}x{values.shape[1]}, but the sample is "
+                        f"{target.shape[0]}x{target.shape[1]} (IGDE scores predictions at the input's size)"
+                    )
+                values = resized_to(values, target.shape)
+            predictions.append(values)
+        return np.stack(predictions)
+
+    return predict
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("experiment", help="experiment YAML whose test split and protocol to use")
+    parser.add_argument("predictions", type=pathlib.Path, help="folder of prediction files")
+    parser.add_argument("--png-scale", type=float, help="16-bit PNG value per model unit")
+    parser.add_argument("--title", help="the predictions' row title (default: the folder's name)")
+    parser.add_argument("--run-dir", help="where to write metrics.json (default: runs/<experiment name>_scored)")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    args = parser.parse_args(argv)
+
+    def work():
+        from commands.registry import load_experiment
+        from common.baselines import BASELINE_TITLES, baseline_predictor
+        from common.data.pipeline import make_pipeline
+        from common.data.split_files import prediction_files, sample_name
+        from common.errors import require_number
+        from common.training.evaluation import make_scorer, score_methods
+        from common.training.run_experiment import write_metrics
+
+        config, model = load_experiment(args.experiment, args.overrides)
+        kind = model.spec.sample_kind
+        png_scale = args.png_scale if args.png_scale is not None else PNG_SCALES[kind]
+        require_number(png_scale, "--png-scale", low=0, low_open=True)
+        if not args.predictions.is_dir():
+            raise DatasetError(f"{args.predictions}: no such folder of predictions")
+        pipeline = make_pipeline(config, kind, train=False)
+        names = [sample_name(index) for index in range(pipeline.test_size)]
+        files = prediction_files(args.predictions)
+        missing = [name for name in names if name not in files]
+        if missing:
+            raise DatasetError(
+                f"{args.predictions}: no prediction for {len(missing)} of the {len(names)} test samples, "
+                f"first {missing[0]} (expected {missing[0]}.png, .pfm or .npy)"
+            )
+        extra = sorted(set(files) - set(names))
+        if extra:
+            print(f"warning: {args.predictions}: {len(extra)} files name no test sample, first {files[extra[0]].name}")
+        title = args.title or args.predictions.resolve().name
+        methods = {name: baseline_predictor(name, config.eval) for name in config.eval.baselines}
+        titles = {name: BASELINE_TITLES[name] for name in config.eval.baselines}
+        methods["predictions"], titles["predictions"] = saved_predictions(files, names, png_scale, kind), title
+        scorer = make_scorer(kind, "depth", config)
+        results, _, _ = score_methods(methods, pipeline.test_dataset(config.eval.batch_size), scorer)
+        run_dir = pathlib.Path(args.run_dir or f"runs/{config.name}_scored")
+        run_dir.mkdir(parents=True, exist_ok=True)
+        command = shlex.join(["python", "-m", "commands.score", *(sys.argv[1:] if argv is None else argv)])
+        write_metrics(run_dir, config, {}, results, titles, scorer, command)
+
+    return exit_status(work)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

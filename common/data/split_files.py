@@ -1,0 +1,83 @@
+"""A test split as files, and predictions read back from files: what lets anyone run their own
+method on exactly our test inputs (`python -m commands.write_split`) and score its saved depth
+maps with our code (`python -m commands.score`).
+
+A written split holds, per sample `NNNNN` (its index in the split): `rgb/NNNNN.png` (8-bit RGB)
+and, as float32 PFM files in the model's units, `input_depth/` (IGDE: the corrupted depth, [0, 1]),
+`ground_truth/` (IGDE: [0, 1] normalised disparity; DPDE: metres, 0 where unknown), and the masks
+as 8-bit PNG (0 / 255): `error_mask/` (IGDE: the pixels the corruption changed), `valid_mask/`
+(DPDE: known depth). Predictions are matched to samples by file name stem: `NNNNN.png` (16-bit,
+divided by the stated PNG scale), `NNNNN.pfm` or `NNNNN.npy` (model units).
+"""
+
+import cv2
+import numpy as np
+
+from common.data.images import read_image
+from common.data.pfm import read_pfm, write_pfm
+from common.errors import DatasetError
+
+FOLDERS = {
+    "enhancement": {"image": "rgb", "depth": "input_depth", "target": "ground_truth", "error_mask": "error_mask"},
+    "monocular": {"image": "rgb", "target": "ground_truth", "valid": "valid_mask"},
+}
+MASKS = ("error_mask", "valid")
+PREDICTION_SUFFIXES = (".png", ".pfm", ".npy")
+
+
+def sample_name(index):
+    return f"{index:05d}"
+
+
+def write_sample(root, sample_kind, name, sample):
+    """Writes one sample ({key: [H, W, C] float32}) under `root` in the split's layout."""
+    for key, folder in FOLDERS[sample_kind].items():
+        path = root / folder / f"{name}.{'pfm' if key in ('depth', 'target') else 'png'}"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        values = sample[key]
+        if key == "image":
+            written = cv2.imwrite(str(path), np.round(np.clip(values, 0, 1) * 255).astype(np.uint8)[..., ::-1])
+        elif key in MASKS:
+            written = cv2.imwrite(str(path), (values[..., 0] > 0.5).astype(np.uint8) * 255)
+        else:
+            write_pfm(path, values[..., 0])
+            written = True
+        if not written:
+            raise DatasetError(f"{path}: could not write the file")
+
+
+def read_prediction(path, png_scale):
+    """[H, W] float32 depth of a prediction file: a 16-bit PNG divided by `png_scale`, a PFM or an
+    NPY in the model's units; a DatasetError names a file that is not one."""
+    suffix = path.suffix.lower()
+    if suffix == ".png":
+        raw = read_image(path)
+        if raw.dtype != np.uint16 or raw.ndim != 2:
+            raise DatasetError(f"{path}: expected a one-channel 16-bit PNG, got {raw.dtype} of shape {raw.shape}")
+        values = raw.astype(np.float32) / png_scale
+    elif suffix == ".pfm":
+        values = read_pfm(path)
+    else:
+        try:
+            values = np.load(path, allow_pickle=False)
+        except (OSError, ValueError) as error:
+            raise DatasetError(f"{path}: not a readable NPY file") from error
+    values = np.asarray(values, np.float32)
+    if values.ndim == 3 and values.shape[2] == 1:
+        values = values[..., 0]
+    if values.ndim != 2:
+        raise DatasetError(f"{path}: expected a one-channel depth map, got shape {values.shape}")
+    if not np.isfinite(values).all():
+        raise DatasetError(f"{path}: {int(np.count_nonzero(~np.isfinite(values)))} values are NaN or infinite")
+    return values
+
+
+def prediction_files(folder):
+    """{sample name: prediction file} of a folder; a DatasetError names a name given twice."""
+    files = {}
+    for path in sorted(folder.iterdir()):
+        if path.suffix.lower() in PREDICTION_SUFFIXES and path.is_file():
+            if path.stem in files:
+                raise DatasetError(f"{path}: a second prediction for sample {path.stem} (also {files[path.stem].name})")
+            files[path.stem] = path
+    return files

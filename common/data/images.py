@@ -9,7 +9,10 @@ from common.errors import DatasetError
 
 # A file must end as its format says: OpenCV decodes a truncated JPEG or PNG with a warning and
 # fills the missing rows grey.
-_ENDINGS = {b"\xff\xd8": (b"\xff\xd9", "JPEG", "end-of-image marker"), b"\x89PNG": (b"IEND\xaeB`\x82", "PNG", "IEND chunk")}
+_ENDINGS = {
+    b"\xff\xd8": (b"\xff\xd9", "JPEG", "end-of-image marker"),
+    b"\x89PNG": (b"IEND\xaeB`\x82", "PNG", "IEND chunk"),
+}
 
 
 def read_image(path, flags=cv2.IMREAD_UNCHANGED, error=DatasetError):

@@ -49,7 +49,9 @@ def read_calibration(path):
             f"{path}: expected cam0=[f 0 cx; 0 f cy; 0 0 1], doffs= and baseline= lines ({short_repr(error)})"
         ) from error
     if not all(np.isfinite(list(calibration.values()))) or min(calibration["focal"], calibration["baseline"]) <= 0:
-        raise DatasetError(f"{path}: expected finite values and a positive focal length and baseline, got {calibration}")
+        raise DatasetError(
+            f"{path}: expected finite values and a positive focal length and baseline, got {calibration}"
+        )
     return calibration
 
 
@@ -142,7 +144,7 @@ def scene_dirs(root):
 
 
 def scene_layout(scene_dir):
-    """"2014" or "2005/2006": the layout of a scene folder."""
+    """ "2014" or "2005/2006": the layout of a scene folder."""
     return "2014" if (pathlib.Path(scene_dir) / "disp0.pfm").is_file() else "2005/2006"
 
 

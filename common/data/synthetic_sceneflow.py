@@ -85,4 +85,3 @@ def _frame_and_disparity(scene):
 def _write_png(path, array):
     if not cv2.imwrite(str(path), array):
         raise DatasetError(f"{path}: could not write the PNG file")
-

@@ -2,8 +2,9 @@
 of full-size 540 x 960 views in the published layout, in fresh processes, with the peak resident
 memory compared between a small and a twelve times larger training split."""
 
-import pytest
 import re
+
+import pytest
 
 from common.data.sceneflow import SceneFlow
 from common.data.synthetic_sceneflow import write_sceneflow_tree

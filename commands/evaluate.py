@@ -27,23 +27,18 @@ def main(argv=None):
 
     def work():
         from commands.registry import load_experiment, load_trained_run
-        from common.training.evaluation import format_table, labelled_rows
+        from common.training.evaluation import format_tables, protocol_fields
         from common.training.logs import write_json_atomically
         from common.training.trained_runs import score_trained_runs
 
         config, _ = load_experiment(args.experiment, args.overrides)
         runs = [load_trained_run(path) for path in args.runs]
-        results, titles, scorer = score_trained_runs(config, args.experiment, runs, args.baselines)
-        print(format_table(results, titles, scorer.metrics, scorer.protocol))
+        tables, titles, scorers = score_trained_runs(config, args.experiment, runs, args.baselines)
+        print(format_tables(tables, titles, scorers))
         if args.out:
             write_json_atomically(
                 args.out,
-                {
-                    "experiment": args.experiment,
-                    "runs": args.runs,
-                    "protocol": scorer.protocol,
-                    "results": labelled_rows(results, titles, scorer.protocol),
-                },
+                {"experiment": args.experiment, "runs": args.runs, **protocol_fields(tables, titles, scorers)},
             )
 
     return exit_status(work)

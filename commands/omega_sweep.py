@@ -12,6 +12,7 @@ modified FCRN (positive: the fusion lowers the error).
 import argparse
 import sys
 
+from common.config import OWN_PROTOCOL
 from common.errors import ConfigError, exit_status, require_number
 
 PAPER_OMEGAS = (1.0, 3.0, 10.0, 30.0, 100.0)
@@ -32,8 +33,8 @@ def omega_sweep(config, run, omegas):
     for omega in omegas:
         fused = spec.assemble(networks, {**arguments, "fusion": {**arguments["fusion"], "omega": float(omega)}})
         methods[f"omega={omega:g}"] = make_predictor(fused, spec.inputs)
-    results, scorer = score_on_test_set(config, methods, spec.sample_kind, spec.output)
-    return results, scorer.protocol
+    tables, scorers = score_on_test_set(config, methods, spec.sample_kind, spec.output, own_only=True)
+    return tables[OWN_PROTOCOL], scorers[OWN_PROTOCOL].protocol
 
 
 def format_sweep(results, protocol):

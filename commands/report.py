@@ -57,7 +57,7 @@ class Run:
         self.command = self.metrics.get("command") or f"python train.py ... --run-dir {self.dir}"
 
     def label(self, row, values=None):
-        """The row name with the run's data set, scale and evaluation protocol (one per run); a
+        """The row name with the run's data set, scale and the row's evaluation protocol; a
         trained network's row (`values` with its `loss_weights`) also names its loss and, for
         IGDE, its output layout."""
         trained = ""
@@ -66,7 +66,13 @@ class Run:
             if self.paper == "igde" and self.config["model"]["name"] == "igde":
                 residual = self.config["model"].get("args", {}).get("residual_output", False)
                 trained += ", residual output" if residual else ", direct output"
-        return f"{row} — *ours: {self.scale}; {self.metrics.get('protocol', 'protocol not recorded')}{trained}*"
+        protocol = (values or {}).get("protocol") or self.metrics.get("protocol", "protocol not recorded")
+        return f"{row} — *ours: {self.scale}; {protocol}{trained}*"
+
+    def tables(self):
+        """The run's result rows of every protocol, {title: values}, the experiment's own first."""
+        further = self.metrics.get("protocols", {})
+        return [self.metrics["results"], *(table["results"] for table in further.values())]
 
 
 def _cell(value):
@@ -127,7 +133,9 @@ POOLING_NOTES = {
 
 
 def dpde_section(runs):
-    poolings = sorted({run.config["eval"].get("pooling", "pixels") for run in runs}) or ["pixels"]
+    poolings = {run.config["eval"].get("pooling", "pixels") for run in runs}
+    poolings |= {p["pooling"] for run in runs for p in run.config["eval"].get("protocols", {}).values()}
+    poolings = sorted(poolings) or ["pixels"]
     parts = [
         "## DPDE (`../shared/papers/dpde.txt`)",
         "",
@@ -135,22 +143,23 @@ def dpde_section(runs):
         'are here, every other cell is marked "not in the text". Our pixel metrics are '
         + " or ".join(POOLING_NOTES[p] for p in poolings)
         + "; SSIM, GSM and MGE are per image, "
-        "averaged. Each of our rows names its protocol (pooling, resolution, crop, depth cap); "
-        "FCRN's published NYU numbers are at the 480x640 ground truth (`eval.resolution: "
-        "original`), DPDE's at 240x320 as far as the text says.",
+        "averaged. Each of our rows names its protocol (pooling, resolution, crop, depth cap), and a "
+        "run scored under several protocols (`eval.protocols`) has rows for each; FCRN's published NYU "
+        "numbers are at the 480x640 ground truth (`nyu.yaml`'s `fcrn` protocol), DPDE's at 240x320 as "
+        "far as the text says.",
     ]
     for title, (columns, paper_rows, note) in DPDE_TABLES.items():
         ours = []
         for run in runs:
-            results = run.metrics["results"]
-            if title.startswith("Table 4"):
-                ours += [
-                    (run.label(row, values), values)
-                    for row, values in results.items()
-                    if row in ("FCRN", "modified FCRN", "DPDE")
-                ]
-            elif DPDE_DATASET_TABLES[run.config["data"]["dataset"]] == title:
-                ours += [(run.label(row, values), values) for row, values in results.items()]
+            for results in run.tables():
+                if title.startswith("Table 4"):
+                    ours += [
+                        (run.label(row, values), values)
+                        for row, values in results.items()
+                        if row in ("FCRN", "modified FCRN", "DPDE")
+                    ]
+                elif DPDE_DATASET_TABLES[run.config["data"]["dataset"]] == title:
+                    ours += [(run.label(row, values), values) for row, values in results.items()]
         if title.startswith("Table 2") and any(r.config["data"]["dataset"] == "synthetic" for r in runs):
             columns = DPDE_COLUMNS + tuple(c for c in MIDDLEBURY_COLUMNS if c not in DPDE_COLUMNS)
         parts += ["", f"### {title}", "", note, "", _table(columns, paper_rows, ours)]

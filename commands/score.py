@@ -9,8 +9,9 @@ names it (`00000.png`, `00001.pfm`, ...; `common.data.split_files`): 16-bit PNG 
 `--png-scale` (default: 65535 for IGDE's [0, 1] depth, 1000 for DPDE's metres, i.e. millimetres),
 or PFM / NPY in the model's units (IGDE: [0, 1]; DPDE: metres). IGDE: PSNR, PSNRt, PSNRf, SSIM and
 RMSE with the split's error mask; each prediction must have its sample's size. DPDE: the ten depth
-metrics; a prediction of another size is resized bilinearly to the ground truth, the rule of
-FCRN's protocol. A missing or unreadable prediction is an error naming it; an extra file a warning.
+metrics under every protocol the experiment names (`eval.protocols`); a prediction of another size
+is resized bilinearly to each protocol's ground truth, the rule of FCRN's protocol. A missing or
+unreadable prediction is an error naming it; an extra file a warning.
 """
 
 import argparse
@@ -24,29 +25,23 @@ PNG_SCALES = {"enhancement": 65535.0, "monocular": 1000.0}
 
 
 def saved_predictions(files, names, png_scale, sample_kind):
-    """fn(batch) -> [B, H, W, 1] of the prediction files `files` ({name: path}) for the test
-    samples `names`, in their order (the test set's batches come in index order)."""
-    import numpy as np
-
+    """fn(batch of one sample) -> [1, H, W, 1] of the prediction files `files` ({name: path}) for
+    the test samples `names`, in their order (the test set comes in index order) and at the
+    file's own size (a DPDE scorer resizes it to its protocol's ground truth)."""
     from common.data.split_files import read_prediction
-    from common.training.evaluation import resized_to
 
     queue = iter(names)
 
     def predict(batch):
-        predictions = []
-        for target in batch["target"]:
-            path = files[next(queue)]
-            values = read_prediction(path, png_scale)[..., None]
-            if values.shape[:2] != target.shape[:2]:
-                if sample_kind == "enhancement":
-                    raise DatasetError(
-                        f"{path}: {values.shape[0]}x{values.shape[1]}, but the sample is "
-                        f"{target.shape[0]}x{target.shape[1]} (IGDE scores predictions at the input's size)"
-                    )
-                values = resized_to(values, target.shape)
-            predictions.append(values)
-        return np.stack(predictions)
+        (target,) = batch["target"]
+        path = files[next(queue)]
+        values = read_prediction(path, png_scale)[None, ..., None]
+        if sample_kind == "enhancement" and values.shape[1:3] != target.shape[:2]:
+            raise DatasetError(
+                f"{path}: {values.shape[1]}x{values.shape[2]}, but the sample is "
+                f"{target.shape[0]}x{target.shape[1]} (IGDE scores predictions at the input's size)"
+            )
+        return values
 
     return predict
 
@@ -67,7 +62,7 @@ def main(argv=None):
         from common.data.pipeline import make_pipeline
         from common.data.split_files import prediction_files, sample_name
         from common.errors import require_number
-        from common.training.evaluation import make_scorer, score_methods
+        from common.training.evaluation import make_scorers, score_methods
         from common.training.run_experiment import write_metrics
 
         config, model = load_experiment(args.experiment, args.overrides)
@@ -92,12 +87,12 @@ def main(argv=None):
         methods = {name: baseline_predictor(name, config.eval) for name in config.eval.baselines}
         titles = {name: BASELINE_TITLES[name] for name in config.eval.baselines}
         methods["predictions"], titles["predictions"] = saved_predictions(files, names, png_scale, kind), title
-        scorer = make_scorer(kind, "depth", config)
-        results, _, _ = score_methods(methods, pipeline.test_dataset(config.eval.batch_size), scorer)
+        scorers = make_scorers(kind, "depth", config)
+        tables, _, _ = score_methods(methods, pipeline.test_dataset(1), scorers)
         run_dir = pathlib.Path(args.run_dir or f"runs/{config.name}_scored")
         run_dir.mkdir(parents=True, exist_ok=True)
         command = shlex.join(["python", "-m", "commands.score", *(sys.argv[1:] if argv is None else argv)])
-        write_metrics(run_dir, config, {}, results, titles, scorer, command)
+        write_metrics(run_dir, config, {}, tables, titles, scorers, command)
 
     return exit_status(work)
 

@@ -4,10 +4,11 @@ method can run on exactly our test inputs (`common.data.split_files` gives the l
     python -m commands.write_split EXPERIMENT.yaml OUT_DIR [--set key.path=value ...]
 
 IGDE: RGB, corrupted input depth, ground truth and error mask; DPDE: RGB, ground truth and valid
-mask, at the experiment's evaluation resolution. `manifest.json` names every sample and its size,
-the units and scales, the corruption's seed and settings (IGDE), the evaluation protocol and the
-project version. Works for the generated sets and for every real data set's reader. OUT_DIR must
-be empty or new: nothing is written over.
+mask at the network input's size and, when a protocol scores at the original resolution, also at
+the data set's own size. `manifest.json` names every sample and its size, the units and scales,
+the corruption's seed and settings (IGDE), every evaluation protocol and the project version.
+Works for the generated sets and for every real data set's reader. OUT_DIR must be empty or new:
+nothing is written over.
 """
 
 import argparse
@@ -28,18 +29,21 @@ def write_split(config, sample_kind, out, experiment_path):
     """Writes the test split of `config` under `out`; returns the manifest."""
     from common.atomic import atomic_path
     from common.data.loaders import make_loader
-    from common.data.split_files import FOLDERS, sample_name, write_sample
-    from common.training.evaluation import make_scorer
+    from common.data.pipeline import needs_original
+    from common.data.split_files import sample_name, split_folders, write_sample
+    from common.training.evaluation import make_scorers
     from common.version import VERSION
 
-    resolution = config.eval.resolution if sample_kind == "monocular" else "input"
-    length, load = make_loader(config.data, "test", sample_kind, resolution)
+    original = sample_kind == "monocular" and needs_original(config.eval)
+    length, load = make_loader(config.data, "test", sample_kind, original)
     samples = []
     for index in range(length):
         sample = load(index)
         write_sample(out, sample_kind, sample_name(index), sample)
         height, width = sample["target"].shape[:2]
         samples.append({"name": sample_name(index), "height": height, "width": width})
+        if original:
+            samples[-1]["original_height"], samples[-1]["original_width"] = sample["original_target"].shape[:2]
         print(f"\r{index + 1}/{length} samples", end="\n" if index + 1 == length else "", flush=True)
     manifest = {
         "version": VERSION,
@@ -47,11 +51,11 @@ def write_split(config, sample_kind, out, experiment_path):
         "dataset": config.data.dataset,
         "sample_kind": sample_kind,
         "split": "test",
-        "folders": FOLDERS[sample_kind],
+        "folders": split_folders(sample_kind, original),
         "units": UNITS[sample_kind],
         "rgb": "8-bit PNG, RGB",
         "masks": "8-bit PNG, 255 = 1",
-        "protocol": make_scorer(sample_kind, "depth", config).protocol,
+        "protocols": {name: scorer.protocol for name, scorer in make_scorers(sample_kind, "depth", config).items()},
         "samples": samples,
     }
     if sample_kind == "enhancement":

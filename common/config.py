@@ -142,9 +142,6 @@ class LossConfig:
     DPDE: berhu, and log_l1_gradient for the gradient network)."""
 
     weights: dict[str, float] = field(default_factory=lambda: {"l1": 1.0, "depth_focal": 1.0, "sobel": 1.0})
-    # {stage name: weights} for one network of a model of stages, instead of `weights` (DPDE's
-    # plain FCRN with BerHu alone: `{fcrn: {berhu: 1.0}}`).
-    stage_weights: dict[str, dict[str, float]] = field(default_factory=dict)
     focal_alpha: float = 0.25
     focal_gamma: float = 2.0
     sobel_beta: float = 0.9
@@ -160,12 +157,6 @@ class LossConfig:
         for name, weight in self.weights.items():
             _require(weight >= 0, f"weights.{name}", "a weight >= 0")
         _require(any(w > 0 for w in self.weights.values()), "weights", "at least one weight > 0")
-        for stage, weights in self.stage_weights.items():
-            _require(
-                weights and min(weights.values()) >= 0 and max(weights.values()) > 0,
-                f"stage_weights.{stage}",
-                "weights >= 0, at least one > 0",
-            )
         _require(self.focal_gamma >= 0, "focal_gamma", "a number >= 0")
         _require(0 <= self.sobel_beta <= 1, "sobel_beta", "a number in [0, 1]")
         _require(
@@ -307,6 +298,33 @@ class FastGlobalSmootherConfig:
         _require(self.sigma_color > 0, "sigma_color", "a number > 0")
 
 
+OWN_PROTOCOL = "own"  # the experiment's own protocol among `EvalConfig.all_protocols()`
+PROTOCOL_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
+
+
+@dataclass
+class ProtocolConfig:
+    """A DPDE evaluation protocol: `pooling` is `pixels` (the pixel metrics pooled over every
+    valid test pixel, DPDE's "1/T sum over T pixels") or `images` (each image's metrics,
+    averaged), `resolution` is `input` (the ground truth resized with the image to
+    `data.image_size`, as the paper rescales "all images") or `original` (the prediction resized
+    bilinearly to the data set's own ground truth, FCRN's protocol: 480x640 on NYU), `crop` null
+    or `eigen`, `max_depth` null or the cap in metres (ground truth above it is left out, the C1
+    mask of Make3D at 70 m)."""
+
+    pooling: str = "pixels"
+    resolution: str = "input"
+    crop: typing.Optional[str] = None
+    max_depth: typing.Optional[float] = None
+
+    def __post_init__(self):
+        _require(self.pooling in ("pixels", "images"), "pooling", "pixels or images")
+        _require(self.resolution in ("input", "original"), "resolution", "input or original")
+        _require(self.crop in (None, "eigen"), "crop", "null or eigen")
+        if self.max_depth is not None:
+            _require(self.max_depth > 0, "max_depth", "a number > 0 or null")
+
+
 @dataclass
 class EvalConfig:
     """Evaluation on the test split, every `every_epochs` epochs and at the end. DPDE:
@@ -330,6 +348,7 @@ class EvalConfig:
     crop: typing.Optional[str] = None
     pooling: str = "pixels"
     resolution: str = "input"
+    protocols: dict[str, ProtocolConfig] = field(default_factory=dict)
     trained_runs: list[str] = field(default_factory=list)
     gsm_masking: float = 200.0
     gsm_luminance_weight: float = 0.1
@@ -344,13 +363,23 @@ class EvalConfig:
                 f"names from {', '.join(BASELINES)} (a network to compare, such as DPDE's fcrn, goes in train.stages)",
             )
         _require(self.image_summaries >= 0, "image_summaries", "an integer >= 0")
-        if self.max_depth is not None:
-            _require(self.max_depth > 0, "max_depth", "a number > 0 or null")
-        _require(self.crop in (None, "eigen"), "crop", "null or eigen")
-        _require(self.pooling in ("pixels", "images"), "pooling", "pixels or images")
-        _require(self.resolution in ("input", "original"), "resolution", "input or original")
+        self.own_protocol()  # checks pooling, resolution, crop and max_depth
+        for name in self.protocols:
+            _require(
+                PROTOCOL_NAME.fullmatch(name) is not None and name != OWN_PROTOCOL,
+                "protocols",
+                f"names of lower-case letters, digits and '_' (not {OWN_PROTOCOL!r}, the experiment's own)",
+            )
         _require(self.gsm_masking > 0, "gsm_masking", "a number > 0")
         _require(0 <= self.gsm_luminance_weight <= 1, "gsm_luminance_weight", "a number in [0, 1]")
+
+    def own_protocol(self):
+        """The experiment's own protocol as a `ProtocolConfig`."""
+        return ProtocolConfig(self.pooling, self.resolution, self.crop, self.max_depth)
+
+    def all_protocols(self):
+        """{name: ProtocolConfig}: the experiment's own (`OWN_PROTOCOL`) first, then `protocols`."""
+        return {OWN_PROTOCOL: self.own_protocol(), **self.protocols}
 
 
 FILTER_BASELINES = ("joint_bilateral", "guided_filter", "weighted_median", "fast_global_smoother")
@@ -401,10 +430,20 @@ class DistributeConfig:
 RUN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
 
+# The sections a stage of a model of separately trained networks may set for itself
+# (`ExperimentConfig.stage_settings`); `data` only its batch: the stages share one data pipeline.
+STAGE_SECTIONS = ("loss", "optimizer", "schedule", "train", "data")
+STAGE_DATA_KEYS = ("batch_size",)
+
+
 @dataclass
 class ExperimentConfig:
     """`name`: the run's folder under runs/, so a plain name (letters, digits, '.', '_', '-';
-    no path)."""
+    no path). `stage_settings`: {stage name: {section: {key: value}}}, the settings one network
+    of a model of separately trained networks (DPDE's `depth`, `gradient`, `fcrn`) trains with
+    instead of the experiment's (`stage_experiment`): keys of `STAGE_SECTIONS`, each value
+    replacing the experiment's whole (DPDE's plain FCRN on BerHu alone:
+    `{fcrn: {loss: {weights: {berhu: 1.0}}}}`)."""
 
     name: str = "experiment"
     model: ModelConfig = field(default_factory=ModelConfig)
@@ -416,6 +455,7 @@ class ExperimentConfig:
     eval: EvalConfig = field(default_factory=EvalConfig)
     export: ExportConfig = field(default_factory=ExportConfig)
     distribute: DistributeConfig = field(default_factory=DistributeConfig)
+    stage_settings: dict[str, dict[str, dict[str, typing.Any]]] = field(default_factory=dict)
 
     def __post_init__(self):
         _require(
@@ -444,6 +484,30 @@ def load_config(path, overrides=()):
     for override in overrides:
         _apply_override(raw, override, path)
     return _build(ExperimentConfig, raw, path, prefix="")
+
+
+def stage_experiment(config, stage, path):
+    """`config` as the stage `stage` trains it: each section of `stage_settings.<stage>` set key
+    by key (a key's value replaces the experiment's whole), checked like the file's own values;
+    no `stage_settings`. Raises ConfigError naming `path` and the key."""
+    prefix = f"stage_settings.{stage}"
+    sections = {}
+    for section, values in config.stage_settings.get(stage, {}).items():
+        if section not in STAGE_SECTIONS:
+            raise ConfigError(
+                f"{path}: unknown key '{prefix}.{section}' (expected one of: {', '.join(STAGE_SECTIONS)})"
+            )
+        if section == "data" and set(values) - set(STAGE_DATA_KEYS):
+            extra = sorted(set(values) - set(STAGE_DATA_KEYS))[0]
+            raise ConfigError(
+                f"{path}: {prefix}.data.{extra}: a stage sets only data.batch_size (the stages share one data set)"
+            )
+        if section == "train" and "stages" in values:
+            raise ConfigError(f"{path}: {prefix}.train.stages: the experiment's train.stages names the stages to train")
+        current = getattr(config, section)
+        raw = {**dataclasses.asdict(current), **values}
+        sections[section] = _build(type(current), raw, path, f"{prefix}.{section}.")
+    return dataclasses.replace(config, stage_settings={}, **sections)
 
 
 def config_to_dict(config):

@@ -6,7 +6,7 @@ Example:
     check_experiment(config, model, "experiments/quickstart.yaml")
 """
 
-from common.config import BASELINES_BY_KIND, DATASET_KINDS
+from common.config import BASELINES_BY_KIND, DATASET_KINDS, stage_experiment
 from common.errors import ConfigError
 from common.export import check_converters
 from common.losses import LOSSES, loss_applies_to
@@ -14,7 +14,7 @@ from common.losses import LOSSES, loss_applies_to
 
 def check_experiment(config, model, path):
     """Checks the loss terms against the networks they train, the data set's kind of sample, the
-    baselines, the stages, the crop and the export converters of `config`, whose model is the
+    baselines, the protocols, the stages, the crop and the export converters of `config`, whose model is the
     `ResolvedModel` `model`; any mistake is a one-line `ConfigError` naming `path`."""
     spec = model.spec
     for name in config.loss.weights:
@@ -25,6 +25,10 @@ def check_experiment(config, model, path):
         raise ConfigError(
             f"{path}: data.dataset: {config.data.dataset} holds {kind} samples, "
             f"but model {config.model.name} needs {spec.sample_kind} samples"
+        )
+    if config.eval.protocols and spec.sample_kind != "monocular":
+        raise ConfigError(
+            f"{path}: eval.protocols: {spec.title} is scored under one protocol (IGDE's metrics); expected {{}}"
         )
     allowed = BASELINES_BY_KIND[spec.sample_kind]
     for name in config.eval.baselines:
@@ -48,8 +52,8 @@ def _check_networks(config, model, path):
     weights = {name: weight for name, weight in config.loss.weights.items() if weight > 0}
     spec = model.spec
     if not spec.stages:
-        if config.loss.stage_weights:
-            raise ConfigError(f"{path}: loss.stage_weights: model {config.model.name} is one network; expected {{}}")
+        if config.stage_settings:
+            raise ConfigError(f"{path}: stage_settings: model {config.model.name} is one network; expected {{}}")
         if config.train.stages is not None:
             raise ConfigError(f"{path}: train.stages: model {config.model.name} is one network; expected null")
         for name in weights:
@@ -59,23 +63,31 @@ def _check_networks(config, model, path):
                 )
         return
     stages = model.networks
-    for name, stage_weights in config.loss.stage_weights.items():
+    for name in config.stage_settings:
         if name not in stages:
             raise ConfigError(
-                f"{path}: loss.stage_weights: unknown stage '{name}' (expected names from: {', '.join(stages)})"
+                f"{path}: stage_settings: unknown stage '{name}' (expected names from: {', '.join(stages)})"
             )
-        output = stages[name].spec.output
-        if not any(loss_applies_to(term, output) for term, weight in stage_weights.items() if weight > 0):
-            raise ConfigError(f"{path}: loss.stage_weights.{name}: no term for a network that predicts {output}")
+        for term in stage_experiment(config, name, path).loss.weights:
+            if term not in LOSSES:
+                raise ConfigError(
+                    f"{path}: unknown key 'stage_settings.{name}.loss.weights.{term}' "
+                    f"(expected one of: {', '.join(LOSSES)})"
+                )
     for name in config.train.stages or ():
         if name not in stages:
             raise ConfigError(
                 f"{path}: train.stages: unknown stage '{name}' (expected names from: {', '.join(stages)})"
             )
-    for stage in stages.values():
+    for name, stage in stages.items():
         output = stage.spec.output
-        if not any(loss_applies_to(name, output) for name in weights):
+        own = stage_experiment(config, name, path).loss.weights
+        if not any(loss_applies_to(term, output) for term, weight in own.items() if weight > 0):
+            key = (
+                f"stage_settings.{name}.loss.weights"
+                if "loss" in config.stage_settings.get(name, {})
+                else "loss.weights"
+            )
             raise ConfigError(
-                f"{path}: loss.weights: no term for the {stage.row_title(model.arguments)} "
-                f"(a network that predicts {output})"
+                f"{path}: {key}: no term for the {stage.row_title(model.arguments)} (a network that predicts {output})"
             )

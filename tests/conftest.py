@@ -1,4 +1,4 @@
-"""Shared fixtures: a tiny experiment that trains in seconds on a CPU."""
+"""Shared fixtures: tiny experiments of both papers that train in seconds on a CPU."""
 
 import os
 import pathlib
@@ -29,21 +29,32 @@ TINY_EXPERIMENT = {
     "train": {"epochs": 2, "checkpoint_every_steps": 2, "log_every_steps": 1},
     "eval": {"batch_size": 4, "every_epochs": 1, "image_summaries": 1},
 }
+TINY_DPDE = {
+    "name": "tiny_dpde",
+    "model": {"name": "dpde", "preset": "small", "args": {"depth": {"decoder_width": 32}, "gradient": {"width": 8}}},
+    "data": {"dataset": "synthetic", "train_size": 16, "test_size": 4, "image_size": [32, 48], "batch_size": 4},
+    "loss": {"weights": {"berhu": 1.0, "fsim": 1.0, "log_l1_gradient": 1.0}},
+    "optimizer": {"name": "adam", "learning_rate": 1.0e-3},
+    "train": {"epochs": 3, "checkpoint_every_steps": 4, "log_every_steps": 1},
+    "eval": {"batch_size": 4, "every_epochs": 3, "image_summaries": 1, "baselines": ["mean_depth"]},
+}
+WITH_FCRN = {"stages": ["depth", "gradient", "fcrn"]}  # TINY_DPDE's train section trains the plain FCRN too
+
+
+def write_experiment(path, base, **sections):
+    """Writes the experiment `base` (a dict of sections) to `path`, each section in `sections`
+    updated key by key; returns `path`."""
+    config = {key: dict(value) if isinstance(value, dict) else value for key, value in base.items()}
+    for section, values in sections.items():
+        config[section] = {**config.get(section, {}), **values}
+    path.write_text(yaml.safe_dump(config))
+    return path
 
 
 @pytest.fixture
 def tiny_experiment(tmp_path):
-    """Writes the tiny experiment file; returns a function that writes it with section updates."""
-
-    def write(**sections):
-        config = {key: dict(value) if isinstance(value, dict) else value for key, value in TINY_EXPERIMENT.items()}
-        for section, values in sections.items():
-            config[section] = {**config.get(section, {}), **values}
-        path = tmp_path / "tiny.yaml"
-        path.write_text(yaml.safe_dump(config))
-        return path
-
-    return write
+    """Returns a function that writes the tiny IGDE experiment with section updates."""
+    return lambda **sections: write_experiment(tmp_path / "tiny.yaml", TINY_EXPERIMENT, **sections)
 
 
 def _export_every_format(spec, arguments, directory):
@@ -86,12 +97,15 @@ def dpde_model(tmp_path_factory):
 @pytest.fixture(scope="session")
 def finished_runs(tmp_path_factory):
     """[IGDE run dir, DPDE run dir]: the tiny experiments trained by train.py (DPDE for 1 epoch, with
-    the plain FCRN)."""
-    from tests.dpde.test_training import TINY_DPDE, WITH_FCRN
-
+    the plain FCRN, scored under a second protocol, per-image means)."""
     base = tmp_path_factory.mktemp("finished")
     runs = []
-    for config in (TINY_EXPERIMENT, {**TINY_DPDE, "train": {**TINY_DPDE["train"], **WITH_FCRN, "epochs": 1}}):
+    dpde = {
+        **TINY_DPDE,
+        "train": {**TINY_DPDE["train"], **WITH_FCRN, "epochs": 1},
+        "eval": {**TINY_DPDE["eval"], "protocols": {"per_image": {"pooling": "images"}}},
+    }
+    for config in (TINY_EXPERIMENT, dpde):
         experiment = base / f"{config['name']}.yaml"
         experiment.write_text(yaml.safe_dump(config))
         runs.append(base / config["name"])

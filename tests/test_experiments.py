@@ -54,6 +54,26 @@ def test_middlebury_evaluation_without_the_nyu_run_names_it(tmp_path):
     assert not (tmp_path / "run").exists()
 
 
+def test_dpde_experiments_score_the_paper_protocol_and_fcrns_in_one_pass():
+    """NYU: the paper's (240x320, cap 10 m) and FCRN's (480x640 ground truth, full frame, no cap);
+    Make3D: the paper's (460x345, no cap) and FCRN's C1 (ground truth up to 70 m); each pooled
+    over pixels. IGDE's Scene Flow experiments keep one protocol."""
+    from common.config import ProtocolConfig
+
+    nyu = load_config(ROOT / "experiments/dpde/nyu.yaml").eval
+    assert nyu.all_protocols() == {
+        "own": ProtocolConfig("pixels", "input", None, 10.0),
+        "fcrn": ProtocolConfig("pixels", "original", None, None),
+    }
+    make3d = load_config(ROOT / "experiments/dpde/make3d.yaml")
+    assert make3d.eval.all_protocols() == {
+        "own": ProtocolConfig("pixels", "input", None, None),
+        "fcrn": ProtocolConfig("pixels", "input", None, 70.0),
+    }
+    assert make3d.stage_settings["gradient"]["data"] == {"batch_size": make3d.data.batch_size}
+    assert load_config(ROOT / "experiments/igde/sceneflow.yaml").eval.protocols == {}
+
+
 def test_dpde_experiments_have_the_paper_schedule_and_table_4_overrides():
     nyu = load_config(ROOT / "experiments/dpde/nyu.yaml")
     assert (nyu.optimizer.name, nyu.optimizer.learning_rate, nyu.optimizer.momentum) == ("sgd", 1e-2, 0.9)
@@ -62,7 +82,12 @@ def test_dpde_experiments_have_the_paper_schedule_and_table_4_overrides():
     assert load_config(ROOT / "experiments/dpde/make3d.yaml").data.image_size == [460, 345]
     assert load_config(ROOT / "experiments/dpde/middlebury.yaml").data.image_size == [380, 430]
     assert load_config(ROOT / "experiments/dpde/gradient_net.yaml").train.stages == ["gradient"]
-    assert (nyu.data.flip, nyu.loss.stage_weights) == (False, {})  # Table 4: one change a row
+    assert nyu.data.flip is False and set(nyu.stage_settings) == {"gradient"}  # Table 4: one change a row
+    # the gradient network's recipe, written out, is the depth branch's (the reconstruction table)
+    gradient = nyu.stage_settings["gradient"]
+    assert gradient["optimizer"] == {"name": "sgd", "learning_rate": 1e-2, "momentum": 0.9}
+    assert gradient["schedule"] == {"name": "piecewise", "boundaries": [10, 20], "multipliers": [1.0, 0.5, 0.1]}
+    assert gradient["train"] == {"epochs": 30} and gradient["data"] == {"batch_size": nyu.data.batch_size}
     extras = ROOT / "experiments/dpde/extras"
     no_fsim, no_unet = load_config(extras / "no_fsim.yaml"), load_config(extras / "no_unet.yaml")
     assert no_fsim.loss.weights["fsim"] == 0.0 and no_fsim.model.args == {} and no_fsim.train.stages == ["depth"]
@@ -93,3 +118,13 @@ def test_malformed_experiment_files_are_one_line_errors(tmp_path, content, extra
     before = sorted(tmp_path.rglob("*"))
     assert message in user_error(run_train(experiment, *arguments))
     assert sorted(tmp_path.rglob("*")) == before  # nothing written
+
+
+def test_igde_experiments_keep_one_protocol(tmp_path):
+    """IGDE's metrics have no pooling, resolution, crop or cap to vary: further protocols are refused."""
+    from common.errors import ConfigError
+    from tests.conftest import TINY_EXPERIMENT, write_experiment
+
+    path = write_experiment(tmp_path / "tiny.yaml", TINY_EXPERIMENT, eval={"protocols": {"fcrn": {}}})
+    with pytest.raises(ConfigError, match="eval.protocols: IGDE is scored under one protocol"):
+        load_experiment(path)

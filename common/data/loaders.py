@@ -4,8 +4,8 @@ An *enhancement* sample (IGDE) holds `image` [H, W, 3] RGB in [0, 1], `depth` [H
 corrupted input depth in [0, 1], `target` [H, W, 1] the true depth and `error_mask` [H, W, 1]
 (1 where the corruption changed the depth), all float32. A *monocular* sample (DPDE) holds
 `image`, `target` [H, W, 1] the true depth in metres and `valid` [H, W, 1] (1 where the truth is
-known); a test sample for FCRN's protocol (`resolution="original"`) keeps `target` and `valid` at
-the data set's own ground-truth size while `image` has `data.image_size`.
+known), all at `data.image_size`; a test sample for a protocol at the original resolution (FCRN's)
+also holds `original_target` and `original_valid` at the data set's own ground-truth size.
 """
 
 import pathlib
@@ -25,6 +25,7 @@ SAMPLE_CHANNELS = {
     "enhancement": {"image": 3, "depth": 1, "target": 1, "error_mask": 1},
     "monocular": {"image": 3, "target": 1, "valid": 1},
 }
+ORIGINAL_CHANNELS = {"original_target": 1, "original_valid": 1}  # make_loader(..., original=True)
 SPLITS = {"train": 0, "test": 1}
 READERS = {
     "sceneflow": lambda data: SceneFlow(data.root, data.sceneflow_pass, data.sceneflow_depth),
@@ -58,13 +59,12 @@ def monocular_sample(image, depth):
     }
 
 
-def make_loader(data, split, sample_kind, resolution="input"):
+def make_loader(data, split, sample_kind, original=False):
     """The `split` ("train" or "test") of the data set named by `data.dataset`.
 
     Args:
-        resolution: "input" (the monocular ground truth resized with the image to
-            `data.image_size`) or "original" (left at the data set's size; a generated scene's is
-            `data.image_size`).
+        original: monocular samples also hold the ground truth at the data set's own size
+            (`ORIGINAL_CHANNELS`; a generated scene's is `data.image_size`).
     Returns:
         (length, load) where load(index) returns a sample dict of `sample_kind`.
     Raises:
@@ -72,12 +72,19 @@ def make_loader(data, split, sample_kind, resolution="input"):
     """
     if sample_kind not in SAMPLE_CHANNELS:
         raise ValueError(f"unknown sample kind {sample_kind!r}")
+    original = original and sample_kind == "monocular"
     if data.dataset == "synthetic":
-        return _synthetic_loader(data, split, sample_kind)
-    return _real_loader(data, split, sample_kind, resolution)
+        return _synthetic_loader(data, split, sample_kind, original)
+    return _real_loader(data, split, sample_kind, original)
 
 
-def _synthetic_loader(data, split, sample_kind):
+def _with_original(sample, depth):
+    """`sample` with `original_target` and `original_valid` of the metric depth `depth`."""
+    truth = monocular_sample(np.zeros((1, 1, 3), np.float32), depth)
+    return {**sample, "original_target": truth["target"], "original_valid": truth["valid"]}
+
+
+def _synthetic_loader(data, split, sample_kind, original):
     length = data.train_size if split == "train" else data.test_size
     height, width = data.image_size
 
@@ -86,15 +93,16 @@ def _synthetic_loader(data, split, sample_kind):
         scene = generate_scene(seed, height, width)
         image = scene["image"] / np.float32(255.0)
         if sample_kind == "monocular":
-            return monocular_sample(image, scene["depth"])
+            sample = monocular_sample(image, scene["depth"])
+            return _with_original(sample, scene["depth"]) if original else sample
         return enhancement_sample(image, normalized_disparity(scene["depth"]), seed, data.corruption, EIGHT_BIT_LEVELS)
 
     return length, load
 
 
-def _real_loader(data, split, sample_kind, resolution):
+def _real_loader(data, split, sample_kind, original):
     """A split of a data set on disk through its reader (`READERS`): monocular images resized to
-    `data.image_size` with their depth (unless `resolution` is "original"), Scene Flow frames
+    `data.image_size` with their depth (also kept at its own size when `original`), Scene Flow frames
     centre-cropped to it with the boundary corruption seeded by (seed, split, index)."""
     if not data.root:
         raise DatasetError(
@@ -108,9 +116,8 @@ def _real_loader(data, split, sample_kind, resolution):
     def load(index):
         if sample_kind == "monocular":
             image, depth = reader.read(items[index])
-            if resolution == "input":
-                depth = resize_depth(depth, data.image_size)
-            return monocular_sample(resize_image(image, data.image_size), depth)
+            sample = monocular_sample(resize_image(image, data.image_size), resize_depth(depth, data.image_size))
+            return _with_original(sample, depth) if original else sample
         image, depth = reader.load(items[index], data.image_size)
         return enhancement_sample(
             image,

@@ -12,7 +12,7 @@ uninterrupted run would have seen.
 
 import tensorflow as tf
 
-from common.data.loaders import SAMPLE_CHANNELS, make_loader
+from common.data.loaders import ORIGINAL_CHANNELS, SAMPLE_CHANNELS, make_loader
 from common.errors import UserError, remember
 
 AUTOTUNE = tf.data.AUTOTUNE
@@ -26,20 +26,22 @@ class DataPipeline:
         train_loader, test_loader: (length, load) pairs from `make_loader`; train_loader None
             for a pipeline that only evaluates.
         sample_kind: a key of `SAMPLE_CHANNELS`.
-        single_test_batches: evaluate one sample a batch (test ground truth at each data set's own
-            size, which may differ from sample to sample, e.g. Middlebury's).
+        original_truth: the test samples also hold the ground truth at the data set's own size
+            (`ORIGINAL_CHANNELS`), which may differ from sample to sample (Middlebury's), so they
+            are evaluated one a batch.
     Example:
         pipeline = DataPipeline(config.data, make_loader(config.data, "train", "enhancement"),
                                 make_loader(config.data, "test", "enhancement"), "enhancement")
         for batch in pipeline.train_dataset(epoch=0, global_batch=2): ...
     """
 
-    def __init__(self, data, train_loader, test_loader, sample_kind, single_test_batches=False):
+    def __init__(self, data, train_loader, test_loader, sample_kind, original_truth=False):
         self.data = data
-        self.single_test_batches = single_test_batches
+        self.original_truth = original_truth
         self.channels = SAMPLE_CHANNELS[sample_kind]
         self.test_size, self._test_load = test_loader
-        self._test = self._loaded(self._test_load, tf.data.Dataset.range(self.test_size))
+        test_channels = {**self.channels, **(ORIGINAL_CHANNELS if original_truth else {})}
+        self._test = self._loaded(self._test_load, tf.data.Dataset.range(self.test_size), test_channels)
         self._test = self._test.map(lambda sample: {k: v for k, v in sample.items() if k != "index"})
         if data.cache:
             self._test = self._test.cache()
@@ -47,7 +49,9 @@ class DataPipeline:
             return
         self.train_size, self._train_load = train_loader
         if data.cache:
-            self._cached_train = self._loaded(self._train_load, tf.data.Dataset.range(self.train_size)).cache()
+            self._cached_train = self._loaded(
+                self._train_load, tf.data.Dataset.range(self.train_size), self.channels
+            ).cache()
 
     def steps_per_epoch(self, global_batch):
         return self.train_size // global_batch
@@ -66,7 +70,7 @@ class DataPipeline:
             dataset = dataset.skip(skip_batches * global_batch)
         else:
             indices = tf.data.Dataset.range(self.train_size).shuffle(self.train_size, seed=seed)
-            dataset = self._loaded(self._train_load, indices.skip(skip_batches * global_batch))
+            dataset = self._loaded(self._train_load, indices.skip(skip_batches * global_batch), self.channels)
         dataset = dataset.map(
             lambda sample: self._augment(sample, epoch), num_parallel_calls=AUTOTUNE, deterministic=True
         )
@@ -74,11 +78,11 @@ class DataPipeline:
 
     def test_dataset(self, batch_size):
         """All test samples in index order, full size, unaugmented (from the cache after the first
-        pass when `data.cache` is set), `batch_size` a batch (one with `single_test_batches`)."""
-        return self._test.batch(1 if self.single_test_batches else batch_size).prefetch(AUTOTUNE)
+        pass when `data.cache` is set), `batch_size` a batch (one with `original_truth`)."""
+        return self._test.batch(1 if self.original_truth else batch_size).prefetch(AUTOTUNE)
 
-    def _loaded(self, load, indices):
-        keys = list(self.channels)
+    def _loaded(self, load, indices, channels):
+        keys = list(channels)
 
         def load_arrays(index):
             try:
@@ -90,7 +94,7 @@ class DataPipeline:
 
         def load_tensors(index):
             arrays = tf.numpy_function(load_arrays, [index], [tf.float32] * len(keys), stateful=False)
-            sample = {key: tf.ensure_shape(array, [None, None, self.channels[key]]) for key, array in zip(keys, arrays)}
+            sample = {key: tf.ensure_shape(array, [None, None, channels[key]]) for key, array in zip(keys, arrays)}
             sample["index"] = index
             return sample
 
@@ -114,13 +118,18 @@ class DataPipeline:
 
 def make_pipeline(config, sample_kind, train=True):
     """The `DataPipeline` of an experiment (`train=False`: the test data only); the monocular test
-    ground truth at `eval.resolution`."""
+    samples also hold the original ground truth when one of its protocols asks for it."""
     train_loader = make_loader(config.data, "train", sample_kind) if train else None
-    resolution = config.eval.resolution if sample_kind == "monocular" else "input"
+    original = sample_kind == "monocular" and needs_original(config.eval)
     return DataPipeline(
         config.data,
         train_loader,
-        make_loader(config.data, "test", sample_kind, resolution),
+        make_loader(config.data, "test", sample_kind, original),
         sample_kind,
-        single_test_batches=resolution == "original",
+        original_truth=original,
     )
+
+
+def needs_original(evaluation):
+    """Whether a protocol of the `EvalConfig` scores at the data set's own resolution."""
+    return any(protocol.resolution == "original" for protocol in evaluation.all_protocols().values())

@@ -6,8 +6,10 @@ A written split holds, per sample `NNNNN` (its index in the split): `rgb/NNNNN.p
 and, as float32 PFM files in the model's units, `input_depth/` (IGDE: the corrupted depth, [0, 1]),
 `ground_truth/` (IGDE: [0, 1] normalised disparity; DPDE: metres, 0 where unknown), and the masks
 as 8-bit PNG (0 / 255): `error_mask/` (IGDE: the pixels the corruption changed), `valid_mask/`
-(DPDE: known depth). Predictions are matched to samples by file name stem: `NNNNN.png` (16-bit,
-divided by the stated PNG scale), `NNNNN.pfm` or `NNNNN.npy` (model units).
+(DPDE: known depth); with a protocol at the original resolution, DPDE's `ground_truth_original/`
+and `valid_mask_original/` at the data set's own size. Predictions are matched to samples by file
+name stem: `NNNNN.png` (16-bit, divided by the stated PNG scale), `NNNNN.pfm` or `NNNNN.npy`
+(model units).
 """
 
 import cv2
@@ -21,7 +23,8 @@ FOLDERS = {
     "enhancement": {"image": "rgb", "depth": "input_depth", "target": "ground_truth", "error_mask": "error_mask"},
     "monocular": {"image": "rgb", "target": "ground_truth", "valid": "valid_mask"},
 }
-MASKS = ("error_mask", "valid")
+ORIGINAL_FOLDERS = {"original_target": "ground_truth_original", "original_valid": "valid_mask_original"}
+MASKS = ("error_mask", "valid", "original_valid")
 PREDICTION_SUFFIXES = (".png", ".pfm", ".npy")
 
 
@@ -29,10 +32,16 @@ def sample_name(index):
     return f"{index:05d}"
 
 
+def split_folders(sample_kind, original=False):
+    """{sample key: folder} of a written split; `original`: with the original ground truth."""
+    return {**FOLDERS[sample_kind], **(ORIGINAL_FOLDERS if original else {})}
+
+
 def write_sample(root, sample_kind, name, sample):
-    """Writes one sample ({key: [H, W, C] float32}) under `root` in the split's layout."""
-    for key, folder in FOLDERS[sample_kind].items():
-        path = root / folder / f"{name}.{'pfm' if key in ('depth', 'target') else 'png'}"
+    """Writes one sample ({key: [H, W, C] float32}) under `root` in the split's layout (with the
+    original ground truth when the sample holds it)."""
+    for key, folder in split_folders(sample_kind, "original_target" in sample).items():
+        path = root / folder / f"{name}.{'png' if key == 'image' or key in MASKS else 'pfm'}"
         path.parent.mkdir(parents=True, exist_ok=True)
         values = sample[key]
         if key == "image":

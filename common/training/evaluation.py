@@ -5,7 +5,8 @@ A scorer per kind of prediction: `EnhancementScorer` (IGDE's PSNR / PSNRt / PSNR
 RMSE, pooled over the set), `DepthScorer` (DPDE's depth metrics, pooled over the test pixels or
 averaged over images) and `GradientScorer` (the gradient network's mean gradient error). Each
 names its protocol (`scorer.protocol`), printed above the table and written beside every row of
-metrics.json.
+metrics.json. A DPDE experiment may name several protocols (`eval.protocols`): `make_scorers`
+gives one scorer each and `score_methods` feeds them all from one pass over the test set.
 """
 
 import math
@@ -13,6 +14,7 @@ import math
 import cv2
 import numpy as np
 
+from common.config import OWN_PROTOCOL
 from common.depth_metrics import DEPTH_METRICS, depth_statistics, mean_gradient_error, pooled_metrics, valid_mask
 from common.errors import DatasetError
 from common.metrics import make_enhancement_metrics, metric_results, update_enhancement_metrics
@@ -55,17 +57,23 @@ class EnhancementScorer:
         return metric_results(state)
 
 
-def depth_protocol(config):
-    """The label of a DPDE evaluation protocol: pooling, resolution, crop and depth cap."""
-    evaluation = config.eval
-    height, width = config.data.image_size
-    pooling = {"pixels": "pixels pooled over the test set", "images": "per-image mean"}[evaluation.pooling]
+def depth_protocol(protocol, image_size):
+    """The label of a DPDE evaluation protocol (`ProtocolConfig`): pooling, resolution, crop and
+    depth cap; `image_size` is the network input's (H, W)."""
+    height, width = image_size
+    pooling = {"pixels": "pixels pooled over the test set", "images": "per-image mean"}[protocol.pooling]
     resolution = {
         "input": f"{height}x{width} (network input)",
         "original": "original ground truth (prediction resized bilinearly)",
-    }[evaluation.resolution]
-    cap = "none" if evaluation.max_depth is None else f"{evaluation.max_depth:g} m"
-    return f"pooling: {pooling}; resolution: {resolution}; crop: {evaluation.crop or 'full frame'}; depth cap: {cap}"
+    }[protocol.resolution]
+    cap = "none" if protocol.max_depth is None else f"{protocol.max_depth:g} m"
+    return f"pooling: {pooling}; resolution: {resolution}; crop: {protocol.crop or 'full frame'}; depth cap: {cap}"
+
+
+def ground_truth(batch, resolution):
+    """(target, valid) of a monocular batch at the protocol's `resolution`."""
+    prefix = "original_" if resolution == "original" else ""
+    return batch[f"{prefix}target"], batch[f"{prefix}valid"]
 
 
 def resized_to(prediction, shape):
@@ -78,20 +86,21 @@ def resized_to(prediction, shape):
 
 
 class DepthScorer:
-    """DPDE's depth metrics (`common.depth_metrics`) over the test images: the pixel metrics pooled
-    over all their valid pixels (`eval.pooling: pixels`, the paper's "1/T sum over T pixels") or
-    each image's metrics averaged (`images`); each prediction is first brought to its ground
-    truth's size (`resized_to`)."""
+    """DPDE's depth metrics (`common.depth_metrics`) over the test images under one protocol
+    (`ProtocolConfig`): the pixel metrics pooled over all their valid pixels (`pooling: pixels`,
+    the paper's "1/T sum over T pixels") or each image's metrics averaged (`images`); each
+    prediction is first brought to the size of the protocol's ground truth (`resized_to`)."""
 
     metrics = DEPTH_METRICS
 
-    def __init__(self, config):
+    def __init__(self, protocol, config):
         evaluation = config.eval
-        self.pooling = evaluation.pooling
-        self.protocol = depth_protocol(config)
+        self.pooling = protocol.pooling
+        self.resolution = protocol.resolution
+        self.protocol = depth_protocol(protocol, config.data.image_size)
         self.options = {
-            "max_depth": evaluation.max_depth,
-            "crop": evaluation.crop,
+            "max_depth": protocol.max_depth,
+            "crop": protocol.crop,
             "gsm_masking": evaluation.gsm_masking,
             "gsm_luminance_weight": evaluation.gsm_luminance_weight,
         }
@@ -100,13 +109,12 @@ class DepthScorer:
         return []
 
     def update(self, state, prediction, batch):
+        targets, valid = ground_truth(batch, self.resolution)
         for index in range(len(prediction)):
-            target = batch["target"][index]
+            target = targets[index]
             try:
                 state.append(
-                    depth_statistics(
-                        target, resized_to(prediction[index], target.shape), batch["valid"][index], **self.options
-                    )
+                    depth_statistics(target, resized_to(prediction[index], target.shape), valid[index], **self.options)
                 )
             except ValueError as error:
                 raise DatasetError(f"test image {len(state)}: {error}") from error
@@ -125,7 +133,7 @@ class GradientScorer:
 
     def __init__(self, config):
         self.options = {"max_depth": config.eval.max_depth, "crop": config.eval.crop}
-        self.protocol = depth_protocol(config)
+        self.protocol = depth_protocol(config.eval.own_protocol(), config.data.image_size)
 
     def start(self):
         return []
@@ -141,32 +149,47 @@ class GradientScorer:
 
 def make_scorer(sample_kind, output, config):
     """The scorer of a model's predictions ("depth" or "gradients") on samples of `sample_kind`,
-    with the data and evaluation settings of the experiment `config`."""
+    with the data settings and the own protocol of the experiment `config`."""
+    return make_scorers(sample_kind, output, config, own_only=True)[OWN_PROTOCOL]
+
+
+def make_scorers(sample_kind, output, config, own_only=False):
+    """{protocol name: scorer}: the experiment's own protocol (`OWN_PROTOCOL`) first, then, for
+    depth predictions, those of `eval.protocols` (unless `own_only`)."""
     if sample_kind == "enhancement":
-        return EnhancementScorer(config)
-    return DepthScorer(config) if output == "depth" else GradientScorer(config)
+        return {OWN_PROTOCOL: EnhancementScorer(config)}
+    if output != "depth":
+        return {OWN_PROTOCOL: GradientScorer(config)}
+    protocols = {OWN_PROTOCOL: config.eval.own_protocol()} if own_only else config.eval.all_protocols()
+    return {name: DepthScorer(protocol, config) for name, protocol in protocols.items()}
 
 
-def score_methods(methods, dataset, scorer):
-    """Runs every method over the dataset and scores it.
+def score_methods(methods, dataset, scorers):
+    """Runs every method once over the dataset and scores it under every protocol.
 
     Args:
         methods: {name: fn(batch of NumPy arrays) -> prediction [B, H, W, C]}.
         dataset: finite `tf.data.Dataset` of sample dicts.
-        scorer: from `make_scorer`.
+        scorers: {protocol name: scorer} from `make_scorers`.
     Returns:
-        ({name: {metric: float or None}}, {name: prediction of the first batch}, first batch).
+        ({protocol: {name: {metric: float or None}}}, {name: prediction of the first batch},
+         first batch).
     """
-    states = {name: scorer.start() for name in methods}
+    states = {protocol: {name: scorer.start() for name in methods} for protocol, scorer in scorers.items()}
     first_batch, first_predictions = None, {}
     for batch in dataset.as_numpy_iterator():
         for name, method in methods.items():
             prediction = np.asarray(method(batch))
-            scorer.update(states[name], prediction, batch)
+            for protocol, scorer in scorers.items():
+                scorer.update(states[protocol][name], prediction, batch)
             if first_batch is None:
                 first_predictions[name] = prediction
         first_batch = batch if first_batch is None else first_batch
-    return {name: scorer.result(state) for name, state in states.items()}, first_predictions, first_batch
+    tables = {
+        protocol: {name: scorer.result(state) for name, state in states[protocol].items()}
+        for protocol, scorer in scorers.items()
+    }
+    return tables, first_predictions, first_batch
 
 
 def labelled_rows(results, titles, protocol, loss_weights=None):
@@ -184,16 +207,39 @@ def labelled_rows(results, titles, protocol, loss_weights=None):
     return rows
 
 
-def format_table(results, titles, metrics, protocol):
-    """A fixed-width text table under a line naming the protocol; `titles` maps method names to
-    row labels, `metrics` the columns."""
-    label_width = max(len(titles[name]) for name in results)
+def protocol_fields(tables, titles, scorers, loss_weights=None):
+    """The metrics.json fields of `score_methods`'s tables: `protocol` and `results` (the rows of
+    `labelled_rows`) of the experiment's own protocol, and `protocols` {name: {"protocol": label,
+    "results": rows}} of the further ones (absent when there are none)."""
+    fields = {
+        name: {
+            "protocol": scorers[name].protocol,
+            "results": labelled_rows(rows, titles, scorers[name].protocol, loss_weights),
+        }
+        for name, rows in tables.items()
+    }
+    own = fields.pop(OWN_PROTOCOL)
+    return {**own, **({"protocols": fields} if fields else {})}
+
+
+def format_tables(tables, titles, scorers):
+    """`format_table` of every protocol's table, the experiment's own first."""
+    return "\n\n".join(
+        format_table(rows, titles, scorers[name].metrics, scorers[name].protocol, name) for name, rows in tables.items()
+    )
+
+
+def format_table(results, titles, metrics, protocol, name=OWN_PROTOCOL):
+    """A fixed-width text table under a line naming the protocol (and its name, unless it is the
+    experiment's own); `titles` maps method names to row labels, `metrics` the columns."""
+    label_width = max(len(titles[method]) for method in results)
     widths = [max(len(METRIC_TITLES[c]), 10) for c in metrics]
     header = " | ".join([" " * label_width] + [METRIC_TITLES[c].rjust(w) for c, w in zip(metrics, widths)])
-    lines = [f"protocol: {protocol}", header, "-" * len(header)]
-    for name, values in results.items():
+    heading = "protocol" if name == OWN_PROTOCOL else f"protocol {name}"
+    lines = [f"{heading}: {protocol}", header, "-" * len(header)]
+    for method, values in results.items():
         cells = [_format_value(values.get(c)).rjust(w) for c, w in zip(metrics, widths)]
-        lines.append(" | ".join([titles[name].ljust(label_width)] + cells))
+        lines.append(" | ".join([titles[method].ljust(label_width)] + cells))
     return "\n".join(lines)
 
 

@@ -4,7 +4,7 @@ scores it with its baselines, writes `metrics.json` and exports; or, for an expe
 
 Example:
     config, model = commands.registry.load_experiment("experiments/quickstart.yaml")
-    results = run_experiment(config, model, "experiments/quickstart.yaml", "runs/quickstart")
+    tables = run_experiment(config, model, "experiments/quickstart.yaml", "runs/quickstart")
 """
 
 import pathlib
@@ -12,10 +12,10 @@ import pathlib
 import tensorflow as tf
 
 from common.baselines import BASELINE_TITLES
-from common.config import save_config
+from common.config import OWN_PROTOCOL, save_config
 from common.data.middlebury import scene_list
 from common.losses import describe_loss, loss_note
-from common.training.evaluation import format_table, labelled_rows
+from common.training.evaluation import format_tables, protocol_fields
 from common.training.logs import write_json_atomically
 from common.training.precision import detect_devices, device_line
 from common.training.run_lock import hold_run_directory
@@ -37,13 +37,13 @@ def run_experiment(config, model, experiment_path, run_dir, resume=False, eval_o
         command: the command line that ran it, recorded in metrics.json (default: the train.py
             command of `experiment_path`).
     Returns:
-        {method: {metric: value}} of the final evaluation.
+        {protocol: {method: {metric: value}}} of the final evaluation (`OWN_PROTOCOL` first).
     """
     command = command or f"python train.py {experiment_path} --run-dir {run_dir}"
     run_dir = pathlib.Path(run_dir)
     spec = model.spec
     if spec.stages:
-        results, titles, scorer, assembled, trainers, lock = run_stages(
+        tables, titles, scorers, assembled, trainers, lock = run_stages(
             config, model, experiment_path, run_dir, resume, eval_only
         )
         chief = trainers[spec.stages[0].name].chief
@@ -54,9 +54,9 @@ def run_experiment(config, model, experiment_path, run_dir, resume=False, eval_o
                 run_dir,
                 config,
                 {name: t.step for name, t in trainers.items()},
-                results,
+                tables,
                 titles,
-                scorer,
+                scorers,
                 command,
                 trained_with,
             )
@@ -66,53 +66,54 @@ def run_experiment(config, model, experiment_path, run_dir, resume=False, eval_o
             trainer.close()
         if lock:
             lock.release()
-        return results
+        return tables
     trainer = Trainer(config, model, experiment_path, run_dir)
     if trainer.chief:
         print(device_line(detect_devices(), config.train))
     trainer.restore(required=resume or eval_only)
     if not eval_only:
         trainer.train()
-    results = trainer.test(baselines=True)
+    tables = trainer.evaluate()
     if trainer.chief:
         write_metrics(
             run_dir,
             config,
             {"model": trainer.step},
-            results,
+            tables,
             {**BASELINE_TITLES, "model": spec.title},
-            trainer.scorer,
+            trainer.scorers,
             command,
             {"model": config.loss.weights},
         )
     if not eval_only:
         trainer.export()
     trainer.close()
-    return results
+    return tables
 
 
 def score_runs_experiment(config, runs, experiment_path, run_dir, command):
     """Scores the finished runs `runs` (`TrainedRun`s of `eval.trained_runs`) and the baselines on
     `config`'s test set; writes RUN_DIR/config.yaml and metrics.json. Returns the results."""
     lock = hold_run_directory(run_dir)
-    results, titles, scorer = score_trained_runs(config, experiment_path, runs, None)
+    tables, titles, scorers = score_trained_runs(config, experiment_path, runs, None)
     save_config(config, pathlib.Path(run_dir) / "config.yaml")
-    write_metrics(run_dir, config, {}, results, titles, scorer, command)
+    write_metrics(run_dir, config, {}, tables, titles, scorers, command)
     lock.release()
-    return results
+    return tables
 
 
-def write_metrics(run_dir, config, steps, results, titles, scorer, command, trained_with=None):
-    """Prints the result table and writes RUN_DIR/metrics.json: the experiment, the trained steps
-    of each network ({} when the run trains nothing), the command, the kind of device and the
-    evaluation protocol (for the reproduction report), and the rows, each network's with the
-    loss weights it was trained with (`trained_with`: {method: {term: weight}})."""
+def write_metrics(run_dir, config, steps, tables, titles, scorers, command, trained_with=None):
+    """Prints the result tables and writes RUN_DIR/metrics.json: the experiment, the trained steps
+    of each network ({} when the run trains nothing), the command, the kind of device and, for
+    each evaluation protocol (`tables` and `scorers` from `score_methods`), its label and its rows
+    (`protocol_fields`), each network's with the loss weights it was trained with
+    (`trained_with`: {method: {term: weight}})."""
     trained_with = trained_with or {}
     notes = {name: loss_note(weights) for name, weights in trained_with.items()}
     printed = {name: f"{title} ({notes[name]})" if notes.get(name) else title for name, title in titles.items()}
-    print(format_table(results, printed, scorer.metrics, scorer.protocol))
+    print(format_tables(tables, printed, scorers))
     for name, weights in trained_with.items():
-        if name in results:
+        if name in tables[OWN_PROTOCOL]:
             print(f"{titles[name]}: trained with {describe_loss(weights)}")
     write_json_atomically(
         pathlib.Path(run_dir) / "metrics.json",
@@ -123,8 +124,7 @@ def write_metrics(run_dir, config, steps, results, titles, scorer, command, trai
             "steps": steps,
             "command": command,
             "device": "GPU" if tf.config.list_logical_devices("GPU") else "CPU",
-            "protocol": scorer.protocol,
-            "results": labelled_rows(results, titles, scorer.protocol, trained_with),
+            **protocol_fields(tables, titles, scorers, trained_with),
             **({"scenes": scene_list(config.data.root)} if config.data.dataset == "middlebury" else {}),
         },
     )

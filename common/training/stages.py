@@ -12,13 +12,13 @@ import dataclasses
 import pathlib
 
 from common.baselines import BASELINE_TITLES, baseline_predictor
-from common.config import ModelConfig, save_config
+from common.config import ModelConfig, save_config, stage_experiment
 from common.data.pipeline import make_pipeline
 from common.errors import ConfigError
 from common.export import export_model
 from common.losses import loss_weights_for
 from common.predictor import make_predictor
-from common.training.evaluation import make_scorer, score_methods
+from common.training.evaluation import make_scorers, score_methods
 from common.training.precision import detect_devices, device_line
 from common.training.run_lock import hold_run_directory
 from common.training.strategy import is_chief, make_strategy
@@ -26,16 +26,18 @@ from common.training.trainer import Trainer
 
 
 def stage_config(config, name, network):
-    """The experiment of the stage `name` whose network is the `ResolvedModel` `network`: its
-    model, the loss terms that apply to it (`loss.stage_weights.<name>`, else `loss.weights`), no
-    baselines."""
-    weights = config.loss.stage_weights.get(name, config.loss.weights)
+    """The experiment of the stage `name` whose network is the `ResolvedModel` `network`: the
+    experiment with the stage's own settings (`stage_settings.<name>`, checked with the rest of
+    the file by `common.experiment.check_experiment`), its model, the loss terms that apply to it,
+    no baselines."""
+    staged = stage_experiment(config, name, "experiment")
+    weights = loss_weights_for(network.spec.output, staged.loss.weights)
     return dataclasses.replace(
-        config,
+        staged,
         model=ModelConfig(network.spec.name, config.model.preset, network.arguments),
-        loss=dataclasses.replace(config.loss, weights=loss_weights_for(network.spec.output, weights), stage_weights={}),
+        loss=dataclasses.replace(staged.loss, weights=weights),
         eval=dataclasses.replace(config.eval, baselines=[]),
-        train=dataclasses.replace(config.train, stages=None),
+        train=dataclasses.replace(staged.train, stages=None),
     )
 
 
@@ -65,8 +67,8 @@ def run_stages(config, model, experiment_path, run_dir, resume, eval_only):
     baselines, the comparison networks, the first stage alone and the assembled model.
 
     Returns:
-        (results {name: {metric: value}}, row titles {name: title}, the scorer, the assembled
-         model, {stage name: its Trainer}, the run directory's `RunLock` (None off the chief),
+        (tables {protocol: {name: {metric: value}}}, row titles {name: title}, {protocol:
+         scorer}, the assembled model, {stage name: its Trainer}, the run directory's `RunLock` (None off the chief),
          which the caller releases when it has written the run's files).
     """
     run_dir = pathlib.Path(run_dir)
@@ -119,9 +121,9 @@ def run_stages(config, model, experiment_path, run_dir, resume, eval_only):
         methods[stage.name], titles[stage.name] = trainers[stage.name].predictor, stage.row_title(arguments)
     methods[first.name], titles[first.name] = trainers[first.name].predictor, first.row_title(arguments)
     methods["model"], titles["model"] = make_predictor(assembled, spec.inputs), spec.title
-    scorer = make_scorer(spec.sample_kind, spec.output, config)
-    results, _, _ = score_methods(methods, pipeline.test_dataset(config.eval.batch_size), scorer)
-    return results, titles, scorer, assembled, trainers, lock
+    scorers = make_scorers(spec.sample_kind, spec.output, config)
+    tables, _, _ = score_methods(methods, pipeline.test_dataset(config.eval.batch_size), scorers)
+    return tables, titles, scorers, assembled, trainers, lock
 
 
 def export_stages(config, model, assembled, trainers, run_dir):

@@ -8,7 +8,7 @@ modified FCRN, taken out of the saved model) and every comparison network the ru
 `<stage>/model.keras` (the plain FCRN).
 
 Example:
-    results, titles, scorer = score_trained_runs(config, "middlebury.yaml", [run], ["mean_depth"])
+    tables, titles, scorers = score_trained_runs(config, "middlebury.yaml", [run], ["mean_depth"])
 """
 
 import dataclasses
@@ -22,7 +22,7 @@ from common.data.pipeline import make_pipeline
 from common.errors import ConfigError
 from common.models import ResolvedModel
 from common.predictor import make_predictor
-from common.training.evaluation import make_scorer, score_methods
+from common.training.evaluation import make_scorers, score_methods
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,7 +75,8 @@ def score_trained_runs(config, experiment_path, runs, baselines):
         runs: `TrainedRun`s.
         baselines: baseline names, or None for those of `eval.baselines` that apply to the runs.
     Returns:
-        ({name: {metric: value}}, {name: row title}, the scorer).
+        ({protocol: {name: {metric: value}}}, {name: row title}, {protocol: scorer}): every
+        protocol of the experiment (`common.training.evaluation.score_methods`).
     """
     rows = [row for run in runs for row in trained_run_rows(run)]
     kinds = {spec.sample_kind for _, _, spec in rows}
@@ -96,14 +97,15 @@ def score_trained_runs(config, experiment_path, runs, baselines):
     for title, model, spec in rows:
         methods[title] = make_predictor(model, spec.inputs)
         titles[title] = title
-    results, scorer = score_on_test_set(config, methods, kind, "depth")
-    return results, titles, scorer
+    tables, scorers = score_on_test_set(config, methods, kind, "depth")
+    return tables, titles, scorers
 
 
-def score_on_test_set(config, methods, sample_kind, output):
-    """({name: {metric: value}}, scorer) of `methods` ({name: fn(batch) -> prediction of
-    `output`}) on the test set of the experiment `config`."""
-    scorer = make_scorer(sample_kind, output, config)
+def score_on_test_set(config, methods, sample_kind, output, own_only=False):
+    """({protocol: {name: {metric: value}}}, {protocol: scorer}) of `methods` ({name: fn(batch) ->
+    prediction of `output`}) on the test set of the experiment `config`, under its protocols (only
+    its own with `own_only`)."""
+    scorers = make_scorers(sample_kind, output, config, own_only)
     pipeline = make_pipeline(config, sample_kind, train=False)
-    results, _, _ = score_methods(methods, pipeline.test_dataset(config.eval.batch_size), scorer)
-    return results, scorer
+    tables, _, _ = score_methods(methods, pipeline.test_dataset(config.eval.batch_size), scorers)
+    return tables, scorers

@@ -14,7 +14,7 @@ Example:
     trainer = Trainer(config, model, "experiments/quickstart.yaml", "runs/quickstart")
     trainer.restore(required=False)
     trainer.train()
-    results = trainer.test(baselines=True)
+    tables = trainer.evaluate()  # {protocol: {method: metrics}}
 """
 
 import os
@@ -28,12 +28,12 @@ import tensorflow as tf
 from google.protobuf import text_format
 
 from common.baselines import baseline_predictor
-from common.config import check_run_version, save_config
+from common.config import OWN_PROTOCOL, check_run_version, save_config
 from common.data.pipeline import make_pipeline
 from common.errors import ConfigError, SystemFault, TrainingError
 from common.export import export_model
 from common.predictor import make_predictor
-from common.training.evaluation import make_scorer, score_methods
+from common.training.evaluation import make_scorers, score_methods
 from common.training.learning import gain_line, not_learning_warning
 from common.training.logs import RunLogger
 from common.training.optimization import build_optimizer, current_learning_rate
@@ -92,7 +92,9 @@ class Trainer:
         self.chief = is_chief(self.strategy)
         self.spec = model.spec
         self.pipeline = pipeline or make_pipeline(config, self.spec.sample_kind)
-        self.scorer = make_scorer(self.spec.sample_kind, self.spec.output, config)
+        # Every protocol of the experiment; the own protocol's scorer is the one used during training.
+        self.scorers = make_scorers(self.spec.sample_kind, self.spec.output, config)
+        self.scorer = self.scorers[OWN_PROTOCOL]
         self.global_batch = config.data.batch_size
         replicas = self.strategy.num_replicas_in_sync
         if self.global_batch % replicas:
@@ -312,20 +314,28 @@ class Trainer:
         return tested | {f"input_{name}": self.input_scores.get(name) for name in self.scorer.metrics}
 
     def test(self, baselines=True):
-        """Scores the model and baselines on the test split: `baselines` True for the
-        experiment's `eval.baselines`, or a list of baseline names.
+        """Scores the model and baselines on the test split under the experiment's own protocol:
+        `baselines` True for the experiment's `eval.baselines`, or a list of baseline names.
 
         Returns {method: {metric: value}}, with the method "model" for the network.
         """
         names = self.config.eval.baselines if baselines is True else baselines
-        methods = {name: baseline_predictor(name, self.config.eval) for name in names}
+        return self._score(names, {OWN_PROTOCOL: self.scorer})[OWN_PROTOCOL]
+
+    def evaluate(self):
+        """The final evaluation: the model and `eval.baselines` under every protocol of the
+        experiment, in one pass. Returns {protocol: {method: {metric: value}}}."""
+        return self._score(self.config.eval.baselines, self.scorers)
+
+    def _score(self, baselines, scorers):
+        methods = {name: baseline_predictor(name, self.config.eval) for name in baselines}
         methods["model"] = self.predictor
-        results, predictions, batch = score_methods(
-            methods, self.pipeline.test_dataset(self.config.eval.batch_size), self.scorer
+        tables, predictions, batch = score_methods(
+            methods, self.pipeline.test_dataset(self.config.eval.batch_size), scorers
         )
         if self.chief:
             self.logger.examples(self.step, batch, predictions["model"], self.config.eval.image_summaries)
-        return results
+        return tables
 
     def export(self):
         """The SavedModel under RUN_DIR/export/ and the Keras model as RUN_DIR/model.keras."""

@@ -33,17 +33,13 @@ from tests.conftest import (
     run_python,
     run_train,
     user_error,
+    write_experiment,
 )
 
 
 def _experiment(tmp_path, **sections):
-    experiment = {key: dict(value) if isinstance(value, dict) else value for key, value in TINY_EXPERIMENT.items()}
-    experiment["eval"]["every_epochs"] = 0
-    for section, values in sections.items():
-        experiment[section] = {**experiment.get(section, {}), **values}
-    path = tmp_path / "tiny.yaml"
-    path.write_text(yaml.safe_dump(experiment))
-    return path
+    sections["eval"] = {"every_epochs": 0, **sections.get("eval", {})}
+    return write_experiment(tmp_path / "tiny.yaml", TINY_EXPERIMENT, **sections)
 
 
 def _trainer(path, run_dir):

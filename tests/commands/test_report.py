@@ -2,6 +2,8 @@
 papers with the paper's numbers beside ours, each of our rows labelled, the commands, and one
 figure per paper."""
 
+import json
+
 import cv2
 import pytest
 
@@ -46,8 +48,31 @@ def test_every_table_has_paper_and_labelled_rows(report):
         "resolution: 32x48 (network input); crop: full frame; depth cap: none; trained with "
         "BerHu x1 + FSIM x1 + log-L1 gradient x1*"
     ) in text
+    assert (
+        "DPDE — *ours: synthetic, small preset, CPU; pooling: per-image mean; "
+        "resolution: 32x48 (network input); crop: full frame; depth cap: none; trained with "
+        "BerHu x1 + FSIM x1 + log-L1 gradient x1*"
+    ) in text  # the run's second protocol, scored in the same pass
     assert f"python train.py {runs[0].parent / 'tiny.yaml'} --run-dir {runs[0]}" in text
     assert "63,654,401" in text
+
+
+@pytest.mark.slow
+def test_a_run_writes_every_protocol_with_its_rows(finished_runs):
+    metrics = json.loads((finished_runs[1] / "metrics.json").read_text())
+    assert list(metrics["protocols"]) == ["per_image"]
+    further = metrics["protocols"]["per_image"]
+    assert further["protocol"].startswith("pooling: per-image mean;") and metrics["protocol"].startswith(
+        "pooling: pixels"
+    )
+    assert list(further["results"]) == list(metrics["results"])  # the same rows, each under its protocol
+    for title, row in further["results"].items():
+        assert row["protocol"] == further["protocol"] and metrics["results"][title]["protocol"] == metrics["protocol"]
+        assert row.get("loss_weights") == metrics["results"][title].get("loss_weights")
+    # the mean-depth row is an image's own mean, so each image's error is its spread: the pixel
+    # and the image pooling differ, and the structure scores (per image in both) agree
+    own, images = metrics["results"]["per-image mean depth"], further["results"]["per-image mean depth"]
+    assert own["rms"] != images["rms"] and own["ssim"] == pytest.approx(images["ssim"], rel=1e-12)
 
 
 @pytest.mark.slow

@@ -10,30 +10,26 @@ import cv2
 import keras
 import numpy as np
 import pytest
-import yaml
 
 from commands.score import main as score_main
 from commands.write_split import main as write_split_main
 from common.data.loaders import make_loader
 from common.data.pfm import read_pfm, write_pfm
 from common.predictor import make_predictor
-from tests.conftest import TINY_EXPERIMENT, write_motorcycle_scene
-from tests.dpde.test_training import TINY_DPDE
+from tests.conftest import TINY_DPDE, TINY_EXPERIMENT, write_experiment, write_motorcycle_scene
 
 
 def _experiment(tmp_path, base, **sections):
-    experiment = {key: dict(value) if isinstance(value, dict) else value for key, value in base.items()}
-    for section, values in sections.items():
-        experiment[section] = {**experiment.get(section, {}), **values}
-    path = tmp_path / "experiment.yaml"
-    path.write_text(yaml.safe_dump(experiment))
-    return path
+    return write_experiment(tmp_path / "experiment.yaml", base, **sections)
 
 
-def _score(tmp_path, experiment, predictions, *extra):
+def _score(tmp_path, experiment, predictions, *extra, protocol=None):
+    """The rows of the scored predictions' metrics.json: the experiment's own protocol's, or
+    those of the further protocol `protocol`."""
     status = score_main([str(experiment), str(predictions), "--run-dir", str(tmp_path / "scored"), *extra])
     assert status == 0
-    return json.loads((tmp_path / "scored" / "metrics.json").read_text())["results"]
+    metrics = json.loads((tmp_path / "scored" / "metrics.json").read_text())
+    return metrics["protocols"][protocol]["results"] if protocol else metrics["results"]
 
 
 def test_an_igde_split_round_trips(tmp_path, capsys):
@@ -42,7 +38,7 @@ def test_an_igde_split_round_trips(tmp_path, capsys):
     assert write_split_main([str(experiment), str(split)]) == 0
     manifest = json.loads((split / "manifest.json").read_text())
     assert [s["name"] for s in manifest["samples"]] == ["00000", "00001", "00002", "00003"]
-    assert manifest["corruption"]["seed"] == 0 and manifest["version"] and "pooled" in manifest["protocol"]
+    assert manifest["corruption"]["seed"] == 0 and manifest["version"] and "pooled" in manifest["protocols"]["own"]
     _, load = make_loader(yaml_config(experiment).data, "test", "enhancement")
     sample = load(2)
     np.testing.assert_array_equal(read_pfm(split / "ground_truth" / "00002.pfm"), sample["target"][..., 0])
@@ -124,18 +120,27 @@ def test_a_dpde_split_round_trips_with_predictions_of_another_size(tmp_path):
 
 def test_real_middlebury_data_goes_through_the_split_and_the_scorer(tmp_path):
     """scikit-image's Middlebury 2014 Motorcycle, written in the 2014 layout, as the test set of a
-    DPDE Middlebury evaluation: written as a split, its ground truth scores perfectly."""
+    DPDE Middlebury evaluation with FCRN's protocol beside the experiment's own: written as a
+    split, the ground truth at each protocol's size scores perfectly under that protocol."""
     write_motorcycle_scene(tmp_path / "scenes")
     data = {"dataset": "middlebury", "root": str(tmp_path / "scenes"), "image_size": [50, 74]}
-    experiment = _experiment(tmp_path, TINY_DPDE, data=data, eval={"batch_size": 1, "baselines": ["mean_depth"]})
+    evaluation = {"batch_size": 1, "baselines": ["mean_depth"], "protocols": {"fcrn": {"resolution": "original"}}}
+    experiment = _experiment(tmp_path, TINY_DPDE, data=data, eval=evaluation)
     split = tmp_path / "split"
     assert write_split_main([str(experiment), str(split)]) == 0
     manifest = json.loads((split / "manifest.json").read_text())
-    assert manifest["dataset"] == "middlebury" and manifest["samples"] == [{"name": "00000", "height": 50, "width": 74}]
-    valid = cv2.imread(str(split / "valid_mask" / "00000.png"), 0) > 0
-    assert 0.5 < valid.mean() < 1.0  # the scene's unknown disparities stay unknown
+    assert manifest["dataset"] == "middlebury" and list(manifest["protocols"]) == ["own", "fcrn"]
+    assert manifest["samples"] == [
+        {"name": "00000", "height": 50, "width": 74, "original_height": 500, "original_width": 741}
+    ]
+    for folder, size in (("valid_mask", (50, 74)), ("valid_mask_original", (500, 741))):
+        valid = cv2.imread(str(split / folder / "00000.png"), 0) > 0
+        assert valid.shape == size and 0.5 < valid.mean() < 1.0  # the scene's unknown disparities stay unknown
+    assert read_pfm(split / "ground_truth_original" / "00000.pfm").shape == (500, 741)
     results = _score(tmp_path, experiment, split / "ground_truth", "--title", "truth")
     assert results["truth"]["rms"] == 0.0 and results["per-image mean depth"]["rms"] > 0.1
+    original = _score(tmp_path, experiment, split / "ground_truth_original", "--title", "truth", protocol="fcrn")
+    assert original["truth"]["rms"] == 0.0 and "original ground truth" in original["truth"]["protocol"]
 
 
 @pytest.mark.parametrize(

@@ -51,6 +51,14 @@ def test_base_file_is_overridden_key_by_key(tmp_path):
             "train.mixed_precision: expected null or one of mixed_float16, mixed_bfloat16, auto",
         ),
         ("train: {epochs: 3\n", "not valid YAML"),
+        (
+            "eval: {protocols: {fcrn: {resolution: full}}}\n",
+            "eval.protocols.fcrn.resolution: expected input or original",
+        ),
+        ("eval: {protocols: {fcrn: {cap: 70}}}\n", "unknown key 'eval.protocols.fcrn.cap'"),
+        ("eval: {protocols: {FCRN: {}}}\n", "eval.protocols: expected names of lower-case letters"),
+        ("eval: {protocols: {own: {}}}\n", "(not 'own', the experiment's own)"),
+        ("eval: {pooling: median}\n", "eval.pooling: expected pixels or images"),
     ],
 )
 def test_errors_name_file_key_and_expectation(tmp_path, text, fragment):

@@ -104,9 +104,33 @@ def test_all_invalid_is_a_clear_error():
         depth_metrics(target, pred, valid=np.zeros_like(target, bool))
 
 
-def test_pooling_over_pixels_against_a_hand_computed_example():
-    from common.config import EvalConfig, ExperimentConfig
-    from common.training.evaluation import DepthScorer
+def _one_pass(config, batches):
+    """{protocol: metrics} of the prediction batches `batches` ([(prediction, batch)]) under every
+    protocol of `config`, scored by `score_methods` in one pass; asserts the method ran once a
+    batch."""
+    import tensorflow as tf
+
+    from common.training.evaluation import make_scorers, score_methods
+
+    predictions = iter([prediction for prediction, _ in batches])
+    calls = []
+
+    def method(batch):
+        calls.append(1)
+        return next(predictions)
+
+    samples = [batch for _, batch in batches]
+    dataset = tf.data.Dataset.from_generator(
+        lambda: iter(samples),
+        output_signature={key: tf.TensorSpec(None, tf.float64) for key in samples[0]},
+    )
+    tables, _, _ = score_methods({"method": method}, dataset, make_scorers("monocular", "depth", config))
+    assert len(calls) == len(batches)
+    return {protocol: rows["method"] for protocol, rows in tables.items()}
+
+
+def test_pooling_over_pixels_and_images_in_one_pass_against_a_hand_computed_example():
+    from common.config import EvalConfig, ExperimentConfig, ProtocolConfig
 
     # two 12x12 images (SSIM's window needs 11x11); only the pixels below are valid:
     # image 1, two pixels, truth 2 and 4, both predicted 1 too deep; image 2, eight exact pixels
@@ -114,29 +138,30 @@ def test_pooling_over_pixels_against_a_hand_computed_example():
     first_truth[0, :2], first_pred[0, :2], first_valid[0, :2] = [2.0, 4.0], [3.0, 5.0], 1
     second_truth, second_valid = np.full((12, 12), 2.0), np.zeros((12, 12))
     second_valid[:2, :4] = 1
-    batches = [(first_pred, first_truth, first_valid), (second_truth, second_truth, second_valid)]
+    batches = [
+        (pred[None, ..., None], {"target": truth[None, ..., None], "valid": valid[None, ..., None]})
+        for pred, truth, valid in [(first_pred, first_truth, first_valid), (second_truth, second_truth, second_valid)]
+    ]
     expected = {  # pooled over the 10 pixels / averaged over the two images
-        "pixels": {"rms": np.sqrt(2 / 10), "rel": (1 / 2 + 1 / 4) / 10, "delta1": 8 / 10},  # 3/2, 5/4 not < 1.25
-        "images": {"rms": (1.0 + 0.0) / 2, "rel": ((1 / 2 + 1 / 4) / 2 + 0) / 2, "delta1": (0 + 1) / 2},
+        "own": {"rms": np.sqrt(2 / 10), "rel": (1 / 2 + 1 / 4) / 10, "delta1": 8 / 10},  # 3/2, 5/4 not < 1.25
+        "per_image": {"rms": (1.0 + 0.0) / 2, "rel": ((1 / 2 + 1 / 4) / 2 + 0) / 2, "delta1": (0 + 1) / 2},
+        "capped": {"rms": np.sqrt(1 / 9), "rel": (1 / 2) / 9, "delta1": 8 / 9},  # the 4 m pixel left out
     }
-    for pooling, values in expected.items():
-        scorer = DepthScorer(ExperimentConfig(eval=EvalConfig(pooling=pooling)))
-        state = scorer.start()
-        for pred, truth, valid in batches:
-            batch = {"target": truth[None, ..., None], "valid": valid[None, ..., None]}
-            scorer.update(state, pred[None, ..., None], batch)
-        result = scorer.result(state)
+    protocols = {"per_image": ProtocolConfig(pooling="images"), "capped": ProtocolConfig(max_depth=3.0)}
+    results = _one_pass(ExperimentConfig(eval=EvalConfig(protocols=protocols)), batches)
+    assert list(results) == ["own", "per_image", "capped"]
+    for protocol, values in expected.items():
         for name, value in values.items():
-            assert result[name] == pytest.approx(value, rel=1e-12), (pooling, name)
+            assert results[protocol][name] == pytest.approx(value, rel=1e-12), (protocol, name)
 
 
 def test_fcrn_protocol_resizes_the_prediction_and_crops_like_eigen():
     """Hand-computed: the prediction brought bilinearly to the 480x640 ground truth, Eigen's crop
-    (rows 45-470, columns 41-600 of the NYU frame), the 10 m cap, and the label of all four."""
-    from common.config import EvalConfig, ExperimentConfig
+    (rows 45-470, columns 41-600 of the NYU frame) and the 10 m cap, each a protocol of one pass
+    beside the experiment's own at the 240x320 input; and the labels."""
+    from common.config import EvalConfig, ExperimentConfig, ProtocolConfig
     from common.training.evaluation import DepthScorer, resized_to
 
-    # a row ramp upsampled 2x: OpenCV samples output row r at r / 2 - 1/4 (pixel centres),
     # clamped at the borders, so bilinear interpolation reproduces the ramp there
     ramp = np.repeat(np.arange(6, dtype=np.float32)[:, None], 6, axis=1)[..., None] + 1
     rows = np.clip(np.arange(12) / 2 - 0.25, 0, 5) + 1
@@ -146,21 +171,28 @@ def test_fcrn_protocol_resizes_the_prediction_and_crops_like_eigen():
     truth[45:471, 41:601] = 3.0  # the crop
     truth[100, 100] = 20.0  # beyond the cap: left out
     prediction = np.full((1, 240, 320, 1), 2.0, np.float32)
-    batch = {"target": truth[None, ..., None], "valid": np.ones((1, 480, 640, 1))}
+    small_truth = np.full((1, 240, 320, 1), 4.0)  # the input-size truth: every pixel 2 m off
+    batch = {
+        "target": small_truth,
+        "valid": np.ones((1, 240, 320, 1)),
+        "original_target": truth[None, ..., None],
+        "original_valid": np.ones((1, 480, 640, 1)),
+    }
     inside, total = 426 * 560 - 1, 480 * 640 - 1
-    for crop, rms in (("eigen", 1.0), (None, np.sqrt((inside * 1 + (total - inside) * 9) / total))):
-        config = ExperimentConfig(eval=EvalConfig(resolution="original", crop=crop, max_depth=10.0))
-        config.data.image_size = [240, 320]
-        scorer = DepthScorer(config)
-        state = scorer.start()
-        scorer.update(state, prediction, batch)
-        assert state[0]["count"] == (inside if crop else total)
-        assert scorer.result(state)["rms"] == pytest.approx(rms, rel=1e-12)
-    assert scorer.protocol == (
+    protocols = {
+        "eigen": ProtocolConfig(resolution="original", crop="eigen", max_depth=10.0),
+        "fcrn": ProtocolConfig(resolution="original", max_depth=10.0),
+    }
+    config = ExperimentConfig(eval=EvalConfig(protocols=protocols))
+    config.data.image_size = [240, 320]
+    results = _one_pass(config, [(prediction, batch)])
+    assert results["own"]["rms"] == pytest.approx(2.0, rel=1e-12)
+    assert results["eigen"]["rms"] == pytest.approx(1.0, rel=1e-12)
+    assert results["fcrn"]["rms"] == pytest.approx(np.sqrt((inside * 1 + (total - inside) * 9) / total), rel=1e-12)
+    assert DepthScorer(protocols["fcrn"], config).protocol == (
         "pooling: pixels pooled over the test set; resolution: original ground truth "
         "(prediction resized bilinearly); crop: full frame; depth cap: 10 m"
     )
-    config.eval.crop, config.eval.resolution, config.eval.max_depth = "eigen", "input", None
-    assert DepthScorer(config).protocol == (
+    assert DepthScorer(ProtocolConfig(crop="eigen"), config).protocol == (
         "pooling: pixels pooled over the test set; resolution: 240x320 (network input); crop: eigen; depth cap: none"
     )

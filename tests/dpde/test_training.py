@@ -8,30 +8,14 @@ import json
 import keras
 import numpy as np
 import pytest
-import yaml
 
 from common.irls import IRLS_TOLERANCE
 from common.predictor import make_predictor
-from tests.conftest import predict_in_fresh_process, run_train, user_error
-
-TINY_DPDE = {
-    "name": "tiny_dpde",
-    "model": {"name": "dpde", "preset": "small", "args": {"depth": {"decoder_width": 32}, "gradient": {"width": 8}}},
-    "data": {"dataset": "synthetic", "train_size": 16, "test_size": 4, "image_size": [32, 48], "batch_size": 4},
-    "loss": {"weights": {"berhu": 1.0, "fsim": 1.0, "log_l1_gradient": 1.0}},
-    "optimizer": {"name": "adam", "learning_rate": 1.0e-3},
-    "train": {"epochs": 3, "checkpoint_every_steps": 4, "log_every_steps": 1},
-    "eval": {"batch_size": 4, "every_epochs": 3, "image_summaries": 1, "baselines": ["mean_depth"]},
-}
-WITH_FCRN = {"stages": ["depth", "gradient", "fcrn"]}
+from tests.conftest import TINY_DPDE, WITH_FCRN, predict_in_fresh_process, run_train, user_error, write_experiment
 
 
 def _write(path, **sections):
-    config = {k: dict(v) if isinstance(v, dict) else v for k, v in TINY_DPDE.items()}
-    for section, values in sections.items():
-        config[section] = {**config[section], **values}
-    path.write_text(yaml.safe_dump(config))
-    return path
+    return write_experiment(path, TINY_DPDE, **sections)
 
 
 @pytest.fixture(scope="module")

@@ -119,10 +119,12 @@ def test_nyu_transposes_splits_and_resizes(nyu_root, capsys):
     assert length == 2 and sample["image"].shape == (8, 12, 3)
     np.testing.assert_array_equal(sample["target"][..., 0], depths[4][::2, ::2])
     np.testing.assert_allclose(sample["image"][0, 0], images[4][:2, :2].reshape(-1, 3).mean(0) / 255.0, atol=1 / 255)
-    # FCRN's protocol: the image at the network's size, the ground truth at the original size
-    original = make_loader(data, "test", "monocular", resolution="original")[1](1)
-    np.testing.assert_array_equal(original["image"], sample["image"])
-    np.testing.assert_array_equal(original["target"][..., 0], depths[4])
+    # for FCRN's protocol the sample also holds the ground truth at the original size
+    original = make_loader(data, "test", "monocular", original=True)[1](1)
+    for key in sample:
+        np.testing.assert_array_equal(original[key], sample[key])
+    np.testing.assert_array_equal(original["original_target"][..., 0], depths[4])
+    assert original["original_valid"].shape == (*depths[4].shape, 1) and original["original_valid"].all()
 
 
 def test_nyu_bad_files(tmp_path, nyu_root):

@@ -14,8 +14,7 @@ from common.config import TrainConfig, load_config
 from common.training.precision import Devices, cpu_has_bfloat16, device_line, resolve_policy
 from common.training.run_experiment import run_experiment
 from common.training.trainer import Trainer
-from tests.conftest import TINY_EXPERIMENT
-from tests.dpde.test_training import TINY_DPDE
+from tests.conftest import TINY_DPDE, TINY_EXPERIMENT
 
 NETWORKS = {
     "igde": ({**TINY_EXPERIMENT, "optimizer": {"name": "adam", "learning_rate": 1.0e-3}}),

@@ -1,7 +1,7 @@
 """A model of stages trains nothing twice: DPDE's plain FCRN is the depth network's twin when the
 depth network has no laterals and the same loss, and is then neither trained nor scored apart;
-`loss.stage_weights` gives one stage its own loss (the plain FCRN on BerHu alone); no two result
-rows share a title."""
+`stage_settings` give one stage its own loss (the plain FCRN on BerHu alone) or recipe (the
+gradient network's optimizer, schedule, epochs and batch); no two result rows share a title."""
 
 import pytest
 import yaml
@@ -10,14 +10,14 @@ from commands.registry import load_experiment
 from common.errors import ConfigError
 from common.training.evaluation import labelled_rows
 from common.training.stages import stage_config, twin_stages
-from tests.dpde.test_training import TINY_DPDE, WITH_FCRN
+from tests.conftest import TINY_DPDE, WITH_FCRN
 
 
 def _load(tmp_path, **sections):
     experiment = {k: dict(v) if isinstance(v, dict) else v for k, v in TINY_DPDE.items()}
     experiment["train"] = {**experiment["train"], **WITH_FCRN}
     for section, values in sections.items():
-        experiment[section] = {**experiment[section], **values}
+        experiment[section] = {**experiment.get(section, {}), **values}
     path = tmp_path / "tiny_dpde.yaml"
     path.write_text(yaml.safe_dump(experiment))
     return load_experiment(path)
@@ -31,26 +31,61 @@ def test_the_plain_fcrn_is_the_depth_networks_twin_without_laterals(tmp_path):
     assert twin_stages(config, model) == {}
 
 
-def test_stage_weights_give_one_stage_its_own_loss(tmp_path):
+def test_stage_settings_give_one_stage_its_own_loss(tmp_path):
     args = {"depth": {"decoder_width": 32, "lateral_connections": False}, "gradient": {"width": 8}}
-    loss = {**TINY_DPDE["loss"], "stage_weights": {"fcrn": {"berhu": 1.0}}}
-    config, model = _load(tmp_path, model={**TINY_DPDE["model"], "args": args}, loss=loss)
+    settings = {"fcrn": {"loss": {"weights": {"berhu": 1.0}}}}
+    config, model = _load(tmp_path, model={**TINY_DPDE["model"], "args": args}, stage_settings=settings)
     assert twin_stages(config, model) == {}  # another loss: another network
     fcrn = stage_config(config, "fcrn", model.networks["fcrn"].resolve(model.arguments))
     depth = stage_config(config, "depth", model.networks["depth"].resolve(model.arguments))
     assert fcrn.loss.weights == {"berhu": 1.0} and depth.loss.weights == {"berhu": 1.0, "fsim": 1.0}
 
 
+def test_stage_settings_give_the_gradient_network_its_own_recipe(tmp_path):
+    settings = {
+        "gradient": {
+            "optimizer": {"name": "sgd", "learning_rate": 0.05},
+            "schedule": {"name": "piecewise", "boundaries": [1], "multipliers": [1.0, 0.1]},
+            "train": {"epochs": 2},
+            "data": {"batch_size": 2},
+        }
+    }
+    config, model = _load(tmp_path, stage_settings=settings)
+    gradient = stage_config(config, "gradient", model.networks["gradient"].resolve(model.arguments))
+    depth = stage_config(config, "depth", model.networks["depth"].resolve(model.arguments))
+    assert (gradient.optimizer.name, gradient.optimizer.learning_rate, gradient.optimizer.momentum) == (
+        "sgd",
+        0.05,
+        0.9,
+    )
+    assert (gradient.schedule.boundaries, gradient.train.epochs, gradient.data.batch_size) == ([1], 2, 2)
+    assert gradient.train.checkpoint_every_steps == config.train.checkpoint_every_steps  # the rest: the experiment's
+    assert gradient.loss.weights == {"log_l1_gradient": 1.0} and gradient.stage_settings == {}
+    assert (depth.optimizer, depth.schedule, depth.train.epochs) == (config.optimizer, config.schedule, 3)
+
+
 @pytest.mark.parametrize(
-    "stage_weights, message",
+    "settings, message",
     [
-        ({"colour": {"berhu": 1.0}}, "loss.stage_weights: unknown stage 'colour'"),
-        ({"gradient": {"berhu": 1.0}}, "loss.stage_weights.gradient: no term for a network that predicts gradients"),
+        ({"colour": {"train": {"epochs": 1}}}, "stage_settings: unknown stage 'colour'"),
+        (
+            {"gradient": {"loss": {"weights": {"berhu": 1.0}}}},
+            "stage_settings.gradient.loss.weights: no term for the gradient network",
+        ),
+        ({"fcrn": {"loss": {"weights": {"berhoo": 1.0}}}}, "unknown key 'stage_settings.fcrn.loss.weights.berhoo'"),
+        ({"gradient": {"eval": {}}}, "unknown key 'stage_settings.gradient.eval' \\(expected one of: loss, optim"),
+        ({"gradient": {"data": {"image_size": [8, 8]}}}, "stage_settings.gradient.data.image_size: a stage sets only"),
+        ({"gradient": {"train": {"stages": ["depth"]}}}, "stage_settings.gradient.train.stages: the experiment's"),
+        (
+            {"gradient": {"optimizer": {"learning_rate": -1}}},
+            "stage_settings.gradient.optimizer.learning_rate: expected",
+        ),
+        ({"gradient": {"train": "fast"}}, "stage_settings.gradient.train: expected a mapping, got 'fast'"),
     ],
 )
-def test_bad_stage_weights_are_config_errors(tmp_path, stage_weights, message):
+def test_bad_stage_settings_are_config_errors(tmp_path, settings, message):
     with pytest.raises(ConfigError, match=message):
-        _load(tmp_path, loss={**TINY_DPDE["loss"], "stage_weights": stage_weights})
+        _load(tmp_path, stage_settings=settings)
 
 
 def test_two_rows_of_one_title_are_refused():

@@ -12,8 +12,7 @@ import yaml
 from common.data.images import resize_depth
 from common.data.middlebury import load_scene
 from common.data.pfm import write_pfm
-from tests.conftest import run_python, run_train, user_error, write_motorcycle_scene
-from tests.dpde.test_training import TINY_DPDE
+from tests.conftest import TINY_DPDE, run_python, run_train, user_error, write_motorcycle_scene
 
 IMAGE_SIZE = [16, 20]
 
@@ -54,19 +53,29 @@ def middlebury(tmp_path_factory, finished_runs):
         **TINY_DPDE,
         "name": "tiny_middlebury",
         "data": {"dataset": "middlebury", "root": str(root), "image_size": IMAGE_SIZE},
-        "eval": {"batch_size": 2, "baselines": ["mean_depth"], "trained_runs": [str(run)]},
+        "eval": {
+            "batch_size": 2,
+            "baselines": ["mean_depth"],
+            "trained_runs": [str(run)],
+            "protocols": {"fcrn": {"resolution": "original"}},  # FCRN's: each scene's own ground truth
+        },
     }
     experiment.write_text(yaml.safe_dump(config))
     return root, run, experiment
 
 
-def _expected_mean_depth_rms(root):
-    """The per-image mean depth's pooled RMS over every scene, from the files by NumPy."""
+def _expected_mean_depth_rms(root, original=False):
+    """The per-image mean depth's pooled RMS over every scene, from the files by NumPy: the mean
+    of the ground truth at the network's size, scored there or (`original`) against the scene's
+    own ground truth."""
     squared, count = 0.0, 0
     for scene in sorted(root.iterdir()):
-        depth = resize_depth(load_scene(scene)["depth"] / 1000.0, IMAGE_SIZE)
-        valid = np.isfinite(depth)
-        squared += np.sum((depth[valid] - depth[valid].mean()) ** 2)
+        full = load_scene(scene)["depth"] / 1000.0
+        depth = resize_depth(full, IMAGE_SIZE)
+        mean = depth[np.isfinite(depth)].mean()
+        truth = full if original else depth
+        valid = np.isfinite(truth)
+        squared += np.sum((truth[valid] - mean) ** 2)
         count += valid.sum()
     return np.sqrt(squared / count)
 
@@ -93,15 +102,21 @@ def test_a_trained_run_is_scored_on_every_scene_of_both_layouts(middlebury, tmp_
     assert metrics["scenes"] == [{"scene": name, "layout": layouts[name]} for name in sorted(layouts)]
     assert set(layouts.values()) == {"2014", "2005/2006"}
     assert metrics["results"]["per-image mean depth"]["rms"] == pytest.approx(_expected_mean_depth_rms(root), rel=1e-5)
-    assert "protocol: pooling" in result.stdout
+    fcrn = metrics["protocols"]["fcrn"]
+    assert "resolution: original ground truth" in fcrn["protocol"] and list(fcrn["results"]) == list(metrics["results"])
+    assert fcrn["results"]["per-image mean depth"]["rms"] == pytest.approx(
+        _expected_mean_depth_rms(root, original=True), rel=1e-5
+    )
+    assert "protocol: pooling" in result.stdout and "protocol fcrn: pooling" in result.stdout
     assert sorted(p.name for p in run.rglob("ckpt-*.index")) == checkpoints  # nothing trained
     assert not (tmp_path / "eval" / "checkpoints").exists()
 
-    # FCRN's protocol: the ground truth at each scene's own size, one scene a batch
-    result = run_train(experiment, "--run-dir", tmp_path / "original", "--set", "eval.resolution=original")
+    # scored in one pass as scored alone: FCRN's protocol as an experiment's own
+    args = ("--set", "eval.resolution=original", "--set", "eval.protocols={}")
+    result = run_train(experiment, "--run-dir", tmp_path / "original", *args)
     assert result.returncode == 0, result.stderr[-3000:]
     original = json.loads((tmp_path / "original" / "metrics.json").read_text())
-    assert "resolution: original ground truth" in original["protocol"]
+    assert original["results"] == fcrn["results"] and "protocols" not in original
     assert original["results"][f"DPDE ({name})"]["rms"] != metrics["results"][f"DPDE ({name})"]["rms"]
 
 

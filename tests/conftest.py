@@ -96,13 +96,14 @@ def dpde_model(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def finished_runs(tmp_path_factory):
-    """[IGDE run dir, DPDE run dir]: the tiny experiments trained by train.py (DPDE for 1 epoch, with
-    the plain FCRN, scored under a second protocol, per-image means)."""
+    """[IGDE run dir, DPDE run dir]: the tiny experiments trained by train.py (DPDE with the plain
+    FCRN, scored under a second protocol, per-image means), each beside its experiment file
+    `<name>.yaml` and what it printed, `<name>.out`."""
     base = tmp_path_factory.mktemp("finished")
     runs = []
     dpde = {
         **TINY_DPDE,
-        "train": {**TINY_DPDE["train"], **WITH_FCRN, "epochs": 1},
+        "train": {**TINY_DPDE["train"], **WITH_FCRN},
         "eval": {**TINY_DPDE["eval"], "protocols": {"per_image": {"pooling": "images"}}},
     }
     for config in (TINY_EXPERIMENT, dpde):
@@ -111,6 +112,7 @@ def finished_runs(tmp_path_factory):
         runs.append(base / config["name"])
         result = run_train(experiment, "--run-dir", runs[-1], timeout=600)
         assert result.returncode == 0, result.stderr[-3000:]
+        (base / f"{config['name']}.out").write_text(result.stdout)
     return runs
 
 
@@ -122,6 +124,24 @@ def user_error(result):
     errors = [line for line in lines if line.startswith("error: ")]
     assert len(errors) == 1 and lines[-1] == errors[0], result.stderr[-3000:]
     return errors[0]
+
+
+@pytest.fixture
+def train_error(capsys, monkeypatch):
+    """Returns a function that runs `train.py ARGS` in this process from the repository root and
+    returns its one `error:` line, asserting exit status 2; `user_error(run_train(...))` is the
+    same check in a fresh process."""
+    from commands.train import main
+
+    def run(*args):
+        monkeypatch.chdir(ROOT)
+        capsys.readouterr()
+        status = main([str(arg) for arg in args])
+        lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+        assert status == 2 and len(lines) == 1 and lines[0].startswith("error: "), (status, lines)
+        return lines[0]
+
+    return run
 
 
 def run_python(*args, env=None, timeout=300):

@@ -5,7 +5,7 @@ import pytest
 
 from commands.registry import load_experiment
 from common.config import DATASET_KINDS, load_config
-from tests.conftest import ROOT, run_train, user_error
+from tests.conftest import ROOT
 
 EXPERIMENTS = sorted((ROOT / "experiments").rglob("*.yaml"))
 
@@ -32,7 +32,6 @@ def test_ablations_change_only_their_table_entry():
     assert k0.model.args == {"image_concat_layers": 0} and k0.loss == base.loss
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(
     "experiment, folder",
     [
@@ -42,14 +41,13 @@ def test_ablations_change_only_their_table_entry():
         ("dpde/gradient_net.yaml", "nyu"),
     ],
 )
-def test_real_data_experiments_without_data_fail_with_the_path(tmp_path, experiment, folder):
-    line = user_error(run_train(ROOT / "experiments" / experiment, "--run-dir", tmp_path / "run"))
+def test_real_data_experiments_without_data_fail_with_the_path(tmp_path, train_error, experiment, folder):
+    line = train_error(ROOT / "experiments" / experiment, "--run-dir", tmp_path / "run")
     assert "dataset not found at" in line and f"data/{folder}" in line
 
 
-@pytest.mark.slow
-def test_middlebury_evaluation_without_the_nyu_run_names_it(tmp_path):
-    line = user_error(run_train(ROOT / "experiments/dpde/middlebury.yaml", "--run-dir", tmp_path / "run"))
+def test_middlebury_evaluation_without_the_nyu_run_names_it(tmp_path, train_error):
+    line = train_error(ROOT / "experiments/dpde/middlebury.yaml", "--run-dir", tmp_path / "run")
     assert "runs/dpde_nyu: no model.keras (expected a finished run directory)" in line
     assert not (tmp_path / "run").exists()
 
@@ -95,7 +93,6 @@ def test_dpde_experiments_have_the_paper_schedule_and_table_4_overrides():
     assert no_unet.loss == nyu.loss
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(
     "content, extra, message",
     [
@@ -107,7 +104,7 @@ def test_dpde_experiments_have_the_paper_schedule_and_table_4_overrides():
         (b"name: fine\n", ("--run-dir", "FILE"), "exists and is not a directory"),
     ],
 )
-def test_malformed_experiment_files_are_one_line_errors(tmp_path, content, extra, message):
+def test_malformed_experiment_files_are_one_line_errors(tmp_path, train_error, content, extra, message):
     experiment = tmp_path / "experiment.yaml"
     if content == "directory":
         experiment.mkdir()
@@ -116,7 +113,7 @@ def test_malformed_experiment_files_are_one_line_errors(tmp_path, content, extra
     (tmp_path / "FILE").write_text("not a run directory")
     arguments = [str(tmp_path / "FILE") if a == "FILE" else a for a in extra] or ["--run-dir", tmp_path / "run"]
     before = sorted(tmp_path.rglob("*"))
-    assert message in user_error(run_train(experiment, *arguments))
+    assert message in train_error(experiment, *arguments)
     assert sorted(tmp_path.rglob("*")) == before  # nothing written
 
 

@@ -200,7 +200,6 @@ def test_multi_worker_run_as_two_local_processes(tiny_experiment, tmp_path):
     assert not (run_dir / ".workers" / "worker_1").exists()
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(
     "sections, args, message",
     [
@@ -215,9 +214,9 @@ def test_multi_worker_run_as_two_local_processes(tiny_experiment, tmp_path):
         ({}, ["--set", "model.args.blocks=two"], "model.args.blocks: expected int, got 'two'"),
     ],
 )
-def test_config_errors_are_one_line_with_exit_code_2(tiny_experiment, tmp_path, sections, args, message):
+def test_config_errors_are_one_line_with_exit_code_2(tiny_experiment, train_error, tmp_path, sections, args, message):
     experiment = tiny_experiment(**sections)
-    line = user_error(run_train(experiment, "--run-dir", tmp_path / "run", *args))
+    line = train_error(experiment, "--run-dir", tmp_path / "run", *args)
     assert message in line and str(experiment) in line
 
 

@@ -4,6 +4,7 @@ matches the in-process model."""
 
 import csv
 import json
+import shutil
 
 import keras
 import numpy as np
@@ -11,21 +12,19 @@ import pytest
 
 from common.irls import IRLS_TOLERANCE
 from common.predictor import make_predictor
-from tests.conftest import TINY_DPDE, WITH_FCRN, predict_in_fresh_process, run_train, user_error, write_experiment
+from tests.conftest import TINY_DPDE, predict_in_fresh_process, run_train, write_experiment
 
 
 def _write(path, **sections):
     return write_experiment(path, TINY_DPDE, **sections)
 
 
-@pytest.fixture(scope="module")
-def dpde_run(tmp_path_factory):
-    base = tmp_path_factory.mktemp("dpde")
-    experiment = _write(base / "tiny_dpde.yaml", train=WITH_FCRN)
-    run_dir = base / "run"
-    result = run_train(experiment, "--run-dir", run_dir, timeout=600)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return experiment, run_dir, result.stdout
+@pytest.fixture
+def dpde_run(finished_runs):
+    """(experiment file, run directory, printed output) of the session's tiny DPDE run, trained
+    with the plain FCRN (`tests/conftest.py`)."""
+    run_dir = finished_runs[1]
+    return run_dir.parent / f"{run_dir.name}.yaml", run_dir, (run_dir.parent / f"{run_dir.name}.out").read_text()
 
 
 @pytest.mark.slow
@@ -91,8 +90,10 @@ def test_exported_dpde_matches_in_fresh_process(dpde_run, tmp_path):
 
 
 @pytest.mark.slow
-def test_eval_only_restores_every_stage(dpde_run):
-    experiment, run_dir, _ = dpde_run
+def test_eval_only_restores_every_stage(dpde_run, tmp_path):
+    experiment, finished, _ = dpde_run
+    run_dir = tmp_path / "run"
+    shutil.copytree(finished, run_dir)  # the session's run stays as train.py left it
     before = json.loads((run_dir / "metrics.json").read_text())
     result = run_train(experiment, "--run-dir", run_dir, "--eval-only")
     assert result.returncode == 0, result.stderr[-3000:]
@@ -104,7 +105,6 @@ def test_eval_only_restores_every_stage(dpde_run):
             )
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(
     "sections, message",
     [
@@ -120,6 +120,5 @@ def test_eval_only_restores_every_stage(dpde_run):
         ({"loss": {"weights": {"berhu": 1.0}}}, "loss.weights: no term for the gradient network"),
     ],
 )
-def test_dpde_config_errors_are_one_line(tmp_path, sections, message):
-    result = run_train(_write(tmp_path / "bad.yaml", **sections), "--run-dir", tmp_path / "run")
-    assert message in user_error(result)
+def test_dpde_config_errors_are_one_line(tmp_path, train_error, sections, message):
+    assert message in train_error(_write(tmp_path / "bad.yaml", **sections), "--run-dir", tmp_path / "run")

@@ -98,11 +98,9 @@ def test_mixed_precision_dpde_stages_assemble_and_export_float32(tmp_path, capsy
         epochs=1,
         steps_per_epoch=2,
     )
-    results = run_experiment(
-        config, resolve_model(config.model, "experiment.yaml"), "experiment.yaml", tmp_path / "run"
-    )
+    tables = run_experiment(config, resolve_model(config.model, "experiment.yaml"), "experiment.yaml", tmp_path / "run")
     assert capsys.readouterr().out.count("device: CPU; XLA off; mixed precision on") == 1
-    assert all(math.isfinite(value) for value in results["model"].values())
+    assert all(math.isfinite(value) for value in tables["own"]["model"].values())
     image = np.random.default_rng(0).random((1, 32, 48, 3), np.float32)
     _assert_float32_exports(tmp_path / "run", {"image": image})
 

@@ -13,6 +13,16 @@ import yaml
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+# Session-wide fixtures that cost a training run or an export each: the tests that use one run in
+# one pytest-xdist process (setup.cfg: --dist loadgroup), so it is built once.
+SHARED_FIXTURES = ("finished_runs", "igde_model", "dpde_model")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        shared = [name for name in SHARED_FIXTURES if name in getattr(item, "fixturenames", ())]
+        if shared:
+            item.add_marker(pytest.mark.xdist_group(shared[0]))
 
 TINY_EXPERIMENT = {
     "name": "tiny",

@@ -18,11 +18,13 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 SHARED_FIXTURES = ("finished_runs", "igde_model", "dpde_model")
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items):
     for item in items:
         shared = [name for name in SHARED_FIXTURES if name in getattr(item, "fixturenames", ())]
         if shared:
             item.add_marker(pytest.mark.xdist_group(shared[0]))
+
 
 TINY_EXPERIMENT = {
     "name": "tiny",

@@ -154,7 +154,8 @@ def test_resume_with_a_changed_model_size_is_one_line(checkpointed, tmp_path, ca
     experiment.write_text(yaml.safe_dump(config))
     assert train_main([str(experiment), "--run-dir", str(run_dir), "--resume"]) == 2
     (line,) = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
-    assert line.startswith("error: ") and "saved from a model of other sizes" in line and len(line) < 400
+    assert line.startswith("error: ") and "saved from a model of other sizes" in line
+    assert len(line.replace(str(run_dir), "RUN_DIR")) < 350  # one line, however long the temporary path
 
 
 # One live run per run directory.

@@ -44,3 +44,21 @@ def test_bad_arguments_are_one_line(two_runs, tmp_path):
     experiment, igde_run, _ = two_runs
     assert "no model.keras" in user_error(_evaluate(experiment, tmp_path))
     assert "mean_depth does not apply" in user_error(_evaluate(experiment, igde_run, "--baselines", "mean_depth"))
+
+
+@pytest.mark.slow
+def test_a_dpde_run_is_scored_under_every_protocol_of_the_experiment(finished_runs, tmp_path):
+    run = finished_runs[1]
+    experiment = run.parent / f"{run.name}.yaml"  # its eval.protocols: per_image beside the own
+    out = tmp_path / "table.json"
+    result = _evaluate(experiment, run, "--out", out)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "protocol: pooling: pixels" in result.stdout and "protocol per_image: pooling: per-image" in result.stdout
+    scored = json.loads(out.read_text())
+    own = json.loads((run / "metrics.json").read_text())
+    for table, reference in ((scored, own), (scored["protocols"]["per_image"], own["protocols"]["per_image"])):
+        assert table["protocol"] == reference["protocol"]
+        # the run's own end-of-run evaluation, on the same test set under the same protocol
+        assert table["results"][f"DPDE ({run.name})"]["rms"] == pytest.approx(
+            reference["results"]["DPDE"]["rms"], rel=1e-4
+        )

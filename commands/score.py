@@ -58,7 +58,7 @@ def main(argv=None):
 
     def work():
         from commands.registry import load_experiment
-        from common.baselines import BASELINE_TITLES, baseline_predictor
+        from common.baselines import baseline_methods
         from common.data.pipeline import make_pipeline
         from common.data.split_files import prediction_files, sample_name
         from common.errors import require_number
@@ -84,8 +84,7 @@ def main(argv=None):
         if extra:
             print(f"warning: {args.predictions}: {len(extra)} files name no test sample, first {files[extra[0]].name}")
         title = args.title or args.predictions.resolve().name
-        methods = {name: baseline_predictor(name, config.eval) for name in config.eval.baselines}
-        titles = {name: BASELINE_TITLES[name] for name in config.eval.baselines}
+        methods, titles = baseline_methods(config.eval.baselines, config.eval)
         methods["predictions"], titles["predictions"] = saved_predictions(files, names, png_scale, kind), title
         scorers = make_scorers(kind, "depth", config)
         tables, _, _ = score_methods(methods, pipeline.test_dataset(1), scorers)

@@ -34,7 +34,7 @@ def write_split(config, sample_kind, out, experiment_path):
     from common.training.evaluation import make_scorers
     from common.version import VERSION
 
-    original = sample_kind == "monocular" and needs_original(config.eval)
+    original = needs_original(config.eval, sample_kind)
     length, load = make_loader(config.data, "test", sample_kind, original)
     samples = []
     for index in range(length):

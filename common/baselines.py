@@ -94,6 +94,14 @@ def baseline_predictor(name, eval_config):
     return lambda batch: baseline_prediction(name, batch, eval_config)
 
 
+def baseline_methods(names, eval_config):
+    """({name: fn(batch) -> depth}, {name: row title}) of the baselines `names`: the methods and
+    titles of a result table (`common.training.evaluation.score_methods`)."""
+    return {name: baseline_predictor(name, eval_config) for name in names}, {
+        name: BASELINE_TITLES[name] for name in names
+    }
+
+
 def baseline_prediction(name, batch, eval_config):
     """The baseline `name`'s depth for a batch of samples (NumPy arrays)."""
     if name == "input":

@@ -146,9 +146,8 @@ def _as_images(array):
 def masked_ssim(pred, target, mask):
     """SSIM as Wang et al. 2004 define it (DPDE's reference [42], cited in its text as [41]: 11x11
     Gaussian window, sigma 1.5, K1 = 0.01, K2 = 0.03, population statistics; computed by
-    scikit-image) averaged over the valid
-    pixels at least 5 pixels from the border (scikit-image's own pooling); the data range is that
-    of the valid ground truth."""
+    scikit-image) averaged over the valid pixels at least 5 pixels from the border (scikit-image's
+    own pooling); the data range is that of the valid ground truth."""
     data_range = max(float(np.ptp(target[mask])), 1e-6)
     _, ssim_map = structural_similarity(
         target,

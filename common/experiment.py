@@ -47,47 +47,35 @@ def check_experiment(config, model, path):
 
 
 def _check_networks(config, model, path):
-    """`train.stages` names networks of the model, and each network the run trains has a loss
-    term that applies to it and none that does not (a model of stages splits `loss.weights`)."""
-    weights = {name: weight for name, weight in config.loss.weights.items() if weight > 0}
+    """`train.stages` and `stage_settings` name networks of the model, and each network the run
+    trains has a loss term that applies to it and none that does not (a model of stages splits
+    `loss.weights`, or gives a stage its own in `stage_settings`)."""
     spec = model.spec
     if not spec.stages:
         if config.stage_settings:
             raise ConfigError(f"{path}: stage_settings: model {config.model.name} is one network; expected {{}}")
         if config.train.stages is not None:
             raise ConfigError(f"{path}: train.stages: model {config.model.name} is one network; expected null")
-        for name in weights:
+        for name in (name for name, weight in config.loss.weights.items() if weight > 0):
             if not loss_applies_to(name, spec.output):
                 raise ConfigError(
                     f"{path}: loss.weights.{name}: does not apply to a network that predicts {spec.output}"
                 )
         return
     stages = model.networks
-    for name in config.stage_settings:
-        if name not in stages:
-            raise ConfigError(
-                f"{path}: stage_settings: unknown stage '{name}' (expected names from: {', '.join(stages)})"
-            )
-        for term in stage_experiment(config, name, path).loss.weights:
-            if term not in LOSSES:
-                raise ConfigError(
-                    f"{path}: unknown key 'stage_settings.{name}.loss.weights.{term}' "
-                    f"(expected one of: {', '.join(LOSSES)})"
-                )
-    for name in config.train.stages or ():
-        if name not in stages:
-            raise ConfigError(
-                f"{path}: train.stages: unknown stage '{name}' (expected names from: {', '.join(stages)})"
-            )
+    for key, names in (("stage_settings", config.stage_settings), ("train.stages", config.train.stages or ())):
+        for name in names:
+            if name not in stages:
+                raise ConfigError(f"{path}: {key}: unknown stage '{name}' (expected names from: {', '.join(stages)})")
     for name, stage in stages.items():
         output = stage.spec.output
-        own = stage_experiment(config, name, path).loss.weights
-        if not any(loss_applies_to(term, output) for term, weight in own.items() if weight > 0):
-            key = (
-                f"stage_settings.{name}.loss.weights"
-                if "loss" in config.stage_settings.get(name, {})
-                else "loss.weights"
-            )
+        own_loss = "loss" in config.stage_settings.get(name, {})
+        key = f"stage_settings.{name}.loss.weights" if own_loss else "loss.weights"
+        weights = stage_experiment(config, name, path).loss.weights
+        unknown = [term for term in weights if term not in LOSSES]
+        if unknown:
+            raise ConfigError(f"{path}: unknown key '{key}.{unknown[0]}' (expected one of: {', '.join(LOSSES)})")
+        if not any(loss_applies_to(term, output) for term, weight in weights.items() if weight > 0):
             raise ConfigError(
                 f"{path}: {key}: no term for the {stage.row_title(model.arguments)} (a network that predicts {output})"
             )

@@ -49,14 +49,21 @@ def enhancement_sample(image, target, seed, corruption, levels):
     }
 
 
-def monocular_sample(image, depth):
-    """Image in [0, 1] and metric depth (NaN or <= 0 where unknown) -> a monocular sample."""
+def depth_truth(depth):
+    """Metric depth (NaN or <= 0 where unknown) -> (target, valid), [H, W, 1] float32 each: the
+    depth with 0 where unknown, and 1 where known."""
     valid = np.isfinite(depth) & (np.nan_to_num(depth) > 0)
-    return {
-        "image": image.astype(np.float32),
-        "target": np.where(valid, depth, 0)[..., None].astype(np.float32),
-        "valid": valid[..., None].astype(np.float32),
-    }
+    return np.where(valid, depth, 0)[..., None].astype(np.float32), valid[..., None].astype(np.float32)
+
+
+def monocular_sample(image, depth, original_depth=None):
+    """Image in [0, 1] and metric depth at its size -> a monocular sample; with `original_depth`
+    (the data set's own ground truth) also `original_target` and `original_valid`."""
+    sample = {"image": image.astype(np.float32)}
+    sample["target"], sample["valid"] = depth_truth(depth)
+    if original_depth is not None:
+        sample["original_target"], sample["original_valid"] = depth_truth(original_depth)
+    return sample
 
 
 def make_loader(data, split, sample_kind, original=False):
@@ -64,7 +71,8 @@ def make_loader(data, split, sample_kind, original=False):
 
     Args:
         original: monocular samples also hold the ground truth at the data set's own size
-            (`ORIGINAL_CHANNELS`; a generated scene's is `data.image_size`).
+            (`ORIGINAL_CHANNELS`; a generated scene's is `data.image_size`); ignored for
+            enhancement samples.
     Returns:
         (length, load) where load(index) returns a sample dict of `sample_kind`.
     Raises:
@@ -72,16 +80,9 @@ def make_loader(data, split, sample_kind, original=False):
     """
     if sample_kind not in SAMPLE_CHANNELS:
         raise ValueError(f"unknown sample kind {sample_kind!r}")
-    original = original and sample_kind == "monocular"
     if data.dataset == "synthetic":
         return _synthetic_loader(data, split, sample_kind, original)
     return _real_loader(data, split, sample_kind, original)
-
-
-def _with_original(sample, depth):
-    """`sample` with `original_target` and `original_valid` of the metric depth `depth`."""
-    truth = monocular_sample(np.zeros((1, 1, 3), np.float32), depth)
-    return {**sample, "original_target": truth["target"], "original_valid": truth["valid"]}
 
 
 def _synthetic_loader(data, split, sample_kind, original):
@@ -93,8 +94,7 @@ def _synthetic_loader(data, split, sample_kind, original):
         scene = generate_scene(seed, height, width)
         image = scene["image"] / np.float32(255.0)
         if sample_kind == "monocular":
-            sample = monocular_sample(image, scene["depth"])
-            return _with_original(sample, scene["depth"]) if original else sample
+            return monocular_sample(image, scene["depth"], scene["depth"] if original else None)
         return enhancement_sample(image, normalized_disparity(scene["depth"]), seed, data.corruption, EIGHT_BIT_LEVELS)
 
     return length, load
@@ -116,8 +116,8 @@ def _real_loader(data, split, sample_kind, original):
     def load(index):
         if sample_kind == "monocular":
             image, depth = reader.read(items[index])
-            sample = monocular_sample(resize_image(image, data.image_size), resize_depth(depth, data.image_size))
-            return _with_original(sample, depth) if original else sample
+            resized = resize_image(image, data.image_size), resize_depth(depth, data.image_size)
+            return monocular_sample(*resized, depth if original else None)
         image, depth = reader.load(items[index], data.image_size)
         return enhancement_sample(
             image,

@@ -120,7 +120,7 @@ def make_pipeline(config, sample_kind, train=True):
     """The `DataPipeline` of an experiment (`train=False`: the test data only); the monocular test
     samples also hold the original ground truth when one of its protocols asks for it."""
     train_loader = make_loader(config.data, "train", sample_kind) if train else None
-    original = sample_kind == "monocular" and needs_original(config.eval)
+    original = needs_original(config.eval, sample_kind)
     return DataPipeline(
         config.data,
         train_loader,
@@ -130,6 +130,8 @@ def make_pipeline(config, sample_kind, train=True):
     )
 
 
-def needs_original(evaluation):
-    """Whether a protocol of the `EvalConfig` scores at the data set's own resolution."""
-    return any(protocol.resolution == "original" for protocol in evaluation.all_protocols().values())
+def needs_original(evaluation, sample_kind):
+    """Whether a protocol of the `EvalConfig` scores samples of `sample_kind` at the data set's own
+    resolution (DPDE's monocular samples only: IGDE scores at the input's size)."""
+    protocols = evaluation.all_protocols().values()
+    return sample_kind == "monocular" and any(protocol.resolution == "original" for protocol in protocols)

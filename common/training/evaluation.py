@@ -147,15 +147,11 @@ class GradientScorer:
         return {"mge": float(np.nanmean(state))}
 
 
-def make_scorer(sample_kind, output, config):
-    """The scorer of a model's predictions ("depth" or "gradients") on samples of `sample_kind`,
-    with the data settings and the own protocol of the experiment `config`."""
-    return make_scorers(sample_kind, output, config, own_only=True)[OWN_PROTOCOL]
-
-
 def make_scorers(sample_kind, output, config, own_only=False):
-    """{protocol name: scorer}: the experiment's own protocol (`OWN_PROTOCOL`) first, then, for
-    depth predictions, those of `eval.protocols` (unless `own_only`)."""
+    """{protocol name: scorer} of a model's predictions ("depth" or "gradients") on samples of
+    `sample_kind`, with the data settings of the experiment `config`: its own protocol
+    (`OWN_PROTOCOL`) first, then, for depth predictions, those of `eval.protocols` (unless
+    `own_only`)."""
     if sample_kind == "enhancement":
         return {OWN_PROTOCOL: EnhancementScorer(config)}
     if output != "depth":

@@ -11,7 +11,7 @@ are restored from their checkpoints.
 import dataclasses
 import pathlib
 
-from common.baselines import BASELINE_TITLES, baseline_predictor
+from common.baselines import baseline_methods
 from common.config import ModelConfig, save_config, stage_experiment
 from common.data.pipeline import make_pipeline
 from common.errors import ConfigError
@@ -115,8 +115,7 @@ def run_stages(config, model, experiment_path, run_dir, resume, eval_only):
 
     first = spec.stages[0]
     assembled = spec.assemble({stage.name: trainers[stage.name].model for stage in spec.stages}, arguments)
-    methods = {name: baseline_predictor(name, config.eval) for name in config.eval.baselines}
-    titles = {name: BASELINE_TITLES[name] for name in config.eval.baselines}
+    methods, titles = baseline_methods(config.eval.baselines, config.eval)
     for stage in comparisons:
         methods[stage.name], titles[stage.name] = trainers[stage.name].predictor, stage.row_title(arguments)
     methods[first.name], titles[first.name] = trainers[first.name].predictor, first.row_title(arguments)

@@ -16,7 +16,7 @@ import pathlib
 
 import keras
 
-from common.baselines import BASELINE_TITLES, baseline_predictor
+from common.baselines import baseline_methods
 from common.config import BASELINES_BY_KIND
 from common.data.pipeline import make_pipeline
 from common.errors import ConfigError
@@ -92,8 +92,7 @@ def score_trained_runs(config, experiment_path, runs, baselines):
                 f"{experiment_path}: baseline {name} does not apply to {kind} runs "
                 f"(expected names from: {', '.join(allowed)})"
             )
-    methods = {name: baseline_predictor(name, config.eval) for name in baselines}
-    titles = {name: BASELINE_TITLES[name] for name in baselines}
+    methods, titles = baseline_methods(baselines, config.eval)
     for title, model, spec in rows:
         methods[title] = make_predictor(model, spec.inputs)
         titles[title] = title

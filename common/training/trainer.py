@@ -27,7 +27,7 @@ import numpy as np
 import tensorflow as tf
 from google.protobuf import text_format
 
-from common.baselines import baseline_predictor
+from common.baselines import baseline_methods
 from common.config import OWN_PROTOCOL, check_run_version, save_config
 from common.data.pipeline import make_pipeline
 from common.errors import ConfigError, SystemFault, TrainingError
@@ -328,7 +328,7 @@ class Trainer:
         return self._score(self.config.eval.baselines, self.scorers)
 
     def _score(self, baselines, scorers):
-        methods = {name: baseline_predictor(name, self.config.eval) for name in baselines}
+        methods, _ = baseline_methods(baselines, self.config.eval)
         methods["model"] = self.predictor
         tables, predictions, batch = score_methods(
             methods, self.pipeline.test_dataset(self.config.eval.batch_size), scorers

@@ -13,6 +13,7 @@ import pytest
 
 from commands.score import main as score_main
 from commands.write_split import main as write_split_main
+from common.config import load_config
 from common.data.loaders import make_loader
 from common.data.pfm import read_pfm, write_pfm
 from common.predictor import make_predictor
@@ -39,7 +40,7 @@ def test_an_igde_split_round_trips(tmp_path, capsys):
     manifest = json.loads((split / "manifest.json").read_text())
     assert [s["name"] for s in manifest["samples"]] == ["00000", "00001", "00002", "00003"]
     assert manifest["corruption"]["seed"] == 0 and manifest["version"] and "pooled" in manifest["protocols"]["own"]
-    _, load = make_loader(yaml_config(experiment).data, "test", "enhancement")
+    _, load = make_loader(load_config(experiment).data, "test", "enhancement")
     sample = load(2)
     np.testing.assert_array_equal(read_pfm(split / "ground_truth" / "00002.pfm"), sample["target"][..., 0])
     np.testing.assert_array_equal(read_pfm(split / "input_depth" / "00002.pfm"), sample["depth"][..., 0])
@@ -56,12 +57,6 @@ def test_an_igde_split_round_trips(tmp_path, capsys):
     capsys.readouterr()
 
 
-def yaml_config(path):
-    from common.config import load_config
-
-    return load_config(path)
-
-
 @pytest.mark.slow
 def test_a_trained_runs_predictions_in_every_format_score_as_the_run(finished_runs, tmp_path):
     """The run's own metrics.json row, from its predictions written as files: PFM and NPY hold
@@ -71,7 +66,7 @@ def test_a_trained_runs_predictions_in_every_format_score_as_the_run(finished_ru
 
     run = finished_runs[0]
     experiment = run / "config.yaml"
-    config = yaml_config(experiment)
+    config = load_config(experiment)
     network = make_predictor(keras.models.load_model(run / "model.keras"), ("image", "depth"))
     length, load = make_loader(config.data, "test", "enhancement")
     reference = json.loads((run / "metrics.json").read_text())["results"]["IGDE"]

@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from common.baselines import FILTERS, baseline_prediction, guided_filter, mean_depth_prediction, weighted_median_filter
+from common.baselines import (
+    FILTERS,
+    baseline_methods,
+    baseline_prediction,
+    guided_filter,
+    mean_depth_prediction,
+    weighted_median_filter,
+)
 from common.config import EvalConfig
 
 
@@ -71,3 +78,12 @@ def test_mean_depth_and_dispatch():
     assert baseline_prediction("input", batch, EvalConfig()) is batch["depth"]
     filtered = baseline_prediction("guided_filter", batch, EvalConfig())
     np.testing.assert_allclose(filtered[0], guided_filter(image, noisy, 4, 1e-4))
+
+
+def test_baseline_methods_are_the_named_baselines_with_their_titles():
+    image, _, noisy = _step_scene()
+    batch = {"image": image[None], "depth": noisy[None, ..., None]}
+    methods, titles = baseline_methods(["input", "guided_filter"], EvalConfig())
+    assert titles == {"input": "input", "guided_filter": "guided filter"} and list(methods) == list(titles)
+    np.testing.assert_array_equal(methods["guided_filter"](batch), guided_filter(image, noisy, 4, 1e-4)[None])
+    assert methods["input"](batch) is batch["depth"]

@@ -4,23 +4,17 @@ depth network has no laterals and the same loss, and is then neither trained nor
 gradient network's optimizer, schedule, epochs and batch); no two result rows share a title."""
 
 import pytest
-import yaml
 
 from commands.registry import load_experiment
 from common.errors import ConfigError
 from common.training.evaluation import labelled_rows
 from common.training.stages import stage_config, twin_stages
-from tests.conftest import TINY_DPDE, WITH_FCRN
+from tests.conftest import TINY_DPDE, WITH_FCRN, write_experiment
 
 
 def _load(tmp_path, **sections):
-    experiment = {k: dict(v) if isinstance(v, dict) else v for k, v in TINY_DPDE.items()}
-    experiment["train"] = {**experiment["train"], **WITH_FCRN}
-    for section, values in sections.items():
-        experiment[section] = {**experiment.get(section, {}), **values}
-    path = tmp_path / "tiny_dpde.yaml"
-    path.write_text(yaml.safe_dump(experiment))
-    return load_experiment(path)
+    sections["train"] = {**WITH_FCRN, **sections.get("train", {})}
+    return load_experiment(write_experiment(tmp_path / "tiny_dpde.yaml", TINY_DPDE, **sections))
 
 
 def test_the_plain_fcrn_is_the_depth_networks_twin_without_laterals(tmp_path):

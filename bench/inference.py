@@ -74,7 +74,7 @@ def export(model, directory):
     """Exports the model's paper preset in every format to `directory`."""
     import importlib
 
-    from common.config import ExportConfig
+    from common.config.schema import ExportConfig
     from common.export import export_model
 
     registry = importlib.import_module(MODELS[model][0]).MODELS

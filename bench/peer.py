@@ -32,7 +32,7 @@ import torch.nn.functional as F
 from torch import nn
 from train_step import random_train_step
 
-from common.config import load_config
+from common.config.loader import load_config
 from dpde.fcrn import UP_PROJECTIONS
 from dpde.layers import IMAGENET_BGR_MEAN
 from dpde.presets import PRESETS as DPDE_PRESETS

@@ -30,7 +30,8 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 from train_step import train_rate
 
-from common.config import DATASET_KINDS, load_config
+from common.config.loader import load_config
+from common.config.schema import DATASET_KINDS
 from common.data.loaders import make_loader
 from common.data.pipeline import DataPipeline
 from common.data.synthetic_monocular import write_make3d_tree, write_nyu_files

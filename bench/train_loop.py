@@ -28,7 +28,7 @@ import keras
 import tensorflow as tf
 
 from commands.registry import MODELS
-from common.config import load_config
+from common.config.loader import load_config
 from common.data.loaders import SAMPLE_CHANNELS
 from common.training.optimization import build_optimizer
 from common.training.step import make_train_step, make_train_steps

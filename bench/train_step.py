@@ -23,7 +23,7 @@ import numpy as np
 import tensorflow as tf
 
 from commands.registry import MODELS
-from common.config import load_config
+from common.config.loader import load_config
 from common.data.loaders import SAMPLE_CHANNELS, make_loader
 from common.data.pipeline import DataPipeline
 from common.losses import loss_weights_for

@@ -14,8 +14,9 @@ import sys
 
 import numpy as np
 
+from commands.options import add_overrides, require_input_depth
 from commands.paper_tables import IGDE_COLUMNS, IGDE_TABLES
-from common.config import PAPER_ERROR_FRACTION, load_config
+from common.config.schema import PAPER_ERROR_FRACTION
 from common.data.loaders import make_loader
 from common.errors import ConfigError, exit_status
 
@@ -60,20 +61,17 @@ def main(argv=None):
     parser.add_argument("experiment", help="an IGDE experiment YAML")
     parser.add_argument("--split", choices=("train", "test"), default="test")
     parser.add_argument("--samples", type=int, help="the first N samples of the split (default: all)")
-    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    add_overrides(parser)
     args = parser.parse_args(argv)
 
     def work():
-        from commands.registry import resolve_model
+        from commands.registry import load_experiment
 
         if args.samples is not None and args.samples < 1:
             raise ConfigError(f"--samples: expected an integer >= 1, got {args.samples}")
-        config = load_config(args.experiment, args.overrides)
-        if resolve_model(config.model, args.experiment).spec.sample_kind != "enhancement":
-            raise ConfigError(
-                f"{args.experiment}: model {config.model.name} has no depth input to "
-                "corrupt (expected an IGDE experiment)"
-            )
+        experiment = load_experiment(args.experiment, args.overrides)
+        require_input_depth(experiment, "depth input to corrupt")
+        config = experiment.config
         length, load = make_loader(config.data, args.split, "enhancement")
         count = length if args.samples is None else min(args.samples, length)
         samples = (load(index) for index in range(count))

@@ -18,18 +18,21 @@ def export_run(run_dir, formats):
     """Exports a finished run again from its `model.keras`: RUN_DIR/export/ and `formats`."""
     from commands.registry import load_trained_run
     from common.export import check_converters, export_model
-    from common.training.run_lock import hold_run_directory
+    from common.run_directory import hold_run_directory
 
     check_converters(formats, "--format")
     run = load_trained_run(run_dir)
     lock = hold_run_directory(run_dir)
-    export_config = dataclasses.replace(run.config.export, saved_model=True, keras_file=False, formats=list(formats))
-    export_model(run.network, run.model.spec, export_config, run_dir)
-    lock.release()
+    try:
+        export_config = dataclasses.replace(
+            run.config.export, saved_model=True, keras_file=False, formats=list(formats)
+        )
+        export_model(run.network, run.model.spec, export_config, run_dir)
+    finally:
+        lock.release()
 
 
 def main(argv=None):
-    from common.config import EXPORT_FORMATS
     from common.export import FORMAT_FILES
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -37,7 +40,7 @@ def main(argv=None):
     parser.add_argument(
         "--format",
         nargs="*",
-        choices=EXPORT_FORMATS,
+        choices=list(FORMAT_FILES),
         default=[],
         help="also convert the SavedModel to these formats (RUN_DIR/model.onnx, RUN_DIR/model.tflite)",
     )

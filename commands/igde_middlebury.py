@@ -31,10 +31,9 @@ def main(argv=None):
         import numpy as np
 
         from commands.registry import load_trained_run
-        from common.atomic import atomic_path
+        from common.atomic import atomic_path, write_json_atomically
         from common.data.middlebury import load_scene, scene_dirs, scene_layout
         from common.predictor import make_predictor
-        from common.training.logs import write_json_atomically
         from common.viz import draw_middlebury_grid
         from igde.middlebury import enhance_scene
 

@@ -17,6 +17,7 @@ import argparse
 import os
 import sys
 
+from commands.options import add_overrides, require_input_depth
 from common.errors import ConfigError, exit_status
 
 LOSS_STUDY = (
@@ -53,7 +54,7 @@ def main(argv=None):
     parser.add_argument("experiment", help="an IGDE experiment YAML")
     parser.add_argument("--variant", action="append", default=[], help="'LABEL: key=value ...' (repeatable)")
     parser.add_argument("--out", default="runs/learning_curves", help="study directory (default: runs/learning_curves)")
-    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    add_overrides(parser)
     args = parser.parse_args(argv)
 
     def work():
@@ -66,18 +67,17 @@ def main(argv=None):
         from common.viz import draw_learning_curves
 
         variants = [parse_variant(text) for text in (args.variant or LOSS_STUDY)]
-        configs = []
+        experiments = []
         for label, overrides in variants:
-            config, model = load_experiment(args.experiment, [*args.overrides, *overrides, *STUDY_SETTINGS])
-            if model.spec.sample_kind != "enhancement":
-                raise ConfigError(f"{args.experiment}: model {config.model.name} has no input depth (expected IGDE)")
-            configs.append((label, config, model))
+            experiment = load_experiment(args.experiment, [*args.overrides, *overrides, *STUDY_SETTINGS])
+            require_input_depth(experiment)
+            experiments.append((label, experiment))
         curves = {}
-        for index, (label, config, model) in enumerate(configs):
+        for index, (label, experiment) in enumerate(experiments):
             run_dir = os.path.join(args.out, str(index))
             if not os.path.isfile(os.path.join(run_dir, "metrics.json")):
                 print(f"variant {index}: {label}")
-                run_experiment(config, model, args.experiment, run_dir)
+                run_experiment(experiment, run_dir)
             curves[label] = read_curve(os.path.join(run_dir, "metrics.csv"))
         command = shlex.join(["python", "-m", "commands.learning_curves", *(sys.argv[1:] if argv is None else argv)])
         page = study_markdown(command, curves)

@@ -23,6 +23,7 @@ import sys
 
 import numpy as np
 
+from commands.options import add_overrides, require_input_depth
 from common.errors import ConfigError, exit_status
 
 GREY_LEVEL = 1.0 / 255.0
@@ -65,7 +66,7 @@ def term_pulls(batch, loss_config, noise, seed=0):
         weight = (loss_config.weights.get(name) or 1.0) if name == "l2" else 1.0
         variable = tf.Variable(prediction)
         with tf.GradientTape() as tape:
-            value = weight * LOSSES[name](tensors["target"], variable, tensors, loss_config)
+            value = weight * LOSSES[name](tensors["target"], variable, tensors, loss_config.args.get(name, {}))
         gradient = np.abs(tape.gradient(value, variable).numpy())
         pulls[name] = (
             float(value),
@@ -82,7 +83,8 @@ def anatomy(samples, loss_config, noise):
     from common.image_ops import depth_edge_mask
 
     batch = {key: np.stack([sample[key] for sample in samples]) for key in ("image", "depth", "target", "error_mask")}
-    size, iterations = loss_config.edge_dilation_size, loss_config.edge_dilation_iterations
+    sobel = loss_config.args["sobel"]
+    size, iterations = sobel["dilation_size"], sobel["dilation_iterations"]
     depth_edges = depth_edge_mask(tf.constant(batch["depth"]), size, iterations).numpy() > 0.5
     grey = tf.image.rgb_to_grayscale(tf.constant(batch["image"]))
     colour_edges = depth_edge_mask(grey, size, iterations).numpy() > 0.5
@@ -113,17 +115,16 @@ def main(argv=None):
     parser.add_argument("--split", choices=("train", "test"), default="train")
     parser.add_argument("--samples", type=int, default=64, help="the first N samples of the split (default 64)")
     parser.add_argument("--noise", type=float, default=0.8, help="grey levels of noise on the correct pixels")
-    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    add_overrides(parser)
     args = parser.parse_args(argv)
 
     def work():
-        from commands.registry import resolve_model
-        from common.config import load_config
+        from commands.registry import load_experiment
         from common.data.loaders import make_loader
 
-        config = load_config(args.experiment, args.overrides)
-        if resolve_model(config.model, args.experiment).spec.sample_kind != "enhancement":
-            raise ConfigError(f"{args.experiment}: model {config.model.name} has no input depth (expected IGDE)")
+        experiment = load_experiment(args.experiment, args.overrides)
+        require_input_depth(experiment)
+        config = experiment.config
         if args.samples < 1 or not np.isfinite(args.noise) or args.noise < 0:
             raise ConfigError(f"--samples {args.samples} --noise {args.noise}: expected >= 1 and a finite noise >= 0")
         length, load = make_loader(config.data, args.split, "enhancement")

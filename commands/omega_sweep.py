@@ -12,7 +12,8 @@ modified FCRN (positive: the fusion lowers the error).
 import argparse
 import sys
 
-from common.config import OWN_PROTOCOL
+from commands.options import add_overrides
+from common.config.schema import OWN_PROTOCOL
 from common.errors import ConfigError, exit_status, require_number
 
 PAPER_OMEGAS = (1.0, 3.0, 10.0, 30.0, 100.0)
@@ -21,20 +22,24 @@ PAPER_OMEGAS = (1.0, 3.0, 10.0, 30.0, 100.0)
 def omega_sweep(config, run, omegas):
     """{"modified FCRN": metrics, "omega=<w>": metrics, ...} of a DPDE run (a `TrainedRun`) on
     `config`'s test set, and the scorer's protocol."""
+    from common.data.pipeline import make_pipeline
+    from common.evaluation.scoring import make_scorers, score_test_set
+    from common.evaluation.trained_runs import stage_networks
     from common.predictor import make_predictor
-    from common.training.trained_runs import score_on_test_set, stage_networks
 
     spec, arguments = run.model.spec, run.model.arguments
     if spec.assemble is None:
         raise ConfigError(f"{run.dir}: a {spec.title} run has no fusion to sweep (expected a DPDE run)")
     networks = stage_networks(run.network, spec)
     first = spec.stages[0]
-    methods = {first.row_title(arguments): make_predictor(networks[first.name], spec.inputs)}
+    title = first.row_title(arguments)
+    methods = {title: (title, make_predictor(networks[first.name], spec.inputs))}
     for omega in omegas:
         fused = spec.assemble(networks, {**arguments, "fusion": {**arguments["fusion"], "omega": float(omega)}})
-        methods[f"omega={omega:g}"] = make_predictor(fused, spec.inputs)
-    tables, scorers = score_on_test_set(config, methods, spec.sample_kind, spec.output, own_only=True)
-    return tables[OWN_PROTOCOL], scorers[OWN_PROTOCOL].protocol
+        methods[f"omega={omega:g}"] = (f"omega={omega:g}", make_predictor(fused, spec.inputs))
+    scorers = make_scorers(spec.sample_kind, spec.output, config, own_only=True)
+    scores = score_test_set(config, make_pipeline(config, spec.sample_kind, train=False), methods, [], scorers)
+    return scores.tables[OWN_PROTOCOL], scorers[OWN_PROTOCOL].protocol
 
 
 def format_sweep(results, protocol):
@@ -60,17 +65,17 @@ def main(argv=None):
     parser.add_argument("experiment", help="experiment YAML whose test set and settings to use")
     parser.add_argument("run", help="a finished DPDE run directory")
     parser.add_argument("--omega", type=float, nargs="+", default=list(PAPER_OMEGAS))
-    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    add_overrides(parser)
     parser.add_argument("--out", help="also write the results as JSON here")
     args = parser.parse_args(argv)
 
     def work():
         from commands.registry import load_experiment, load_trained_run
-        from common.training.logs import write_json_atomically
+        from common.atomic import write_json_atomically
 
         for omega in args.omega:
             require_number(omega, "--omega", low=0, low_open=True)
-        config, _ = load_experiment(args.experiment, args.overrides)
+        config = load_experiment(args.experiment, args.overrides).config
         results, protocol = omega_sweep(config, load_trained_run(args.run), args.omega)
         print(format_sweep(results, protocol))
         if args.out:

@@ -8,9 +8,9 @@ run trains N steps in K equal parts and tests after each (`eval.batch_size`, the
 split; `--set data.test_size=...` or a smaller split keeps that short). The learning rate is the
 one the experiment starts with (the first piece of a `piecewise` schedule), since a pilot is the
 start of the long run. A killed pilot resumes from its run directory (default
-`runs/<name>_pilot`). A healthy curve, and the README's "Is a long run learning?" says what it
-looks like, first rebuilds the correct pixels (PSNRt rises towards 50 dB, PSNR towards the
-input's) and then leaves the input: PSNRf climbs past the input's by more than 0.5 dB.
+`runs/<name>_pilot`). A healthy curve (RESULTS.md, "The paper's loss", shows one) first rebuilds
+the correct pixels (PSNRt rises towards 50 dB, PSNR towards the input's) and then leaves the
+input: PSNRf climbs past the input's by more than 0.5 dB.
 """
 
 import argparse
@@ -19,6 +19,7 @@ import os
 import shlex
 import sys
 
+from commands.options import add_overrides, add_run_dir, require_input_depth
 from common.errors import ConfigError, exit_status
 
 
@@ -44,18 +45,24 @@ def pilot_config(config, steps, points):
     )
 
 
-def run_pilot(config, model, experiment_path, run_dir):
-    """Trains the pilot `config` (from `pilot_config`) in `run_dir`; returns its learning curve
-    (`common.training.curves.read_curve`)."""
+def run_pilot(experiment, run_dir):
+    """Trains the pilot `experiment` (its config from `pilot_config`) in `run_dir`; returns its
+    learning curve (`common.training.curves.read_curve`)."""
+    from common.run_directory import open_run
     from common.training.curves import read_curve
     from common.training.precision import detect_devices, device_line
+    from common.training.strategy import is_chief, make_strategy
     from common.training.trainer import Trainer
 
-    trainer = Trainer(config, model, experiment_path, run_dir)
-    print(device_line(detect_devices(), config.train))
-    trainer.restore(required=False)
-    trainer.train()
-    trainer.close()
+    strategy = make_strategy(experiment.config.distribute, experiment.path)
+    with open_run(experiment.config, run_dir, is_chief(strategy)):
+        print(device_line(detect_devices(), experiment.config.train))
+        trainer = Trainer(experiment, run_dir, strategy=strategy)
+        try:
+            trainer.restore(required=False)
+            trainer.train()
+        finally:
+            trainer.close()
     return read_curve(os.path.join(run_dir, "metrics.csv"))
 
 
@@ -64,24 +71,21 @@ def main(argv=None):
     parser.add_argument("experiment", help="an IGDE experiment YAML")
     parser.add_argument("--steps", type=int, required=True, help="training steps in all")
     parser.add_argument("--points", type=int, default=4, help="tests during the pilot (default 4)")
-    parser.add_argument("--run-dir", help="run directory (default: runs/<experiment name>_pilot)")
-    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    add_run_dir(parser, "runs/<experiment name>_pilot")
+    add_overrides(parser)
     args = parser.parse_args(argv)
 
     def work():
         from commands.registry import load_experiment
         from common.training.curves import format_curve, leaves_input_at
 
-        config, model = load_experiment(args.experiment, args.overrides)
-        if model.spec.sample_kind != "enhancement":
-            raise ConfigError(
-                f"{args.experiment}: model {config.model.name} has no input depth to beat (expected IGDE)"
-            )
-        config = pilot_config(config, args.steps, args.points)
-        run_dir = args.run_dir or os.path.join("runs", config.name)
+        experiment = load_experiment(args.experiment, args.overrides)
+        require_input_depth(experiment, "input depth to beat")
+        experiment = dataclasses.replace(experiment, config=pilot_config(experiment.config, args.steps, args.points))
+        run_dir = args.run_dir or os.path.join("runs", experiment.config.name)
         if os.path.exists(run_dir) and not os.path.isdir(run_dir):
             raise ConfigError(f"--run-dir {run_dir}: exists and is not a directory")
-        curve = run_pilot(config, model, args.experiment, run_dir)
+        curve = run_pilot(experiment, run_dir)
         print(f"pilot of {args.experiment}: {shlex.join(sys.argv[1:] if argv is None else argv)}")
         print(format_curve(curve))
         step = leaves_input_at(curve)

@@ -5,17 +5,15 @@ the paper packages register (`igde.registry.MODELS`, `dpde.registry.MODELS`); th
 an experiment's model here once, and `common` receives the `ResolvedModel` (spec and arguments).
 
 Example:
-    config, model = load_experiment("experiments/quickstart.yaml", ["train.epochs=2"])
-    network = model.build("experiments/quickstart.yaml")
+    experiment = load_experiment("experiments/quickstart.yaml", ["train.epochs=2"])
+    network = experiment.model.build(experiment.path)
 """
 
-import pathlib
-
-from common.config import load_config
+from common.config.loader import load_config
 from common.errors import ConfigError
-from common.experiment import check_experiment
+from common.evaluation.trained_runs import TrainedRun, require_finished_run
+from common.experiment import resolve_experiment
 from common.models import resolve_arguments
-from common.training.trained_runs import TrainedRun
 from dpde.registry import MODELS as DPDE_MODELS
 from igde.registry import MODELS as IGDE_MODELS
 
@@ -32,12 +30,10 @@ def resolve_model(model_config, path):
 
 
 def load_experiment(path, overrides=()):
-    """(ExperimentConfig, ResolvedModel) of the experiment file `path` with its `--set`
-    overrides, checked once (`common.experiment.check_experiment`)."""
+    """The `Experiment` of the file `path` with its `--set` overrides, resolved and checked once
+    (`common.experiment.resolve_experiment`)."""
     config = load_config(path, overrides)
-    model = resolve_model(config.model, path)
-    check_experiment(config, model, path)
-    return config, model
+    return resolve_experiment(config, resolve_model(config.model, path), path)
 
 
 def load_trained_run(run_dir):
@@ -45,13 +41,11 @@ def load_trained_run(run_dir):
     any experiment file."""
     import keras
 
-    run_dir = pathlib.Path(run_dir)
-    for name in ("model.keras", "config.yaml"):
-        if not (run_dir / name).is_file():
-            raise ConfigError(f"{run_dir}: no {name} (expected a finished run directory)")
-    config, model = load_experiment(run_dir / "config.yaml")
+    run_dir = require_finished_run(run_dir)
+    experiment = load_experiment(run_dir / "config.yaml")
     comparisons = {}
-    for name in model.spec.comparisons:
+    for name in experiment.model.spec.comparisons:
         if (run_dir / name / "model.keras").is_file():
             comparisons[name] = keras.models.load_model(run_dir / name / "model.keras")
-    return TrainedRun(run_dir, config, model, keras.models.load_model(run_dir / "model.keras"), comparisons)
+    network = keras.models.load_model(run_dir / "model.keras")
+    return TrainedRun(run_dir, experiment.config, experiment.model, network, comparisons)

@@ -15,11 +15,16 @@ import pathlib
 import sys
 
 from commands.paper_tables import DPDE_COLUMNS, DPDE_TABLES, IGDE_COLUMNS, IGDE_TABLES, MIDDLEBURY_COLUMNS
-from common.config import config_to_dict, load_config
+from common.config.loader import config_to_dict, load_config
 from common.errors import ConfigError, exit_status
+from common.evaluation.trained_runs import require_finished_run
 from common.losses import describe_loss
+from dpde.registry import DPDE, FCRN
+from dpde.registry import MODELS as DPDE_MODELS
 
 FIGURE_SAMPLES = 3
+# DPDE Table 4's rows: FCRN, FCRN with the laterals, the fused model.
+TABLE_4_ROWS = (FCRN.title, DPDE.stages[0].title({"lateral_connections": True}), DPDE.title)
 DPDE_DATASET_TABLES = {
     "make3d": "Table 1 (Make3D)",
     "nyu": "Table 2 (NYU Depth v2)",
@@ -39,10 +44,7 @@ class Run:
 
     def __init__(self, run_dir):
 
-        self.dir = pathlib.Path(run_dir)
-        for name in ("metrics.json", "config.yaml"):
-            if not (self.dir / name).is_file():
-                raise ConfigError(f"{self.dir}: no {name} (expected a finished run directory)")
+        self.dir = require_finished_run(run_dir, ("metrics.json", "config.yaml"))
         path = self.dir / "metrics.json"
         try:
             self.metrics = json.loads(path.read_text(encoding="utf-8"))
@@ -51,7 +53,7 @@ class Run:
         if not isinstance(self.metrics, dict) or not isinstance(self.metrics.get("results"), dict):
             raise ConfigError(f"{path}: expected a mapping with 'results' (the JSON train.py writes)")
         self.config = config_to_dict(load_config(self.dir / "config.yaml"))
-        self.paper = "dpde" if self.config["model"]["name"] in ("dpde", "fcrn", "gradient_net") else "igde"
+        self.paper = "dpde" if self.config["model"]["name"] in DPDE_MODELS else "igde"
         data = self.config["data"]
         self.scale = f"{data['dataset']}, {self.config['model']['preset']} preset, {self.metrics.get('device', 'CPU')}"
         self.command = self.metrics.get("command") or f"python train.py ... --run-dir {self.dir}"
@@ -85,7 +87,7 @@ def _ours(value):
 
 
 def _table(columns, paper_rows, our_rows):
-    from common.training.evaluation import METRIC_TITLES
+    from common.evaluation.tables import METRIC_TITLES
 
     titles = [METRIC_TITLES[c] for c in columns]
     lines = ["| | " + " | ".join(titles) + " |", "|---" * (len(columns) + 1) + "|"]
@@ -153,11 +155,7 @@ def dpde_section(runs):
         for run in runs:
             for results in run.tables():
                 if title.startswith("Table 4"):
-                    ours += [
-                        (run.label(row, values), values)
-                        for row, values in results.items()
-                        if row in ("FCRN", "modified FCRN", "DPDE")
-                    ]
+                    ours += [(run.label(row, values), values) for row, values in results.items() if row in TABLE_4_ROWS]
                 elif DPDE_DATASET_TABLES[run.config["data"]["dataset"]] == title:
                     ours += [(run.label(row, values), values) for row, values in results.items()]
         if title.startswith("Table 2") and any(r.config["data"]["dataset"] == "synthetic" for r in runs):

@@ -19,6 +19,7 @@ import pathlib
 import shlex
 import sys
 
+from commands.options import add_overrides, add_run_dir
 from common.errors import DatasetError, exit_status
 
 PNG_SCALES = {"enhancement": 65535.0, "monocular": 1000.0}
@@ -52,20 +53,20 @@ def main(argv=None):
     parser.add_argument("predictions", type=pathlib.Path, help="folder of prediction files")
     parser.add_argument("--png-scale", type=float, help="16-bit PNG value per model unit")
     parser.add_argument("--title", help="the predictions' row title (default: the folder's name)")
-    parser.add_argument("--run-dir", help="where to write metrics.json (default: runs/<experiment name>_scored)")
-    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    add_run_dir(parser, "runs/<experiment name>_scored")
+    add_overrides(parser)
     args = parser.parse_args(argv)
 
     def work():
         from commands.registry import load_experiment
-        from common.baselines import baseline_methods
         from common.data.pipeline import make_pipeline
         from common.data.split_files import prediction_files, sample_name
         from common.errors import require_number
-        from common.training.evaluation import make_scorers, score_methods
-        from common.training.run_experiment import write_metrics
+        from common.evaluation.results import write_metrics
+        from common.evaluation.scoring import make_scorers, score_test_set
 
-        config, model = load_experiment(args.experiment, args.overrides)
+        experiment = load_experiment(args.experiment, args.overrides)
+        config, model = experiment.config, experiment.model
         kind = model.spec.sample_kind
         png_scale = args.png_scale if args.png_scale is not None else PNG_SCALES[kind]
         require_number(png_scale, "--png-scale", low=0, low_open=True)
@@ -84,14 +85,13 @@ def main(argv=None):
         if extra:
             print(f"warning: {args.predictions}: {len(extra)} files name no test sample, first {files[extra[0]].name}")
         title = args.title or args.predictions.resolve().name
-        methods, titles = baseline_methods(config.eval.baselines, config.eval)
-        methods["predictions"], titles["predictions"] = saved_predictions(files, names, png_scale, kind), title
+        networks = {"predictions": (title, saved_predictions(files, names, png_scale, kind))}
         scorers = make_scorers(kind, "depth", config)
-        tables, _, _ = score_methods(methods, pipeline.test_dataset(1), scorers)
+        scores = score_test_set(config, pipeline, networks, config.eval.baselines, scorers, batch_size=1)
         run_dir = pathlib.Path(args.run_dir or f"runs/{config.name}_scored")
         run_dir.mkdir(parents=True, exist_ok=True)
         command = shlex.join(["python", "-m", "commands.score", *(sys.argv[1:] if argv is None else argv)])
-        write_metrics(run_dir, config, {}, tables, titles, scorers, command)
+        write_metrics(run_dir, config, {}, scores, command)
 
     return exit_status(work)
 

@@ -13,21 +13,15 @@ import pathlib
 import shlex
 import sys
 
+from commands.options import add_overrides, add_run_dir
 from common.errors import ConfigError, exit_status
 
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("experiment", help="experiment YAML file")
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a config key, e.g. --set train.epochs=2 (repeatable)",
-    )
-    parser.add_argument("--run-dir", help="run directory (default: runs/<experiment name>)")
+    add_overrides(parser)
+    add_run_dir(parser, "runs/<experiment name>")
     parser.add_argument(
         "--resume", action="store_true", help="continue from the newest checkpoint in the run directory"
     )
@@ -40,9 +34,11 @@ def main(argv=None):
 
     def work():
         from commands.registry import load_experiment, load_trained_run
-        from common.training.run_experiment import run_experiment, score_runs_experiment
+        from common.evaluation.trained_runs import score_runs_experiment
+        from common.training.run_experiment import run_experiment
 
-        config, model = load_experiment(args.experiment, args.overrides)
+        experiment = load_experiment(args.experiment, args.overrides)
+        config = experiment.config
         run_dir = pathlib.Path(args.run_dir or os.path.join("runs", config.name))
         if run_dir.exists() and not run_dir.is_dir():
             raise ConfigError(f"--run-dir {run_dir}: exists and is not a directory")
@@ -54,9 +50,7 @@ def main(argv=None):
             runs = [load_trained_run(path) for path in config.eval.trained_runs]
             score_runs_experiment(config, runs, args.experiment, run_dir, command)
             return
-        run_experiment(
-            config, model, args.experiment, run_dir, resume=args.resume, eval_only=args.eval_only, command=command
-        )
+        run_experiment(experiment, run_dir, resume=args.resume, eval_only=args.eval_only, command=command)
 
     try:
         return exit_status(work)

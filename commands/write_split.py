@@ -17,6 +17,7 @@ import json
 import pathlib
 import sys
 
+from commands.options import add_overrides
 from common.errors import ConfigError, exit_status
 
 UNITS = {
@@ -29,9 +30,9 @@ def write_split(config, sample_kind, out, experiment_path):
     """Writes the test split of `config` under `out`; returns the manifest."""
     from common.atomic import atomic_path
     from common.data.loaders import make_loader
-    from common.data.pipeline import needs_original
     from common.data.split_files import sample_name, split_folders, write_sample
-    from common.training.evaluation import make_scorers
+    from common.evaluation.protocol import needs_original
+    from common.evaluation.scoring import make_scorers
     from common.version import VERSION
 
     original = needs_original(config.eval, sample_kind)
@@ -69,17 +70,17 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("experiment", help="experiment YAML whose test split to write")
     parser.add_argument("out", type=pathlib.Path, help="an empty or new folder")
-    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    add_overrides(parser)
     args = parser.parse_args(argv)
 
     def work():
         from commands.registry import load_experiment
 
-        config, model = load_experiment(args.experiment, args.overrides)
+        experiment = load_experiment(args.experiment, args.overrides)
         if args.out.exists() and (not args.out.is_dir() or any(args.out.iterdir())):
             raise ConfigError(f"{args.out}: exists and is not an empty folder (nothing is written over)")
         args.out.mkdir(parents=True, exist_ok=True)
-        manifest = write_split(config, model.spec.sample_kind, args.out, args.experiment)
+        manifest = write_split(experiment.config, experiment.model.spec.sample_kind, args.out, args.experiment)
         print(f"wrote {len(manifest['samples'])} samples and manifest.json under {args.out}")
 
     return exit_status(work)

@@ -7,6 +7,7 @@ Example:
 """
 
 import contextlib
+import json
 import os
 import pathlib
 
@@ -22,3 +23,9 @@ def atomic_path(path):
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def write_json_atomically(path, payload):
+    """Writes `payload` as indented JSON to `path`, complete or not at all."""
+    with atomic_path(path) as temporary:
+        temporary.write_text(json.dumps(payload, indent=2) + "\n")

@@ -73,6 +73,8 @@ FILTERS = {
 }
 
 
+# The baselines that apply to each kind of sample: the one list of their names (`eval.baselines`).
+BASELINES_BY_KIND = {"enhancement": ("input", *FILTERS), "monocular": ("mean_depth",)}
 BASELINE_TITLES = {
     "input": "input",
     "joint_bilateral": "joint bilateral filter",
@@ -90,13 +92,13 @@ def mean_depth_prediction(target, valid):
 
 
 def baseline_predictor(name, eval_config):
-    """fn(batch) -> the baseline `name`'s depth, a method for `common.training.evaluation`."""
+    """fn(batch) -> the baseline `name`'s depth, a method for `common.evaluation.scoring`."""
     return lambda batch: baseline_prediction(name, batch, eval_config)
 
 
 def baseline_methods(names, eval_config):
     """({name: fn(batch) -> depth}, {name: row title}) of the baselines `names`: the methods and
-    titles of a result table (`common.training.evaluation.score_methods`)."""
+    titles of a result table (`common.evaluation.scoring.score_test_set`)."""
     return {name: baseline_predictor(name, eval_config) for name in names}, {
         name: BASELINE_TITLES[name] for name in names
     }

@@ -31,19 +31,23 @@ import keras
 import tensorflow as tf
 from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
 
-from common.config import EXPORT_FORMATS
 from common.data.loaders import SAMPLE_CHANNELS
-from common.errors import ConfigError
+from common.errors import ConfigError, short_repr
 
 OUTPUT = "prediction"
 ONNX_OPSET = 17  # supported by ONNX Runtime >= 1.14 and TensorRT >= 8.6
-FORMAT_FILES = {name: f"model.{name}" for name in EXPORT_FORMATS}
+# The export formats (`export.formats`): the module each converter needs, and its file.
 CONVERTER_MODULES = {"onnx": "tf2onnx", "tflite": "tensorflow"}
+FORMAT_FILES = {name: f"model.{name}" for name in CONVERTER_MODULES}
 
 
 def check_converters(formats, where):
-    """Raises ConfigError naming `where` when a converter that `formats` needs is not installed."""
+    """Raises ConfigError naming `where` for a format that does not exist, or whose converter is
+    not installed."""
     for name in formats:
+        if name not in CONVERTER_MODULES:
+            expected = ", ".join(CONVERTER_MODULES)
+            raise ConfigError(f"{where}: expected names from {expected}, got {short_repr(name)}")
         if importlib.util.find_spec(CONVERTER_MODULES[name]) is None:
             raise ConfigError(
                 f"{where}: {name} needs {CONVERTER_MODULES[name]}, which is not installed (pip install -e '.[export]')"

@@ -80,7 +80,7 @@ def depth_edge_mask(depth, dilation_size=3, dilation_iterations=1):
     """M_sobel of IGDE eq. 9: Sobel magnitude -> dilation -> Otsu threshold -> {0, 1}.
 
     The dilation's 3x3 square and single iteration are a reconstruction (NOTES.md); both are
-    config options (`loss.edge_dilation_size`, `loss.edge_dilation_iterations`).
+    settings of the Sobel term (`loss.args.sobel.dilation_size`, `loss.args.sobel.dilation_iterations`).
 
     Args:
         depth: [B, H, W, 1] float32 input depth.

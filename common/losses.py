@@ -9,14 +9,22 @@ c = 0.2 * max |d - d*| over the batch, `1 - FSIM` on depth scaled to 0..255, and
 gradient loss `mean ln(|G - grad d*| + a)`, a = 0.5 (reconstruction after Hu et al. 2019). Where
 a batch has a `valid` mask (real ground truth with holes), the DPDE terms use its pixels only.
 
-`LOSSES` maps the names used in `loss.weights` of an experiment file to functions
-`fn(target, prediction, batch, config) -> scalar`, where `batch` is the input batch dict and
-`config` the `LossConfig`. Every term applies to a depth prediction except those in
-`GRADIENT_LOSSES`, which apply to the gradient network's [B, H, W, 2] output.
+`LOSSES` maps the names used in `loss.weights` of an experiment file to `LossTerm`s: the term's
+function, whose keyword arguments are its settings (`loss.args.<term>.<argument>`, their defaults
+the function's own), the checks of those settings and what the trained network predicts (depth,
+or the gradient network's [B, H, W, 2] gradients). `weighted_loss` is the one sum every trainer
+and the Keras loss (`common.keras_objects.DepthLoss`) use.
 """
+
+import dataclasses
+import inspect
+import math
+import typing
 
 import tensorflow as tf
 
+from common.config.schema import PAPER_IGDE_LOSS
+from common.errors import ConfigError, short_repr
 from common.fsim import fsim
 from common.image_ops import depth_edge_mask, forward_difference_x, forward_difference_y
 
@@ -53,7 +61,7 @@ def sobel_weighted_loss(target, prediction, edge_mask, beta=0.9):
     return tf.reduce_mean(beta * error * edge_mask + (1.0 - beta) * error * (1.0 - edge_mask))
 
 
-def berhu_loss(target, prediction, threshold_fraction=0.2, valid=None, per_image=True):
+def berhu_loss(target, prediction, valid=None, threshold_fraction=0.2, per_image=True):
     """Reverse Huber (DPDE eq. 3): |x| for |x| <= c, else (x^2 + c^2) / (2c), averaged over pixels.
 
     c = threshold_fraction * max |x|, held constant for the gradient: per image by default (DPDE:
@@ -70,7 +78,7 @@ def berhu_loss(target, prediction, threshold_fraction=0.2, valid=None, per_image
     return tf.math.divide_no_nan(tf.reduce_sum(berhu), tf.reduce_sum(valid))
 
 
-def fsim_loss(target, prediction, max_depth=None, valid=None):
+def fsim_loss(target, prediction, valid=None, max_depth=None):
     """DPDE eq. 4: 1 - FSIM(d, d*) (`common.fsim`), averaged over the batch.
 
     Depth is scaled to 0..255 by 255 / max_depth, or (max_depth None, a reconstruction) by each
@@ -87,7 +95,7 @@ def fsim_loss(target, prediction, max_depth=None, valid=None):
     return 1.0 - tf.reduce_mean(fsim(target * scale, prediction * scale))
 
 
-def log_l1_gradient_loss(target, gradients, offset=0.5, valid=None):
+def log_l1_gradient_loss(target, gradients, valid=None, offset=0.5):
     """DPDE gradient-network loss (reconstruction, NOTES.md): mean of ln(|G - grad d*| + a).
 
     Args:
@@ -111,50 +119,100 @@ def log_l1_gradient_loss(target, gradients, offset=0.5, valid=None):
     return (terms[0] + terms[1]) / 2.0
 
 
-def _l1_term(target, prediction, batch, config):
-    return l1_loss(target, prediction)
+def sobel_loss(target, prediction, depth, beta=0.9, dilation_size=3, dilation_iterations=1):
+    """IGDE eq. 9 with M_sobel from the input depth: `sobel_weighted_loss` of the edge mask
+    `depth_edge_mask(depth, dilation_size, dilation_iterations)` (Sect. 3.4; the dilation is a
+    reconstruction, NOTES.md), held constant for the gradient.
+
+    Args:
+        depth: [B, H, W, 1] the network's input depth in [0, 1].
+    """
+    mask = tf.stop_gradient(depth_edge_mask(depth, dilation_size, dilation_iterations))
+    return sobel_weighted_loss(target, prediction, mask, beta)
 
 
-def _l2_term(target, prediction, batch, config):
-    return l2_loss(target, prediction)
+# Arguments of a term function that a batch supplies (`batch[name]`, absent: None), not settings.
+BATCH_ARGUMENTS = ("depth", "valid")
 
 
-def _focal_term(target, prediction, batch, config):
-    return depth_focal_loss(target, prediction, config.focal_alpha, config.focal_gamma)
+@dataclasses.dataclass(frozen=True)
+class LossTerm:
+    """A loss term: `function(target, prediction, <batch arguments>, <settings>)`; its settings
+    are its other keyword arguments, set in `loss.args.<term>` under their own names.
+
+    Attributes:
+        function: the term's function; its keyword defaults are the settings' defaults.
+        checks: {setting: (test of the value, what is expected)}, applied at load.
+        output: what the trained network predicts: "depth" or "gradients".
+    """
+
+    function: typing.Callable
+    checks: dict = dataclasses.field(default_factory=dict)
+    output: str = "depth"
+
+    @property
+    def parameters(self):
+        return list(inspect.signature(self.function).parameters.values())[2:]
+
+    @property
+    def batch_arguments(self):
+        return [p.name for p in self.parameters if p.name in BATCH_ARGUMENTS]
+
+    @property
+    def defaults(self):
+        """{setting: default} of the term function."""
+        return {p.name: p.default for p in self.parameters if p.name not in BATCH_ARGUMENTS}
+
+    def __call__(self, target, prediction, batch, settings):
+        inputs = {name: batch.get(name) for name in self.batch_arguments}
+        return self.function(target, prediction, **inputs, **settings)
 
 
-def _sobel_term(target, prediction, batch, config):
-    mask = tf.stop_gradient(depth_edge_mask(batch["depth"], config.edge_dilation_size, config.edge_dilation_iterations))
-    return sobel_weighted_loss(target, prediction, mask, config.sobel_beta)
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _berhu_term(target, prediction, batch, config):
-    return berhu_loss(target, prediction, config.berhu_threshold, batch.get("valid"), config.berhu_scope == "image")
-
-
-def _fsim_term(target, prediction, batch, config):
-    return fsim_loss(target, prediction, config.fsim_max_depth, batch.get("valid"))
-
-
-def _gradient_term(target, prediction, batch, config):
-    return log_l1_gradient_loss(target, prediction, config.gradient_log_offset, batch.get("valid"))
+def _is_integer(value):
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 LOSSES = {
-    "l1": _l1_term,
-    "l2": _l2_term,
-    "depth_focal": _focal_term,
-    "sobel": _sobel_term,
-    "berhu": _berhu_term,
-    "fsim": _fsim_term,
-    "log_l1_gradient": _gradient_term,
+    "l1": LossTerm(l1_loss),
+    "l2": LossTerm(l2_loss),
+    "depth_focal": LossTerm(
+        depth_focal_loss,
+        {
+            "alpha": (lambda v: _is_number(v) and v > 0, "a number > 0"),
+            "gamma": (lambda v: _is_number(v) and v >= 0, "a number >= 0"),
+        },
+    ),
+    "sobel": LossTerm(
+        sobel_loss,
+        {
+            "beta": (lambda v: _is_number(v) and 0 <= v <= 1, "a number in [0, 1]"),
+            "dilation_size": (lambda v: _is_integer(v) and 1 <= v <= 99 and v % 2 == 1, "an odd integer in [1, 99]"),
+            "dilation_iterations": (lambda v: _is_integer(v) and 0 <= v <= 99, "an integer in [0, 99]"),
+        },
+    ),
+    "berhu": LossTerm(
+        berhu_loss,
+        {
+            "threshold_fraction": (lambda v: _is_number(v) and 0 < v <= 1, "a number in (0, 1]"),
+            "per_image": (lambda v: isinstance(v, bool), "true (c per image, DPDE) or false (per batch)"),
+        },
+    ),
+    "fsim": LossTerm(
+        fsim_loss, {"max_depth": (lambda v: v is None or (_is_number(v) and v > 0), "null or a number > 0")}
+    ),
+    "log_l1_gradient": LossTerm(
+        log_l1_gradient_loss, {"offset": (lambda v: _is_number(v) and v > 0, "a number > 0")}, output="gradients"
+    ),
 }
-GRADIENT_LOSSES = ("log_l1_gradient",)
 
 
 def loss_applies_to(name, output):
     """Whether the loss term `name` applies to a network whose output is "depth" or "gradients"."""
-    return (name in GRADIENT_LOSSES) == (output == "gradients")
+    return LOSSES[name].output == output
 
 
 def loss_weights_for(output, weights):
@@ -163,7 +221,38 @@ def loss_weights_for(output, weights):
     return {name: weight for name, weight in weights.items() if loss_applies_to(name, output)}
 
 
-PAPER_IGDE_LOSS = {"l1": 1.0, "depth_focal": 1.0, "sobel": 1.0}  # eq. 5: "We set all of them to 1"
+def resolve_loss_args(loss, path, prefix="loss"):
+    """`loss` (a `LossConfig`) with `args` holding every weighted term's settings: the term
+    function's defaults overridden by `loss.args.<term>`; a term or setting that does not exist,
+    or an impossible value, is a ConfigError naming `path` and the full key (`prefix`.args...)."""
+    for name in loss.weights:
+        if name not in LOSSES:
+            raise ConfigError(f"{path}: unknown key '{prefix}.weights.{name}' (expected one of: {', '.join(LOSSES)})")
+    for name in loss.args:
+        if name not in LOSSES:
+            raise ConfigError(f"{path}: unknown key '{prefix}.args.{name}' (expected one of: {', '.join(LOSSES)})")
+    args = {}
+    for name, term in LOSSES.items():
+        given = loss.args.get(name, {})
+        if name not in loss.weights and not given:
+            continue
+        defaults = term.defaults
+        for key, value in given.items():
+            if key not in defaults:
+                expected = ", ".join(defaults) or f"none: {name} takes no settings"
+                raise ConfigError(
+                    f"{path}: unknown key '{prefix}.args.{name}.{str(key)[:60]}' (expected one of: {expected})"
+                )
+            test, expected = term.checks[key]
+            if not test(value):
+                raise ConfigError(f"{path}: {prefix}.args.{name}.{key}: expected {expected}, got {short_repr(value)}")
+        args[name] = {
+            **defaults,
+            **{key: float(v) if isinstance(defaults[key], float) else v for key, v in given.items()},
+        }
+    return dataclasses.replace(loss, args=args)
+
+
 TERM_TITLES = {
     "l1": "L1",
     "l2": "L2",
@@ -197,13 +286,22 @@ def loss_note(weights):
     return describe_loss(used, short=True)
 
 
-def weighted_loss(target, prediction, batch, config):
-    """The experiment's total loss and each term: `sum_k weights[k] * LOSSES[k](...)`.
+def weighted_loss(target, prediction, batch, weights, args):
+    """The total loss and each term: `sum_k weights[k] * LOSSES[k](target, prediction, batch,
+    **args[k])` (IGDE eq. 5 with the paper's weights; DPDE's BerHu + FSIM).
 
-    Terms with weight 0 are not computed. Returns (total, {name: value}).
+    Args:
+        target, prediction: [B, H, W, 1] depth (the gradient term: [B, H, W, 2] prediction).
+        batch: the input batch dict: `depth` for the Sobel term, `valid` where the truth has holes.
+        weights: {term: weight}; terms of weight 0 are not computed.
+        args: {term: {setting: value}}, as `resolve_loss_args` fills them (missing: defaults).
+    Returns:
+        (total, {term: value}).
     """
     terms = {
-        name: LOSSES[name](target, prediction, batch, config) for name, weight in config.weights.items() if weight > 0
+        name: LOSSES[name](target, prediction, batch, args.get(name, {}))
+        for name, weight in weights.items()
+        if weight > 0
     }
-    total = tf.add_n([config.weights[name] * value for name, value in terms.items()])
+    total = tf.add_n([weights[name] * value for name, value in terms.items()])
     return total, terms

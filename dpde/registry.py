@@ -9,6 +9,7 @@ when `train.stages` names it, is the depth network without the laterals: the pla
 Tables 1-2.
 """
 
+from common.errors import ArgumentError
 from common.models import ModelSpec, Stage
 from dpde import fcrn, gradient_net
 from dpde.fcrn import build_fcrn
@@ -27,9 +28,26 @@ def depth_title(depth):
 
 
 def check_dpde_arguments(args):
-    """`ModelSpec.check` of DPDE: its depth and gradient networks' checks."""
-    fcrn.check_arguments(args["depth"])
-    gradient_net.check_arguments(args["gradient"])
+    """`ModelSpec.check` of DPDE: its depth and gradient networks' checks and the fusion's, each
+    error under the key of its network (`gradient.conv_layers: ...`)."""
+    for key, check in (("depth", fcrn.check_arguments), ("gradient", gradient_net.check_arguments)):
+        try:
+            check(args[key])
+        except ArgumentError as error:
+            raise ArgumentError(f"{key}.{error}") from error
+    check_fusion_arguments(args["fusion"])
+
+
+def check_fusion_arguments(fusion):
+    """The IRLS fusion's settings (`build_dpde`, eq. 9-11 of NOTES.md): omega >= 0 (0: the depth
+    network alone), eps > 0, at least one iteration (at most 1000)."""
+    omega, eps, iterations = fusion["omega"], fusion["eps"], fusion["iterations"]
+    if not omega >= 0:
+        raise ArgumentError(f"fusion.omega: expected a number >= 0, got {omega}")
+    if not eps > 0:
+        raise ArgumentError(f"fusion.eps: expected a number > 0, got {eps}")
+    if not 1 <= iterations <= 1000:
+        raise ArgumentError(f"fusion.iterations: expected an integer in [1, 1000], got {iterations}")
 
 
 def assemble_dpde(networks, args):

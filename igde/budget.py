@@ -96,7 +96,7 @@ def measure_peak_memory(blocks, block_layers, growth):
     import numpy as np
     import tensorflow as tf
 
-    from common.config import LossConfig, OptimizerConfig, ScheduleConfig
+    from common.config.schema import LossConfig, OptimizerConfig, ScheduleConfig
     from common.training.optimization import build_optimizer
     from common.training.step import make_train_step
 

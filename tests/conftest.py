@@ -71,7 +71,7 @@ def tiny_experiment(tmp_path):
 
 def _export_every_format(spec, arguments, directory):
     """(model, {format: path}) of a freshly initialised model exported in every format."""
-    from common.config import ExportConfig
+    from common.config.schema import ExportConfig
     from common.export import FORMAT_FILES, export_model
 
     model = spec.build(**arguments)

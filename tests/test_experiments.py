@@ -4,7 +4,8 @@ the real-data ones say where the data set must be."""
 import pytest
 
 from commands.registry import load_experiment
-from common.config import DATASET_KINDS, load_config
+from common.config.loader import load_config
+from common.config.schema import DATASET_KINDS
 from tests.conftest import ROOT
 
 EXPERIMENTS = sorted((ROOT / "experiments").rglob("*.yaml"))
@@ -12,7 +13,8 @@ EXPERIMENTS = sorted((ROOT / "experiments").rglob("*.yaml"))
 
 @pytest.mark.parametrize("path", EXPERIMENTS, ids=lambda p: str(p.relative_to(ROOT)))
 def test_experiment_loads(path):
-    config, model = load_experiment(path)
+    experiment = load_experiment(path)
+    config, model = experiment.config, experiment.model
     spec = model.spec
     assert DATASET_KINDS.get(config.data.dataset, spec.sample_kind) == spec.sample_kind and model.arguments
 
@@ -56,7 +58,7 @@ def test_dpde_experiments_score_the_paper_protocol_and_fcrns_in_one_pass():
     """NYU: the paper's (240x320, cap 10 m) and FCRN's (480x640 ground truth, full frame, no cap);
     Make3D: the paper's (460x345, no cap) and FCRN's C1 (ground truth up to 70 m); each pooled
     over pixels. IGDE's Scene Flow experiments keep one protocol."""
-    from common.config import ProtocolConfig
+    from common.config.schema import ProtocolConfig
 
     nyu = load_config(ROOT / "experiments/dpde/nyu.yaml").eval
     assert nyu.all_protocols() == {
@@ -125,3 +127,22 @@ def test_igde_experiments_keep_one_protocol(tmp_path):
     path = write_experiment(tmp_path / "tiny.yaml", TINY_EXPERIMENT, eval={"protocols": {"fcrn": {}}})
     with pytest.raises(ConfigError, match="eval.protocols: IGDE is scored under one protocol"):
         load_experiment(path)
+
+
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        ("model.args.fusion.omega=-1", "model.args.fusion.omega: expected a number >= 0, got -1.0"),
+        ("model.args.fusion.iterations=0", "model.args.fusion.iterations: expected an integer in [1, 1000], got 0"),
+        ("model.args.fusion.eps=-0.5", "model.args.fusion.eps: expected a number > 0, got -0.5"),
+        ("model.args.gradient.conv_layers=1", "model.args.gradient.conv_layers: expected at least 2, got 1"),
+        ("model.args.depth.decoder_width=8", "model.args.depth.decoder_width: expected at least"),
+        ("loss.args.berhu.threshold_fraction=2", "loss.args.berhu.threshold_fraction: expected a number in (0, 1]"),
+    ],
+)
+def test_every_model_and_loss_setting_is_checked_at_load_with_its_full_key(override, message):
+    from common.errors import ConfigError
+
+    with pytest.raises(ConfigError) as error:
+        load_experiment(ROOT / "experiments/dpde/quickstart.yaml", [override])
+    assert message in str(error.value)

@@ -25,7 +25,7 @@ Example:
 import numpy as np
 from scipy import ndimage
 
-from common.config import CorruptionConfig
+from common.config.schema import CorruptionConfig
 
 
 def depth_boundaries(depth, edge_threshold):

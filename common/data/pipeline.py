@@ -14,6 +14,7 @@ import tensorflow as tf
 
 from common.data.loaders import ORIGINAL_CHANNELS, SAMPLE_CHANNELS, make_loader
 from common.errors import UserError, remember
+from common.evaluation.protocol import needs_original
 
 AUTOTUNE = tf.data.AUTOTUNE
 
@@ -128,10 +129,3 @@ def make_pipeline(config, sample_kind, train=True):
         sample_kind,
         original_truth=original,
     )
-
-
-def needs_original(evaluation, sample_kind):
-    """Whether a protocol of the `EvalConfig` scores samples of `sample_kind` at the data set's own
-    resolution (DPDE's monocular samples only: IGDE scores at the input's size)."""
-    protocols = evaluation.all_protocols().values()
-    return sample_kind == "monocular" and any(protocol.resolution == "original" for protocol in protocols)

@@ -1,7 +1,7 @@
-"""Run logs: TensorBoard scalars and image summaries, the per-epoch CSV, `metrics.json`."""
+"""Run logs: TensorBoard scalars and image summaries, the per-epoch CSV (metrics.json is
+`common.evaluation.results`)."""
 
 import csv
-import json
 import pathlib
 
 import numpy as np
@@ -58,8 +58,3 @@ class RunLogger:
                 writer = csv.DictWriter(handle, fieldnames=self.csv_fields, extrasaction="ignore")
                 writer.writeheader()
                 writer.writerows(rows)
-
-
-def write_json_atomically(path, payload):
-    with atomic_path(path) as temporary:
-        temporary.write_text(json.dumps(payload, indent=2) + "\n")

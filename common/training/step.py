@@ -31,7 +31,7 @@ def make_train_step(strategy, model, optimizer, loss_config, inputs, jit_compile
     def gradients_of(batch):
         with tf.GradientTape() as tape:
             prediction = model({key: batch[key] for key in inputs}, training=True)
-            total, terms = weighted_loss(batch["target"], prediction, batch, loss_config)
+            total, terms = weighted_loss(batch["target"], prediction, batch, loss_config.weights, loss_config.args)
             scaled = optimizer.scale_loss(total / replicas)
         return tape.gradient(scaled, model.trainable_variables), total, terms
 

@@ -27,13 +27,13 @@ import numpy as np
 import tensorflow as tf
 from google.protobuf import text_format
 
-from common.baselines import baseline_methods
-from common.config import OWN_PROTOCOL, check_run_version, save_config
+from common.config.schema import OWN_PROTOCOL
 from common.data.pipeline import make_pipeline
 from common.errors import ConfigError, SystemFault, TrainingError
+from common.evaluation.scoring import make_scorers, score_test_set
 from common.export import export_model
 from common.predictor import make_predictor
-from common.training.evaluation import make_scorers, score_methods
+from common.run_directory import hold_run_directory
 from common.training.learning import gain_line, not_learning_warning
 from common.training.logs import RunLogger
 from common.training.optimization import build_optimizer, current_learning_rate
@@ -44,7 +44,6 @@ from common.training.precision import (
     resolve_policy,
     with_float32_outputs,
 )
-from common.training.run_lock import hold_run_directory
 from common.training.step import make_train_step, make_train_steps
 from common.training.strategy import is_chief, make_strategy, worker_id
 
@@ -77,14 +76,14 @@ class Trainer:
     """Holds the strategy, data, model, optimizer and checkpoints of one run directory.
 
     Args:
-        config: the `ExperimentConfig`, already checked (`common.experiment.check_experiment`).
-        model: the `ResolvedModel` of `config.model`.
-        experiment_path: the experiment file, named in error messages.
+        experiment: the `Experiment` of the network (`common.experiment`; a stage's own for a
+            model of separately trained networks).
         run_dir: where checkpoints, logs and exports go.
         strategy, pipeline: shared by the stages of one model; by default made from the config.
     """
 
-    def __init__(self, config, model, experiment_path, run_dir, strategy=None, pipeline=None):
+    def __init__(self, experiment, run_dir, strategy=None, pipeline=None):
+        config, model, experiment_path = experiment.config, experiment.model, experiment.path
         self.config = config
         self.experiment_path = experiment_path
         self.run_dir = pathlib.Path(run_dir)
@@ -171,7 +170,6 @@ class Trainer:
             if required:
                 raise ConfigError(f"no checkpoint to resume from in {self.run_dir / 'checkpoints'}")
             return 0
-        check_run_version(self.run_dir)
         for prefix in candidates:
             try:
                 self.checkpoint.restore(prefix).expect_partial()
@@ -219,8 +217,6 @@ class Trainer:
         start = self.step
         if start and self.chief:
             print(f"resumed from step {start} ({self.restored_from})")
-        if self.chief:
-            save_config(config, self.run_dir / "config.yaml")
         every = config.train.checkpoint_every_steps
         for epoch in range(start // self.steps_per_epoch, config.train.epochs):
             skip = self.step - epoch * self.steps_per_epoch
@@ -320,22 +316,19 @@ class Trainer:
         Returns {method: {metric: value}}, with the method "model" for the network.
         """
         names = self.config.eval.baselines if baselines is True else baselines
-        return self._score(names, {OWN_PROTOCOL: self.scorer})[OWN_PROTOCOL]
+        return self._score(names, {OWN_PROTOCOL: self.scorer}).tables[OWN_PROTOCOL]
 
     def evaluate(self):
         """The final evaluation: the model and `eval.baselines` under every protocol of the
-        experiment, in one pass. Returns {protocol: {method: {metric: value}}}."""
+        experiment, in one pass. Returns `TestScores`."""
         return self._score(self.config.eval.baselines, self.scorers)
 
     def _score(self, baselines, scorers):
-        methods, _ = baseline_methods(baselines, self.config.eval)
-        methods["model"] = self.predictor
-        tables, predictions, batch = score_methods(
-            methods, self.pipeline.test_dataset(self.config.eval.batch_size), scorers
-        )
+        networks = {"model": (self.spec.title, self.predictor)}
+        scores = score_test_set(self.config, self.pipeline, networks, baselines, scorers)
         if self.chief:
-            self.logger.examples(self.step, batch, predictions["model"], self.config.eval.image_summaries)
-        return tables
+            self.logger.examples(self.step, scores.batch, scores.predictions["model"], self.config.eval.image_summaries)
+        return scores
 
     def export(self):
         """The SavedModel under RUN_DIR/export/ and the Keras model as RUN_DIR/model.keras."""

@@ -7,7 +7,7 @@ import pytest
 from skimage.metrics import peak_signal_noise_ratio
 
 from commands.corruption import PAPER_INPUT, corruption_statistics
-from common.config import load_config
+from common.config.loader import load_config
 from common.data.loaders import make_loader
 from common.data.sceneflow import SceneFlow
 from common.data.synthetic_sceneflow import write_sceneflow_tree

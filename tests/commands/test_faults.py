@@ -16,14 +16,13 @@ import numpy as np
 import pytest
 import yaml
 
-from commands.registry import resolve_model
+from commands.registry import load_experiment
 from commands.train import main as train_main
 from common import export
-from common.config import load_config
 from common.data.middlebury import load_scene
 from common.errors import ConfigError, DatasetError
 from common.irls import IRLS_TOLERANCE
-from common.training.run_lock import hold_run_directory
+from common.run_directory import hold_run_directory
 from common.training.trainer import Trainer
 from tests.conftest import (
     MOTORCYCLE_CALIBRATION,
@@ -43,8 +42,7 @@ def _experiment(tmp_path, **sections):
 
 
 def _trainer(path, run_dir):
-    config = load_config(path)
-    return Trainer(config, resolve_model(config.model, path), path, run_dir)
+    return Trainer(load_experiment(path), run_dir)
 
 
 # Damaged data files: the reader's line, naming the file, in training and in testing.
@@ -163,7 +161,7 @@ def test_resume_with_a_changed_model_size_is_one_line(checkpointed, tmp_path, ca
 # One live run per run directory.
 
 HOLD = (
-    "import sys, time; from common.training.run_lock import hold_run_directory; "
+    "import sys, time; from common.run_directory import hold_run_directory; "
     "hold_run_directory(sys.argv[1]); print('held', flush=True); time.sleep(120)"
 )
 

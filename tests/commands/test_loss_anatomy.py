@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from commands.loss_anatomy import mask_statistics, term_pulls
-from common.config import LossConfig
+from common.config.schema import LossConfig
 
 
 def test_mask_statistics_count_recall_and_precision():

@@ -181,7 +181,11 @@ CASES = [
     ("train", ["nul_root.yaml"], "data.root: expected text without NUL bytes"),
     # Numbers that are not numbers.
     ("train", ["nan.yaml"], "optimizer.learning_rate: expected a finite number, got nan"),
-    ("train", ["good.yaml", "--set", "eval.max_depth=.inf"], "eval.max_depth: expected a finite number, got inf"),
+    (
+        "train",
+        ["good.yaml", "--set", "eval.protocol.max_depth=.inf"],
+        "eval.protocol.max_depth: expected a finite number, got inf",
+    ),
     (
         "igde-enhance",
         ["--model", "m.onnx", "--image", "rgb.png", "--depth", "d.png", "--out", "o.png", "--depth-scale", "nan"],

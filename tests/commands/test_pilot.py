@@ -5,7 +5,7 @@ import yaml
 
 from commands.learning_curves import parse_variant
 from commands.pilot import pilot_config
-from common.config import load_config
+from common.config.loader import load_config
 from common.errors import ConfigError
 from tests.conftest import TINY_EXPERIMENT, run_python, user_error
 

@@ -13,7 +13,7 @@ import pytest
 
 from commands.score import main as score_main
 from commands.write_split import main as write_split_main
-from common.config import load_config
+from common.config.loader import load_config
 from common.data.loaders import make_loader
 from common.data.pfm import read_pfm, write_pfm
 from common.predictor import make_predictor

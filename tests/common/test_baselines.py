@@ -14,7 +14,7 @@ from common.baselines import (
     mean_depth_prediction,
     weighted_median_filter,
 )
-from common.config import EvalConfig
+from common.config.schema import EvalConfig
 
 
 def _step_scene(seed=0):

@@ -110,7 +110,7 @@ def _one_pass(config, batches):
     batch."""
     import tensorflow as tf
 
-    from common.training.evaluation import make_scorers, score_methods
+    from common.evaluation.scoring import make_scorers, score_methods
 
     predictions = iter([prediction for prediction, _ in batches])
     calls = []
@@ -130,7 +130,7 @@ def _one_pass(config, batches):
 
 
 def test_pooling_over_pixels_and_images_in_one_pass_against_a_hand_computed_example():
-    from common.config import EvalConfig, ExperimentConfig, ProtocolConfig
+    from common.config.schema import EvalConfig, ExperimentConfig, ProtocolConfig
 
     # two 12x12 images (SSIM's window needs 11x11); only the pixels below are valid:
     # image 1, two pixels, truth 2 and 4, both predicted 1 too deep; image 2, eight exact pixels
@@ -159,8 +159,8 @@ def test_fcrn_protocol_resizes_the_prediction_and_crops_like_eigen():
     """Hand-computed: the prediction brought bilinearly to the 480x640 ground truth, Eigen's crop
     (rows 45-470, columns 41-600 of the NYU frame) and the 10 m cap, each a protocol of one pass
     beside the experiment's own at the 240x320 input; and the labels."""
-    from common.config import EvalConfig, ExperimentConfig, ProtocolConfig
-    from common.training.evaluation import DepthScorer, resized_to
+    from common.config.schema import EvalConfig, ExperimentConfig, ProtocolConfig
+    from common.evaluation.protocol import DepthScorer, resized_to
 
     # clamped at the borders, so bilinear interpolation reproduces the ramp there
     ramp = np.repeat(np.arange(6, dtype=np.float32)[:, None], 6, axis=1)[..., None] + 1

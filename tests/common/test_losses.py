@@ -1,15 +1,20 @@
+import inspect
+
 import numpy as np
 import pytest
 
-from common.config import LossConfig
+from common.config.schema import LossConfig
+from common.errors import ConfigError
 from common.image_ops import depth_edge_mask
 from common.losses import (
+    LOSSES,
     berhu_loss,
     depth_focal_loss,
     describe_loss,
     l1_loss,
     log_l1_gradient_loss,
     loss_note,
+    resolve_loss_args,
     sobel_weighted_loss,
     weighted_loss,
 )
@@ -55,8 +60,8 @@ def test_sobel_weighted_loss(mask_kind):
 def test_weighted_loss_sums_the_weighted_terms_and_skips_zero_weights():
     target, prediction = pair(4)
     depth = prediction.copy()
-    config = LossConfig(weights={"l1": 2.0, "depth_focal": 0.0, "sobel": 0.5})
-    total, terms = weighted_loss(target, prediction, {"depth": depth}, config)
+    config = resolve_loss_args(LossConfig(weights={"l1": 2.0, "depth_focal": 0.0, "sobel": 0.5}), "exp.yaml")
+    total, terms = weighted_loss(target, prediction, {"depth": depth}, config.weights, config.args)
     assert set(terms) == {"l1", "sobel"}
     mask = depth_edge_mask(depth).numpy()
     error = np.abs(target - prediction)
@@ -75,7 +80,7 @@ def test_berhu_loss_against_numpy():
     prediction[0] += 3.0  # one image's errors far larger than the other's: the scopes differ
     for per_image in (True, False):
         for fraction in (0.2, 0.5):
-            assert float(berhu_loss(target, prediction, fraction, per_image=per_image)) == pytest.approx(
+            assert float(berhu_loss(target, prediction, None, fraction, per_image)) == pytest.approx(
                 reference_berhu(target, prediction, fraction, per_image), rel=1e-5
             )
     assert float(berhu_loss(target, prediction)) != pytest.approx(
@@ -119,3 +124,56 @@ def test_a_result_row_is_noted_when_its_loss_is_not_eq_5():
     assert loss_note({"l1": 1.0, "depth_focal": 1.0, "sobel": 1.0, "l2": 1000.0}) == "paper loss + L2 x1000"
     assert loss_note({"l1": 1.0}) == "L1 x1"
     assert loss_note({"berhu": 1.0, "fsim": 1.0}) is None
+
+
+def test_a_terms_settings_are_its_functions_keyword_arguments_with_their_defaults():
+    """`loss.args.<term>.<argument>` reaches the term's function under the same name, its default
+    the function's own, and every setting has a check."""
+    resolved = resolve_loss_args(LossConfig(weights={"l1": 1.0, "depth_focal": 1.0, "sobel": 1.0}), "exp.yaml")
+    assert resolved.args == {
+        "l1": {},
+        "depth_focal": {"alpha": 0.25, "gamma": 2.0},
+        "sobel": {"beta": 0.9, "dilation_size": 3, "dilation_iterations": 1},
+    }
+    for name, term in LOSSES.items():
+        parameters = inspect.signature(term.function).parameters
+        assert set(term.defaults) == set(term.checks), name
+        assert all(parameters[key].default == value for key, value in term.defaults.items()), name
+    given = LossConfig(weights={"berhu": 1.0}, args={"berhu": {"per_image": False, "threshold_fraction": 1}})
+    assert resolve_loss_args(given, "exp.yaml").args == {"berhu": {"threshold_fraction": 1.0, "per_image": False}}
+
+
+def test_a_setting_reaches_the_term():
+    target, prediction = pair(7)
+    args = {"depth_focal": {"alpha": 0.5, "gamma": 3.0}}
+    _, terms = weighted_loss(target, prediction, {}, {"depth_focal": 1.0}, args)
+    assert float(terms["depth_focal"]) == pytest.approx(float(depth_focal_loss(target, prediction, 0.5, 3.0)))
+
+
+@pytest.mark.parametrize(
+    "weights, args, fragment",
+    [
+        ({"l1": 1.0}, {"focal": {}}, "unknown key 'loss.args.focal' (expected one of: l1, l2, depth_focal"),
+        ({"l7": 1.0}, {}, "unknown key 'loss.weights.l7'"),
+        (
+            {"l1": 1.0},
+            {"depth_focal": {"beta": 1}},
+            "unknown key 'loss.args.depth_focal.beta' (expected one of: alpha, gamma)",
+        ),
+        ({"l1": 1.0}, {"l1": {"scale": 2}}, "unknown key 'loss.args.l1.scale' (expected one of: none: l1 takes no"),
+        ({"sobel": 1.0}, {"sobel": {"beta": 1.5}}, "loss.args.sobel.beta: expected a number in [0, 1], got 1.5"),
+        ({"sobel": 1.0}, {"sobel": {"dilation_size": 4}}, "loss.args.sobel.dilation_size: expected an odd integer"),
+        ({"berhu": 1.0}, {"berhu": {"per_image": "image"}}, "loss.args.berhu.per_image: expected true"),
+        (
+            {"berhu": 1.0},
+            {"berhu": {"threshold_fraction": 0}},
+            "loss.args.berhu.threshold_fraction: expected a number in (0, 1]",
+        ),
+        ({"fsim": 1.0}, {"fsim": {"max_depth": -1}}, "loss.args.fsim.max_depth: expected null or a number > 0"),
+        ({"depth_focal": 1.0}, {"depth_focal": {"gamma": True}}, "loss.args.depth_focal.gamma: expected a number >= 0"),
+    ],
+)
+def test_bad_loss_settings_name_the_full_key(weights, args, fragment):
+    with pytest.raises(ConfigError) as error:
+        resolve_loss_args(LossConfig(weights=weights, args=args), "exp.yaml")
+    assert str(error.value).startswith("exp.yaml: ") and fragment in str(error.value)

@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 
 import igde.registry
-from common.config import LossConfig
+from common.config.schema import LossConfig
 from common.training.step import make_train_step
 from igde.baselines import BUILDERS, PRESETS
 

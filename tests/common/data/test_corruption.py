@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from common.config import CorruptionConfig
+from common.config.schema import CorruptionConfig
 from common.data.corruption import corrupt_boundaries, depth_boundaries
 from common.data.synthetic import EIGHT_BIT_LEVELS, generate_scene, normalized_disparity
 

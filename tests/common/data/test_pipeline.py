@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from common.config import DataConfig
+from common.config.schema import DataConfig
 from common.data.loaders import make_loader
 from common.data.pipeline import DataPipeline
 from common.errors import DatasetError

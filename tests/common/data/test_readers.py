@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import io
 
-from common.config import DataConfig
+from common.config.schema import DataConfig
 from common.data.loaders import make_loader
 from common.data.make3d import Make3D
 from common.data.middlebury import Middlebury, load_scene

@@ -3,7 +3,7 @@ that `schedule.boundaries` names (the optimizer's step count is the number of up
 
 import pytest
 
-from common.config import OptimizerConfig, ScheduleConfig
+from common.config.schema import OptimizerConfig, ScheduleConfig
 from common.training.optimization import build_optimizer, current_learning_rate
 
 STEPS_PER_EPOCH = 10

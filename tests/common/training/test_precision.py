@@ -9,8 +9,8 @@ import pytest
 import tensorflow as tf
 import yaml
 
-from commands.registry import resolve_model
-from common.config import TrainConfig, load_config
+from commands.registry import load_experiment
+from common.config.schema import TrainConfig
 from common.training.precision import Devices, cpu_has_bfloat16, device_line, resolve_policy
 from common.training.run_experiment import run_experiment
 from common.training.trainer import Trainer
@@ -39,7 +39,7 @@ def _config(tmp_path, experiment, **train_options):
     experiment = {**experiment, "train": {**experiment["train"], **train_options}}
     path = tmp_path / "experiment.yaml"
     path.write_text(yaml.safe_dump(experiment))
-    return load_config(path)
+    return load_experiment(path)
 
 
 OPTIONS = {
@@ -53,8 +53,7 @@ OPTIONS = {
 @pytest.mark.parametrize("option", list(OPTIONS))
 @pytest.mark.parametrize("network", list(NETWORKS))
 def test_network_trains_with_the_option(network, option, tmp_path):
-    config = _config(tmp_path, NETWORKS[network], **OPTIONS[option])
-    runner = Trainer(config, resolve_model(config.model, "experiment.yaml"), "experiment.yaml", tmp_path / "run")
+    runner = Trainer(_config(tmp_path, NETWORKS[network], **OPTIONS[option]), tmp_path / "run")
     batch = next(iter(runner.pipeline.train_dataset(0, runner.global_batch, 0)))
     losses = [float(runner._train_step(batch)["loss"]) for _ in range(20)]
     assert all(math.isfinite(loss) for loss in losses), losses
@@ -77,10 +76,10 @@ def _assert_float32_exports(run_dir, inputs):
 
 @pytest.mark.slow
 def test_mixed_precision_igde_run_exports_float32(tmp_path, capsys):
-    config = _config(
+    experiment = _config(
         tmp_path, TINY_EXPERIMENT, mixed_precision="mixed_float16", jit_compile=True, epochs=1, steps_per_epoch=3
     )
-    run_experiment(config, resolve_model(config.model, "experiment.yaml"), "experiment.yaml", tmp_path / "run")
+    run_experiment(experiment, tmp_path / "run")
     assert "XLA on; mixed precision on (mixed_float16" in capsys.readouterr().out
     rng = np.random.default_rng(0)
     _assert_float32_exports(
@@ -91,14 +90,14 @@ def test_mixed_precision_igde_run_exports_float32(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_mixed_precision_dpde_stages_assemble_and_export_float32(tmp_path, capsys):
-    config = _config(
+    experiment = _config(
         tmp_path,
         {**TINY_DPDE, "eval": {**TINY_DPDE["eval"], "baselines": []}},
         mixed_precision="mixed_float16",
         epochs=1,
         steps_per_epoch=2,
     )
-    tables = run_experiment(config, resolve_model(config.model, "experiment.yaml"), "experiment.yaml", tmp_path / "run")
+    tables = run_experiment(experiment, tmp_path / "run").tables
     assert capsys.readouterr().out.count("device: CPU; XLA off; mixed precision on") == 1
     assert all(math.isfinite(value) for value in tables["own"]["model"].values())
     image = np.random.default_rng(0).random((1, 32, 48, 3), np.float32)
@@ -146,14 +145,10 @@ def test_cpu_bfloat16_is_read_from_the_cpu_flags(tmp_path, flags, native):
 def test_a_run_resumes_under_another_precision(tmp_path):
     """The checkpoint holds the network, not its float32 wrapper: a float32 run continues under
     mixed_bfloat16 with every weight restored."""
-    config = _config(tmp_path, TINY_EXPERIMENT, steps_per_epoch=2, epochs=1)
-    model = resolve_model(config.model, "experiment.yaml")
-    runner = Trainer(config, model, "experiment.yaml", tmp_path / "run")
+    runner = Trainer(_config(tmp_path, TINY_EXPERIMENT, steps_per_epoch=2, epochs=1), tmp_path / "run")
     runner.train()
     resumed = Trainer(
         _config(tmp_path, TINY_EXPERIMENT, steps_per_epoch=2, epochs=2, mixed_precision="mixed_bfloat16"),
-        model,
-        "experiment.yaml",
         tmp_path / "run",
     )
     assert resumed.restore(required=True) == 2

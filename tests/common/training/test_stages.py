@@ -7,8 +7,7 @@ import pytest
 
 from commands.registry import load_experiment
 from common.errors import ConfigError
-from common.training.evaluation import labelled_rows
-from common.training.stages import stage_config, twin_stages
+from common.evaluation.tables import labelled_rows
 from tests.conftest import TINY_DPDE, WITH_FCRN, write_experiment
 
 
@@ -19,19 +18,16 @@ def _load(tmp_path, **sections):
 
 def test_the_plain_fcrn_is_the_depth_networks_twin_without_laterals(tmp_path):
     args = {"depth": {"decoder_width": 32, "lateral_connections": False}, "gradient": {"width": 8}}
-    config, model = _load(tmp_path, model={**TINY_DPDE["model"], "args": args})
-    assert twin_stages(config, model) == {"fcrn": "depth"}
-    config, model = _load(tmp_path)  # laterals on: two networks
-    assert twin_stages(config, model) == {}
+    assert _load(tmp_path, model={**TINY_DPDE["model"], "args": args}).twins == {"fcrn": "depth"}
+    assert _load(tmp_path).twins == {}  # laterals on: two networks
 
 
 def test_stage_settings_give_one_stage_its_own_loss(tmp_path):
     args = {"depth": {"decoder_width": 32, "lateral_connections": False}, "gradient": {"width": 8}}
     settings = {"fcrn": {"loss": {"weights": {"berhu": 1.0}}}}
-    config, model = _load(tmp_path, model={**TINY_DPDE["model"], "args": args}, stage_settings=settings)
-    assert twin_stages(config, model) == {}  # another loss: another network
-    fcrn = stage_config(config, "fcrn", model.networks["fcrn"].resolve(model.arguments))
-    depth = stage_config(config, "depth", model.networks["depth"].resolve(model.arguments))
+    experiment = _load(tmp_path, model={**TINY_DPDE["model"], "args": args}, stage_settings=settings)
+    assert experiment.twins == {}  # another loss: another network
+    fcrn, depth = experiment.stages["fcrn"].config, experiment.stages["depth"].config
     assert fcrn.loss.weights == {"berhu": 1.0} and depth.loss.weights == {"berhu": 1.0, "fsim": 1.0}
 
 
@@ -44,9 +40,9 @@ def test_stage_settings_give_the_gradient_network_its_own_recipe(tmp_path):
             "data": {"batch_size": 2},
         }
     }
-    config, model = _load(tmp_path, stage_settings=settings)
-    gradient = stage_config(config, "gradient", model.networks["gradient"].resolve(model.arguments))
-    depth = stage_config(config, "depth", model.networks["depth"].resolve(model.arguments))
+    experiment = _load(tmp_path, stage_settings=settings)
+    config = experiment.config
+    gradient, depth = experiment.stages["gradient"].config, experiment.stages["depth"].config
     assert (gradient.optimizer.name, gradient.optimizer.learning_rate, gradient.optimizer.momentum) == (
         "sgd",
         0.05,
@@ -75,6 +71,11 @@ def test_stage_settings_give_the_gradient_network_its_own_recipe(tmp_path):
             "stage_settings.gradient.optimizer.learning_rate: expected",
         ),
         ({"gradient": {"train": "fast"}}, "stage_settings.gradient.train: expected a mapping, got 'fast'"),
+        (
+            {"fcrn": {"loss": {"berhu_threshold": 0.3}}},
+            "stage_settings.fcrn.loss.berhu_threshold: renamed; write stage_settings.fcrn.loss.args.berhu.threshold",
+        ),
+        ({"fcrn": {"loss": {"args": {"berhu": {"per_image": 1}}}}}, "stage_settings.fcrn.loss.args.berhu.per_image:"),
     ],
 )
 def test_bad_stage_settings_are_config_errors(tmp_path, settings, message):

@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 import yaml
 
-from commands.registry import resolve_model
-from common.config import load_config
+from commands.registry import load_experiment
 from common.errors import TrainingError
 from common.training.trainer import Trainer
 from tests.conftest import TINY_EXPERIMENT
@@ -25,8 +24,7 @@ def _trainer(tmp_path, run, steps_per_execution, **sections):
         experiment[section] = {**experiment[section], **values}
     path = tmp_path / f"{run}.yaml"
     path.write_text(yaml.safe_dump(experiment))
-    config = load_config(path)
-    trainer = Trainer(config, resolve_model(config.model, path), path, tmp_path / run)
+    trainer = Trainer(load_experiment(path), tmp_path / run)
     logged = []
     scalars = trainer.logger.scalars
 

@@ -8,7 +8,7 @@ modified FCRN, taken out of the saved model) and every comparison network the ru
 `<stage>/model.keras` (the plain FCRN).
 
 Example:
-    tables, titles, scorers = score_trained_runs(config, "middlebury.yaml", [run], ["mean_depth"])
+    scores = score_trained_runs(config, "middlebury.yaml", [run], ["mean_depth"])
 """
 
 import dataclasses
@@ -16,13 +16,26 @@ import pathlib
 
 import keras
 
-from common.baselines import baseline_methods
-from common.config import BASELINES_BY_KIND
+from common.config.schema import BASELINES_BY_KIND
 from common.data.pipeline import make_pipeline
 from common.errors import ConfigError
+from common.evaluation.results import write_metrics
+from common.evaluation.scoring import make_scorers, score_test_set
 from common.models import ResolvedModel
 from common.predictor import make_predictor
-from common.training.evaluation import make_scorers, score_methods
+from common.run_directory import open_run
+
+FINISHED_RUN_FILES = ("model.keras", "config.yaml")
+
+
+def require_finished_run(run_dir, files=FINISHED_RUN_FILES):
+    """`run_dir` as a path, after checking that it holds `files` (a finished run: its config and
+    its saved model); else a ConfigError naming the first one missing."""
+    run_dir = pathlib.Path(run_dir)
+    for name in files:
+        if not (run_dir / name).is_file():
+            raise ConfigError(f"{run_dir}: no {name} (expected a finished run directory)")
+    return run_dir
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,8 +88,7 @@ def score_trained_runs(config, experiment_path, runs, baselines):
         runs: `TrainedRun`s.
         baselines: baseline names, or None for those of `eval.baselines` that apply to the runs.
     Returns:
-        ({protocol: {name: {metric: value}}}, {name: row title}, {protocol: scorer}): every
-        protocol of the experiment (`common.training.evaluation.score_methods`).
+        `TestScores` under every protocol of the experiment.
     """
     rows = [row for run in runs for row in trained_run_rows(run)]
     kinds = {spec.sample_kind for _, _, spec in rows}
@@ -92,19 +104,16 @@ def score_trained_runs(config, experiment_path, runs, baselines):
                 f"{experiment_path}: baseline {name} does not apply to {kind} runs "
                 f"(expected names from: {', '.join(allowed)})"
             )
-    methods, titles = baseline_methods(baselines, config.eval)
-    for title, model, spec in rows:
-        methods[title] = make_predictor(model, spec.inputs)
-        titles[title] = title
-    tables, scorers = score_on_test_set(config, methods, kind, "depth")
-    return tables, titles, scorers
+    networks = {title: (title, make_predictor(model, spec.inputs)) for title, model, spec in rows}
+    pipeline = make_pipeline(config, kind, train=False)
+    return score_test_set(config, pipeline, networks, baselines, make_scorers(kind, "depth", config))
 
 
-def score_on_test_set(config, methods, sample_kind, output, own_only=False):
-    """({protocol: {name: {metric: value}}}, {protocol: scorer}) of `methods` ({name: fn(batch) ->
-    prediction of `output`}) on the test set of the experiment `config`, under its protocols (only
-    its own with `own_only`)."""
-    scorers = make_scorers(sample_kind, output, config, own_only)
-    pipeline = make_pipeline(config, sample_kind, train=False)
-    tables, _, _ = score_methods(methods, pipeline.test_dataset(config.eval.batch_size), scorers)
-    return tables, scorers
+def score_runs_experiment(config, runs, experiment_path, run_dir, command):
+    """Scores the finished runs `runs` (`TrainedRun`s of `eval.trained_runs`) and the baselines on
+    `config`'s test set under the run lock of `run_dir`; writes its config.yaml and metrics.json.
+    Returns the `TestScores`."""
+    with open_run(config, run_dir):
+        scores = score_trained_runs(config, experiment_path, runs, None)
+        write_metrics(run_dir, config, {}, scores, command)
+    return scores

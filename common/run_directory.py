@@ -1,17 +1,21 @@
-"""One live run per run directory: the run holds an exclusive `flock` on RUN_DIR/.lock while it
-writes there. The kernel drops the lock when the process ends, however it ends, so a killed run
-never leaves it stuck; a second run in a held directory is refused in one line.
+"""A run directory: one live run per directory, and the one place a run's config.yaml is written.
+
+The run holds an exclusive `flock` on RUN_DIR/.lock while it writes there. The kernel drops the
+lock when the process ends, however it ends, so a killed run never leaves it stuck; a second run
+in a held directory is refused in one line. `open_run` takes the lock, checks a run already there
+and writes the config, for every command that writes a run (train.py, the pilot, scoring runs).
 
 Example:
-    lock = hold_run_directory("runs/quickstart")   # ConfigError if another process holds it
-    ...
-    lock.release()
+    with open_run(config, "runs/quickstart"):
+        ...  # ConfigError if another process holds the directory
 """
 
+import contextlib
 import fcntl
 import os
 import pathlib
 
+from common.config.loader import check_run_version, save_config
 from common.errors import ConfigError
 
 _HELD = {}  # resolved run directory -> [open lock file, holders in this process]
@@ -61,3 +65,23 @@ def hold_run_directory(run_dir):
     handle.flush()
     _HELD[key] = [handle, 1]
     return RunLock(key)
+
+
+@contextlib.contextmanager
+def open_run(config, run_dir, chief=True, save_config_file=True):
+    """Opens `run_dir` for a run of the experiment `config`: on the chief worker (the one that
+    writes), holds its lock, checks that a run already there was written by a compatible version
+    and writes its config.yaml, the one place a run's config is saved (not with
+    `save_config_file=False`: an evaluation of a finished run keeps the config it trained with)."""
+    run_dir = pathlib.Path(run_dir)
+    lock = hold_run_directory(run_dir) if chief else None
+    try:
+        if chief:
+            if (run_dir / "config.yaml").exists():
+                check_run_version(run_dir)
+            if save_config_file:
+                save_config(config, run_dir / "config.yaml")
+        yield
+    finally:
+        if lock:
+            lock.release()

@@ -1,34 +1,22 @@
-"""Experiment configuration: one YAML file maps onto the typed dataclasses below.
+"""The experiment schema: one typed dataclass per section of an experiment file, every field
+with its default and its check. The papers' settings are the defaults; those the papers leave open
+are marked "reconstruction" and listed in RECONSTRUCTION.md. `common.config.loader` reads a file
+into these classes.
 
-An experiment file has the sections `model`, `data`, `loss`, `optimizer`, `schedule`, `train`,
-`eval`, `export` and `distribute`, plus a `name` and an optional `base` (a path, relative to the
-file, of an experiment this one overrides key by key). Every value is checked on load: an unknown
-key, a wrong type or an impossible value raises `ConfigError` naming the file, the key path and
-what was expected. Defaults are the papers' settings; the ones the papers do not state are marked
-"reconstruction" (see `../shared/papers/NOTES.md` and the README).
-
-Example:
-    config = load_config("experiments/quickstart.yaml", overrides=["train.epochs=2"])
-    config.train.epochs  # -> 2
+An experiment has the sections `model`, `data`, `loss`, `optimizer`, `schedule`, `train`, `eval`,
+`export`, `distribute` and `stage_settings`, plus a `name` and an optional `base`.
 """
 
-import dataclasses
-import math
-import pathlib
 import re
-import types
 import typing
 from dataclasses import dataclass, field
 
-import yaml
-
-from common.atomic import atomic_path
-from common.errors import ConfigError, short_repr
-from common.version import VERSION, check_compatible
+from common.baselines import BASELINES_BY_KIND
 
 
-class _Invalid(Exception):
-    """An impossible value inside one section; the loader adds the file and the key path."""
+class InvalidValue(Exception):
+    """An impossible value inside one section; the loader (`common.config.loader`) adds the file
+    and the key path."""
 
     def __init__(self, key, expected):
         super().__init__(key, expected)
@@ -42,7 +30,7 @@ MIXED_PRECISION = ("mixed_float16", "mixed_bfloat16", "auto")
 
 def _require(condition, key, expected):
     if not condition:
-        raise _Invalid(key, expected)
+        raise InvalidValue(key, expected)
 
 
 @dataclass
@@ -136,40 +124,27 @@ DATASET_KINDS = {"sceneflow": "enhancement", "nyu": "monocular", "make3d": "mono
 DATASETS = ("synthetic", *DATASET_KINDS)
 
 
+# IGDE eq. 5, "We set all of them to 1" (Sect. 3.5).
+PAPER_IGDE_LOSS = {"l1": 1.0, "depth_focal": 1.0, "sobel": 1.0}
+
+
 @dataclass
 class LossConfig:
-    """Weighted sum of named loss terms (IGDE eq. 5: rho = l1, mu = depth_focal, lambda = sobel;
-    DPDE: berhu, and log_l1_gradient for the gradient network)."""
+    """Weighted sum of named loss terms (`common.losses.LOSSES`; IGDE eq. 5: rho = l1, mu =
+    depth_focal, lambda = sobel; DPDE: berhu and fsim, and log_l1_gradient for the gradient
+    network). `args.<term>.<argument>`: the term function's own keyword arguments under their own
+    names (`loss.args.depth_focal.alpha` is `depth_focal_loss(..., alpha)`), checked against the
+    function when the experiment is loaded (`common.losses.resolve_loss_args`), which fills in
+    each weighted term's defaults."""
 
-    weights: dict[str, float] = field(default_factory=lambda: {"l1": 1.0, "depth_focal": 1.0, "sobel": 1.0})
-    focal_alpha: float = 0.25
-    focal_gamma: float = 2.0
-    sobel_beta: float = 0.9
-    edge_dilation_size: int = 3
-    edge_dilation_iterations: int = 1
-    berhu_threshold: float = 0.2
-    berhu_scope: str = "image"
-    fsim_max_depth: typing.Optional[float] = None
-    gradient_log_offset: float = 0.5
+    weights: dict[str, float] = field(default_factory=lambda: dict(PAPER_IGDE_LOSS))
+    args: dict[str, dict[str, typing.Any]] = field(default_factory=dict)
 
     def __post_init__(self):
         _require(len(self.weights) >= 1, "weights", "at least one loss term")
         for name, weight in self.weights.items():
             _require(weight >= 0, f"weights.{name}", "a weight >= 0")
         _require(any(w > 0 for w in self.weights.values()), "weights", "at least one weight > 0")
-        _require(self.focal_gamma >= 0, "focal_gamma", "a number >= 0")
-        _require(0 <= self.sobel_beta <= 1, "sobel_beta", "a number in [0, 1]")
-        _require(
-            self.edge_dilation_size >= 1 and self.edge_dilation_size % 2 == 1,
-            "edge_dilation_size",
-            "an odd integer >= 1",
-        )
-        _require(self.edge_dilation_iterations >= 0, "edge_dilation_iterations", "an integer >= 0")
-        _require(self.berhu_threshold > 0, "berhu_threshold", "a number > 0")
-        _require(self.berhu_scope in ("image", "batch"), "berhu_scope", "image or batch")
-        _require(self.gradient_log_offset > 0, "gradient_log_offset", "a number > 0")
-        if self.fsim_max_depth is not None:
-            _require(self.fsim_max_depth > 0, "fsim_max_depth", "a number > 0 or null")
 
 
 @dataclass
@@ -327,14 +302,10 @@ class ProtocolConfig:
 
 @dataclass
 class EvalConfig:
-    """Evaluation on the test split, every `every_epochs` epochs and at the end. DPDE:
-    `max_depth` caps the ground truth, `crop` names an evaluation crop, `pooling` is `pixels` (the
-    pixel metrics pooled over every valid test pixel, DPDE's "1/T sum over T pixels") or `images`
-    (each image's metrics, averaged), `resolution` is `input` (the ground truth resized with the
-    image to `data.image_size`, as the paper rescales "all images") or `original` (the prediction
-    resized bilinearly to the data set's own ground truth, FCRN's protocol: 480x640 on NYU).
-    `trained_runs`: finished run directories to score on this experiment's test set instead of
-    training a model (DPDE Table 3: the NYU run on Middlebury)."""
+    """Evaluation on the test split, every `every_epochs` epochs and at the end. `protocol`: the
+    experiment's own protocol (DPDE; `ProtocolConfig`), `protocols`: further ones by name, scored
+    in the same pass. `trained_runs`: finished run directories to score on this experiment's test
+    set instead of training a model (DPDE Table 3: the NYU run on Middlebury)."""
 
     batch_size: int = 4
     every_epochs: int = 1
@@ -344,10 +315,7 @@ class EvalConfig:
     weighted_median: WeightedMedianConfig = field(default_factory=WeightedMedianConfig)
     fast_global_smoother: FastGlobalSmootherConfig = field(default_factory=FastGlobalSmootherConfig)
     image_summaries: int = 3
-    max_depth: typing.Optional[float] = None
-    crop: typing.Optional[str] = None
-    pooling: str = "pixels"
-    resolution: str = "input"
+    protocol: ProtocolConfig = field(default_factory=ProtocolConfig)
     protocols: dict[str, ProtocolConfig] = field(default_factory=dict)
     trained_runs: list[str] = field(default_factory=list)
     gsm_masking: float = 200.0
@@ -363,7 +331,6 @@ class EvalConfig:
                 f"names from {', '.join(BASELINES)} (a network to compare, such as DPDE's fcrn, goes in train.stages)",
             )
         _require(self.image_summaries >= 0, "image_summaries", "an integer >= 0")
-        self.own_protocol()  # checks pooling, resolution, crop and max_depth
         for name in self.protocols:
             _require(
                 PROTOCOL_NAME.fullmatch(name) is not None and name != OWN_PROTOCOL,
@@ -373,37 +340,25 @@ class EvalConfig:
         _require(self.gsm_masking > 0, "gsm_masking", "a number > 0")
         _require(0 <= self.gsm_luminance_weight <= 1, "gsm_luminance_weight", "a number in [0, 1]")
 
-    def own_protocol(self):
-        """The experiment's own protocol as a `ProtocolConfig`."""
-        return ProtocolConfig(self.pooling, self.resolution, self.crop, self.max_depth)
-
     def all_protocols(self):
         """{name: ProtocolConfig}: the experiment's own (`OWN_PROTOCOL`) first, then `protocols`."""
-        return {OWN_PROTOCOL: self.own_protocol(), **self.protocols}
+        return {OWN_PROTOCOL: self.protocol, **self.protocols}
 
 
-FILTER_BASELINES = ("joint_bilateral", "guided_filter", "weighted_median", "fast_global_smoother")
-# The baselines that apply to each kind of sample (common.baselines implements them).
-BASELINES_BY_KIND = {"enhancement": ("input", *FILTER_BASELINES), "monocular": ("mean_depth",)}
 BASELINES = tuple(name for names in BASELINES_BY_KIND.values() for name in names)
-
-
-EXPORT_FORMATS = ("onnx", "tflite")
 
 
 @dataclass
 class ExportConfig:
     """A SavedModel under RUN_DIR/export/, the Keras model as RUN_DIR/model.keras and, for each
     name in `formats`, the SavedModel converted: RUN_DIR/model.onnx, RUN_DIR/model.tflite
-    (`common.export`)."""
+    (`common.export`, whose `CONVERTERS` name the formats; checked at load)."""
 
     saved_model: bool = True
     keras_file: bool = True
     formats: list[str] = field(default_factory=list)
 
     def __post_init__(self):
-        for name in self.formats:
-            _require(name in EXPORT_FORMATS, "formats", f"names from {', '.join(EXPORT_FORMATS)}")
         _require(len(set(self.formats)) == len(self.formats), "formats", "each format once")
         _require(
             self.saved_model or not self.formats,
@@ -463,186 +418,3 @@ class ExperimentConfig:
             "name",
             "a plain name of at most 100 letters, digits, '.', '_' or '-' (not starting with '.', '_' or '-')",
         )
-
-
-def load_config(path, overrides=()):
-    """Reads an experiment file (following `base`), applies `key.path=value` overrides, checks it.
-
-    Args:
-        path: the experiment YAML file.
-        overrides: strings `key.path=value`; the value is read as YAML (`2`, `1e-3`, `[64, 64]`).
-    Returns:
-        An `ExperimentConfig`.
-    Raises:
-        ConfigError: naming the file, the key path and what was expected.
-    """
-    path = pathlib.Path(path)
-    raw = _read_with_bases(path, seen=())
-    if "version" in raw:  # a run's config.yaml
-        check_compatible(raw.pop("version"), path)
-    raw.setdefault("name", path.stem)
-    for override in overrides:
-        _apply_override(raw, override, path)
-    return _build(ExperimentConfig, raw, path, prefix="")
-
-
-def stage_experiment(config, stage, path):
-    """`config` as the stage `stage` trains it: each section of `stage_settings.<stage>` set key
-    by key (a key's value replaces the experiment's whole), checked like the file's own values;
-    no `stage_settings`. Raises ConfigError naming `path` and the key."""
-    prefix = f"stage_settings.{stage}"
-    sections = {}
-    for section, values in config.stage_settings.get(stage, {}).items():
-        if section not in STAGE_SECTIONS:
-            raise ConfigError(
-                f"{path}: unknown key '{prefix}.{section}' (expected one of: {', '.join(STAGE_SECTIONS)})"
-            )
-        if section == "data" and set(values) - set(STAGE_DATA_KEYS):
-            extra = sorted(set(values) - set(STAGE_DATA_KEYS))[0]
-            raise ConfigError(
-                f"{path}: {prefix}.data.{extra}: a stage sets only data.batch_size (the stages share one data set)"
-            )
-        if section == "train" and "stages" in values:
-            raise ConfigError(f"{path}: {prefix}.train.stages: the experiment's train.stages names the stages to train")
-        current = getattr(config, section)
-        raw = {**dataclasses.asdict(current), **values}
-        sections[section] = _build(type(current), raw, path, f"{prefix}.{section}.")
-    return dataclasses.replace(config, stage_settings={}, **sections)
-
-
-def config_to_dict(config):
-    """The plain-dict form of a config, as written to RUN_DIR/config.yaml."""
-    return dataclasses.asdict(config)
-
-
-def save_config(config, path):
-    """Writes a run's config.yaml: the project version, then the effective configuration."""
-    with atomic_path(path) as temporary:
-        temporary.write_text(yaml.safe_dump({"version": VERSION, **config_to_dict(config)}, sort_keys=False))
-
-
-def check_run_version(run_dir):
-    """Raises ConfigError unless the run in `run_dir` (its config.yaml) was written by a compatible
-    version of the project."""
-    path = pathlib.Path(run_dir) / "config.yaml"
-    check_compatible(_read_yaml(path).get("version"), path)
-
-
-def _read_yaml(path):
-    if path.is_dir():
-        raise ConfigError(f"{path}: is a directory (expected an experiment YAML file)")
-    if not path.is_file():
-        raise ConfigError(f"config file not found: {path}")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as error:
-        raise ConfigError(
-            f"{path}: not a UTF-8 text file (byte {error.start}); expected an experiment YAML file"
-        ) from error
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark else ""
-        raise ConfigError(f"{path}: not valid YAML{where}: {getattr(error, 'problem', error)}") from error
-    if raw is None:
-        raise ConfigError(f"{path}: empty (expected an experiment: a mapping of sections such as model, data, train)")
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: expected a mapping of sections at the top level")
-    return raw
-
-
-def _read_with_bases(path, seen):
-    if path.resolve() in seen:
-        raise ConfigError(f"{path}: 'base' chain loops back to this file")
-    raw = _read_yaml(path)
-    base = raw.pop("base", None)
-    if base is None:
-        return raw
-    if not isinstance(base, str):
-        raise ConfigError(f"{path}: base: expected a path to another experiment file")
-    merged = _read_with_bases(path.parent / base, seen + (path.resolve(),))
-    merged.pop("name", None)
-    return _deep_merge(merged, raw)
-
-
-def _deep_merge(base, update):
-    merged = dict(base)
-    for key, value in update.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _deep_merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
-def _apply_override(raw, override, path):
-    key_path, sep, text = override.partition("=")
-    if not sep or not key_path:
-        raise ConfigError(f"--set {override}: expected key.path=value")
-    try:
-        value = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise ConfigError(f"--set {override}: the value is not valid YAML") from error
-    node, defaults = raw, config_to_dict(ExperimentConfig())
-    keys = key_path.split(".")
-    for depth, key in enumerate(keys[:-1]):
-        defaults = defaults.get(key) if isinstance(defaults, dict) else None
-        child = node.setdefault(key, dict(defaults) if isinstance(defaults, dict) else {})
-        if not isinstance(child, dict):
-            raise ConfigError(f"{path}: --set {key_path}: {'.'.join(keys[: depth + 1])} is not a section")
-        node = child
-    node[keys[-1]] = value
-
-
-def _build(cls, raw, path, prefix):
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: {prefix.rstrip('.') or 'top level'}: expected a mapping, got {short_repr(raw)}")
-    hints = typing.get_type_hints(cls)
-    names = [f.name for f in dataclasses.fields(cls)]
-    kwargs = {}
-    for key, value in raw.items():
-        if key not in names:
-            raise ConfigError(f"{path}: unknown key '{prefix}{str(key)[:60]}' (expected one of: {', '.join(names)})")
-        kwargs[key] = _convert(hints[key], value, path, f"{prefix}{key}")
-    try:
-        return cls(**kwargs)
-    except _Invalid as invalid:
-        value = kwargs.get(invalid.key.split(".")[0], "default")
-        raise ConfigError(
-            f"{path}: {prefix}{invalid.key}: expected {invalid.expected}, got {short_repr(value)}"
-        ) from invalid
-
-
-def _convert(hint, value, path, key):
-    origin = typing.get_origin(hint)
-    args = typing.get_args(hint)
-    if dataclasses.is_dataclass(hint):
-        return _build(hint, value, path, key + ".")
-    if origin in (typing.Union, types.UnionType):
-        if value is None and type(None) in args:
-            return None
-        (inner,) = [a for a in args if a is not type(None)]
-        return _convert(inner, value, path, key)
-    if origin is list:
-        if not isinstance(value, (list, tuple)):
-            raise ConfigError(f"{path}: {key}: expected a list, got {short_repr(value)}")
-        return [_convert(args[0], item, path, f"{key}[{i}]") for i, item in enumerate(value)]
-    if origin is dict:
-        if not isinstance(value, dict):
-            raise ConfigError(f"{path}: {key}: expected a mapping, got {short_repr(value)}")
-        return {str(k): _convert(args[1], v, path, f"{key}.{k}") for k, v in value.items()}
-    if hint is typing.Any:
-        return value
-    if hint is float and isinstance(value, int) and not isinstance(value, bool):
-        value = float(value)
-    if hint is float and isinstance(value, str):
-        try:
-            value = float(value)  # YAML 1.1 reads 1e-4 (no dot) as a string
-        except ValueError:
-            pass
-    if not isinstance(value, hint) or (hint is int and isinstance(value, bool)):
-        raise ConfigError(f"{path}: {key}: expected {hint.__name__}, got {short_repr(value)}")
-    if hint is float and not math.isfinite(value):
-        raise ConfigError(f"{path}: {key}: expected a finite number, got {value}")
-    if hint is str and "\x00" in value:
-        raise ConfigError(f"{path}: {key}: expected text without NUL bytes, got {short_repr(value)}")
-    return value

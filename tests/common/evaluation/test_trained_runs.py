@@ -112,7 +112,7 @@ def test_a_trained_run_is_scored_on_every_scene_of_both_layouts(middlebury, tmp_
     assert not (tmp_path / "eval" / "checkpoints").exists()
 
     # scored in one pass as scored alone: FCRN's protocol as an experiment's own
-    args = ("--set", "eval.resolution=original", "--set", "eval.protocols={}")
+    args = ("--set", "eval.protocol.resolution=original", "--set", "eval.protocols={}")
     result = run_train(experiment, "--run-dir", tmp_path / "original", *args)
     assert result.returncode == 0, result.stderr[-3000:]
     original = json.loads((tmp_path / "original" / "metrics.json").read_text())

@@ -8,6 +8,7 @@ prints its peak resident memory.
 
 import argparse
 import os
+import resource
 import sys
 
 from common.errors import ConfigError, exit_status
@@ -27,9 +28,29 @@ from igde.budget import (
     UTILISATION,
     choose,
     fits,
-    measure_peak_memory,
     training_budget,
 )
+
+
+def measure_peak_memory(blocks, block_layers, growth):
+    """Peak resident memory (GiB) of this process after one CPU training step at 2 x 280 x 480."""
+    import numpy as np
+    import tensorflow as tf
+
+    from common.config.schema import LossConfig, OptimizerConfig, ScheduleConfig
+    from common.training.optimization import build_optimizer
+    from common.training.step import make_train_step
+    from igde.model import build_igde
+
+    model = build_igde(features=growth, growth=growth, block_layers=block_layers, blocks=blocks)
+    optimizer = build_optimizer(OptimizerConfig(), ScheduleConfig(), 1)
+    step = make_train_step(tf.distribute.get_strategy(), model, optimizer, LossConfig(), ("image", "depth"))
+    rng = np.random.default_rng(0)
+    batch = {"image": rng.random((BATCH, *CROP, 3), np.float32), "depth": rng.random((BATCH, *CROP, 1), np.float32)}
+    batch["target"] = batch["depth"]
+    batch["error_mask"] = np.zeros_like(batch["depth"])
+    step({key: tf.constant(value) for key, value in batch.items()})
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
 
 
 def main(argv=None):

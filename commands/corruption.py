@@ -4,7 +4,7 @@ corrupted fraction of the pixels and the RMSE on them.
 
     python -m commands.corruption EXPERIMENT.yaml [--split test] [--samples N] [--set key=value ...]
 
-The calibration of `data.corruption` (README, "What is a reconstruction"): the defaults give
+The calibration of `data.corruption` (RECONSTRUCTION.md, "The IGDE boundary errors"): the defaults give
 within 1 dB of the paper's PSNR 36.68 dB and PSNRf 21.10 dB on the synthetic test split and on
 Scene Flow-like generated data (`python -m commands.sceneflow_like`).
 """

@@ -1,4 +1,4 @@
-"""The numbers the two papers' texts keep (`../shared/papers/NOTES.md`); None where the
+"""The numbers the two papers' texts keep (`NOTES.md`); None where the
 extraction lost a cell ("not in the text")."""
 
 IGDE_COLUMNS = ("psnr", "psnr_t", "psnr_f", "ssim_paper", "rmse")

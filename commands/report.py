@@ -106,7 +106,7 @@ def _commands(runs):
 
 def igde_section(runs):
     parts = [
-        "## IGDE (`../shared/papers/igde.txt`)",
+        "## IGDE",
         "",
         "SSIM is the paper's convention (constants of a 0..255 range on depth in [0, 1]); "
         "`metrics.json` also holds SSIM with the correct range.",
@@ -139,7 +139,7 @@ def dpde_section(runs):
     poolings |= {p["pooling"] for run in runs for p in run.config["eval"].get("protocols", {}).values()}
     poolings = sorted(poolings) or ["pixels"]
     parts = [
-        "## DPDE (`../shared/papers/dpde.txt`)",
+        "## DPDE",
         "",
         "DPDE's tables did not survive the text extraction; only the numbers its prose quotes "
         'are here, every other cell is marked "not in the text". Our pixel metrics are '

@@ -35,7 +35,7 @@ of m: s = 1000) is fused like metres with omega / s. The text gives omega = 10 a
 reading is that it applies to depth in metres, the unit of every data set the paper scores (NYU
 Depth v2 and Make3D in metres, Middlebury converted to metres, `common.data.middlebury`), and the
 readers give metres. eps = 1e-3 is in the same unit (1 mm). A measured sensitivity to omega is in
-the README (`python -m commands.omega_sweep`).
+RESULTS.md, "DPDE sensitivity to omega" (`python -m commands.omega_sweep`).
 
 The system is matrix-free and everything is batched NHWC TF ops, so the fusion runs inside
 `tf.function`, on a GPU and inside an exported SavedModel.

@@ -17,13 +17,9 @@ inside a residual dense block each concatenation and each conv output), plus 16 
 parameter (weights, gradients, Adam's two moments). FLOP: 2 k^2 C_in C_out per conv and pixel,
 times 3 for the forward and backward pass.
 
-    python -m commands.budget [--measure N C G]
-
-`--measure` also runs one training step of that size at 2 x 280 x 480 on this machine's CPU and
-prints its peak resident memory.
+`python -m commands.budget` prints the table; its `--measure` runs one training step of a size on
+the CPU.
 """
-
-import resource
 
 import keras
 
@@ -89,23 +85,3 @@ def choose(budgets):
     return max(
         (size for size, budget in budgets.items() if fits(budget)), key=lambda size: budgets[size]["flop_per_step"]
     )
-
-
-def measure_peak_memory(blocks, block_layers, growth):
-    """Peak resident memory (GiB) of this process after one CPU training step at 2 x 280 x 480."""
-    import numpy as np
-    import tensorflow as tf
-
-    from common.config.schema import LossConfig, OptimizerConfig, ScheduleConfig
-    from common.training.optimization import build_optimizer
-    from common.training.step import make_train_step
-
-    model = build_igde(features=growth, growth=growth, block_layers=block_layers, blocks=blocks)
-    optimizer = build_optimizer(OptimizerConfig(), ScheduleConfig(), 1)
-    step = make_train_step(tf.distribute.get_strategy(), model, optimizer, LossConfig(), ("image", "depth"))
-    rng = np.random.default_rng(0)
-    batch = {"image": rng.random((BATCH, *CROP, 3), np.float32), "depth": rng.random((BATCH, *CROP, 1), np.float32)}
-    batch["target"] = batch["depth"]
-    batch["error_mask"] = np.zeros_like(batch["depth"])
-    step({key: tf.constant(value) for key, value in batch.items()})
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20

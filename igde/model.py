@@ -97,7 +97,7 @@ def build_igde(
         fuse_image_features: the fusion module takes the image branch's output beside the depth
             branch's ("concatenate them together as the fused feature", Sect. 3.1). False fuses
             the depth branch alone: with `image_concat_layers=0` the network then uses no colour
-            at all, one reading of Table 3's "w/o color map information" (README, reconstructions).
+            at all, one reading of Table 3's "w/o color map information" (RECONSTRUCTION.md).
     Returns:
         A functional `keras.Model` with inputs {"image": [B, H, W, 3] RGB in [0, 1],
         "depth": [B, H, W, 1] in [0, 1]} and output [B, H, W, 1] refined depth.

@@ -10,7 +10,7 @@ magnitude m drawn per segment from [magnitude_min, magnitude_max], near the boun
 Segments are added until `error_fraction` of the image's pixels have changed. Depth that is 8-bit
 (`levels=255`) is requantised, so the input stays 8-bit like the truth.
 
-The defaults (`common.config.CorruptionConfig`) reproduce Table 1's input statistics: PSNR 36.68
+The defaults (`common.config.schema.CorruptionConfig`) reproduce Table 1's input statistics: PSNR 36.68
 dB and PSNRf 21.10 dB over all and over the erroneous pixels imply that
 10^(-(36.68 - 21.10) / 10) = 2.8 % of the pixels are wrong, with an RMSE of 0.088 (22 grey
 levels) on them; `python -m commands.corruption` prints what an experiment's data give. The error

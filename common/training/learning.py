@@ -5,7 +5,7 @@ A depth-enhancement network (IGDE) must beat its own input: Table 1's "Input dep
 signs that a run is not on that path: its output equals its input (PSNRt absent or infinite:
 not one correct pixel changed), or, after a quarter of the epochs, its PSNRf (the erroneous
 pixels) is less than `MIN_PSNR_F_GAIN` dB over the input's. The README's "Is a long run
-learning?" gives the pilot command and what a healthy curve looks like.
+learning?" gives the pilot command; RESULTS.md's "The paper's loss" shows a healthy curve.
 
 Example:
     print(gain_line(tested, input_scores, epoch=8))

@@ -97,7 +97,7 @@ def test_not_a_run_is_one_line(tmp_path):
 def test_igde_tables_hold_every_cell_the_text_keeps():
     from commands.paper_tables import IGDE_TABLES
 
-    # igde.txt lines 602-612: Table 3's k = 2 and k = 3 rows are complete in the text
+    # the IGDE text (Sect. 4.4): Table 3's k = 2 and k = 3 rows are complete in the text
     table_3 = IGDE_TABLES["Table 3 (layers of colour features)"]
     assert table_3["k = 2"] == (47.154, 51.9130, 32.8571, 0.999999537, 0.0043897)
     assert table_3["k = 3"] == (48.1056, 52.9595, 33.7814, 0.999999625, 0.0039363)

@@ -88,3 +88,31 @@ def test_two_rows_of_one_title_are_refused():
     assert list(labelled_rows(results, {"depth": "modified FCRN", "fcrn": "FCRN"}, "p")) == ["modified FCRN", "FCRN"]
     with pytest.raises(ValueError, match="two result rows share the title 'FCRN'"):
         labelled_rows(results, {"depth": "FCRN", "fcrn": "FCRN"}, "p")
+
+
+@pytest.mark.slow
+def test_a_dpde_run_builds_each_stage_experiment_once_and_saves_its_config_once(tmp_path, monkeypatch):
+    """The experiment is resolved once at load and handed down: one stage experiment per network
+    (depth, gradient, fcrn), one config.yaml write for the whole run."""
+    from common import experiment as experiment_module
+    from common import run_directory
+    from common.training.run_experiment import run_experiment
+
+    calls = {"stage_experiment": 0, "save_config": 0}
+
+    def counted(name, function):
+        def wrapper(*args, **kwargs):
+            calls[name] += 1
+            return function(*args, **kwargs)
+
+        return wrapper
+
+    monkeypatch.setattr(
+        experiment_module, "stage_experiment", counted("stage_experiment", experiment_module.stage_experiment)
+    )
+    monkeypatch.setattr(run_directory, "save_config", counted("save_config", run_directory.save_config))
+    experiment = _load(tmp_path, train={"epochs": 1, "steps_per_epoch": 1}, export={"saved_model": False})
+    run_experiment(experiment, tmp_path / "run")
+    assert calls == {"stage_experiment": 3, "save_config": 1}
+    assert (tmp_path / "run" / "config.yaml").is_file()
+    assert not any((tmp_path / "run" / stage / "config.yaml").exists() for stage in ("depth", "gradient", "fcrn"))

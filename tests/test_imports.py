@@ -103,3 +103,39 @@ def test_the_checks_see_an_upward_import_and_a_cycle():
     modules = project_modules()
     assert "commands.registry" in imported_modules(ROOT / "commands" / "train.py", modules)
     assert layer("common.viz") < layer("igde.model") < layer("commands.registry") < layer("commands.train")
+
+
+# The commands that train nothing, and the evaluation package: none reaches the training loop.
+SCORING_ONLY = (
+    "commands.evaluate",
+    "commands.score",
+    "commands.write_split",
+    "commands.omega_sweep",
+    "commands.report",
+    "commands.igde_middlebury",
+    "commands.export",
+    "common.evaluation",
+)
+
+
+def reachable(graph, start):
+    seen, todo = set(), [start]
+    while todo:
+        for target in graph.get(todo.pop(), ()):
+            if target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return seen
+
+
+def test_scoring_never_imports_the_training_loop():
+    graph = import_graph()
+    starts = [name for name in graph if name.startswith(SCORING_ONLY)]
+    assert len(starts) >= len(SCORING_ONLY)
+    found = {
+        f"{start} -> {target}"
+        for start in starts
+        for target in reachable(graph, start)
+        if target.startswith("common.training")
+    }
+    assert not found, "scoring reaches the training loop:\n" + "\n".join(sorted(found))

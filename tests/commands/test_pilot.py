@@ -36,7 +36,7 @@ def test_a_pilot_prints_its_curve_against_the_input(tiny_experiment, tmp_path):
 @pytest.mark.slow
 def test_the_pilot_refuses_a_dpde_experiment(tmp_path):
     result = run_python("-m", "commands.pilot", "experiments/dpde/quickstart.yaml", "--steps", "4")
-    assert "has no input depth to beat (expected IGDE)" in user_error(result)
+    assert "has no input depth to beat (expected an IGDE experiment)" in user_error(result)
 
 
 @pytest.mark.slow

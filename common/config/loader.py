@@ -175,9 +175,9 @@ def _build(cls, raw, path, prefix):
     names = [f.name for f in dataclasses.fields(cls)]
     kwargs = {}
     for key, value in raw.items():
-        renamed = RENAMED_KEYS.get(_section_key(f"{prefix}{key}"))
+        renamed = _renamed_key(f"{prefix}{key}")
         if renamed:
-            raise ConfigError(f"{path}: {prefix}{key}: renamed; write {_stage_prefix(prefix)}{renamed}")
+            raise ConfigError(f"{path}: {prefix}{key}: renamed; write {renamed}")
         if key not in names:
             raise ConfigError(f"{path}: unknown key '{prefix}{str(key)[:60]}' (expected one of: {', '.join(names)})")
         kwargs[key] = _convert(hints[key], value, path, f"{prefix}{key}")
@@ -226,12 +226,10 @@ def _convert(hint, value, path, key):
     return value
 
 
-def _section_key(key_path):
-    """`key_path` without a leading `stage_settings.<stage>.`."""
+def _renamed_key(key_path):
+    """The key that replaced `key_path`, a key of release 0.2 (also under `stage_settings.<stage>.`),
+    or None."""
     parts = key_path.split(".")
-    return ".".join(parts[2:]) if parts[0] == "stage_settings" else key_path
-
-
-def _stage_prefix(prefix):
-    parts = prefix.split(".")
-    return ".".join(parts[:2]) + "." if parts[0] == "stage_settings" else ""
+    stage = ".".join(parts[:2]) + "." if parts[0] == "stage_settings" else ""
+    renamed = RENAMED_KEYS.get(key_path.removeprefix(stage))
+    return renamed and stage + renamed

@@ -22,8 +22,7 @@ PAPER_OMEGAS = (1.0, 3.0, 10.0, 30.0, 100.0)
 def omega_sweep(config, run, omegas):
     """{"modified FCRN": metrics, "omega=<w>": metrics, ...} of a DPDE run (a `TrainedRun`) on
     `config`'s test set, and the scorer's protocol."""
-    from common.data.pipeline import make_pipeline
-    from common.evaluation.scoring import make_scorers, score_test_set
+    from common.evaluation.scoring import score_on_test_set
     from common.evaluation.trained_runs import stage_networks
     from common.predictor import make_predictor
 
@@ -37,9 +36,8 @@ def omega_sweep(config, run, omegas):
     for omega in omegas:
         fused = spec.assemble(networks, {**arguments, "fusion": {**arguments["fusion"], "omega": float(omega)}})
         methods[f"omega={omega:g}"] = (f"omega={omega:g}", make_predictor(fused, spec.inputs))
-    scorers = make_scorers(spec.sample_kind, spec.output, config, own_only=True)
-    scores = score_test_set(config, make_pipeline(config, spec.sample_kind, train=False), methods, [], scorers)
-    return scores.tables[OWN_PROTOCOL], scorers[OWN_PROTOCOL].protocol
+    scores = score_on_test_set(config, spec.sample_kind, methods, own_only=True)
+    return scores.tables[OWN_PROTOCOL], scores.scorers[OWN_PROTOCOL].protocol
 
 
 def format_sweep(results, protocol):

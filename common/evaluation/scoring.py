@@ -18,6 +18,7 @@ import numpy as np
 
 from common.baselines import baseline_methods
 from common.config.schema import OWN_PROTOCOL
+from common.data.pipeline import make_pipeline
 from common.depth_metrics import mean_gradient_error, valid_mask
 from common.evaluation.protocol import DepthScorer, protocol_label
 from common.metrics import make_enhancement_metrics, metric_results, update_enhancement_metrics
@@ -135,3 +136,12 @@ def score_test_set(config, pipeline, networks, baselines, scorers, batch_size=No
     dataset = pipeline.test_dataset(batch_size or config.eval.batch_size)
     tables, predictions, batch = score_methods(methods, dataset, scorers)
     return TestScores(tables, titles, scorers, predictions, batch)
+
+
+def score_on_test_set(config, sample_kind, networks, baselines=(), own_only=False):
+    """`score_test_set` of depth-predicting `networks` on the test data of the experiment
+    `config` alone (no training data is opened), under its protocols (its own only with
+    `own_only`)."""
+    pipeline = make_pipeline(config, sample_kind, train=False)
+    scorers = make_scorers(sample_kind, "depth", config, own_only)
+    return score_test_set(config, pipeline, networks, baselines, scorers)

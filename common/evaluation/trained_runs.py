@@ -17,10 +17,9 @@ import pathlib
 import keras
 
 from common.config.schema import BASELINES_BY_KIND
-from common.data.pipeline import make_pipeline
 from common.errors import ConfigError
 from common.evaluation.results import write_metrics
-from common.evaluation.scoring import make_scorers, score_test_set
+from common.evaluation.scoring import score_on_test_set
 from common.models import ResolvedModel
 from common.predictor import make_predictor
 from common.run_directory import open_run
@@ -105,8 +104,7 @@ def score_trained_runs(config, experiment_path, runs, baselines):
                 f"(expected names from: {', '.join(allowed)})"
             )
     networks = {title: (title, make_predictor(model, spec.inputs)) for title, model, spec in rows}
-    pipeline = make_pipeline(config, kind, train=False)
-    return score_test_set(config, pipeline, networks, baselines, make_scorers(kind, "depth", config))
+    return score_on_test_set(config, kind, networks, baselines)
 
 
 def score_runs_experiment(config, runs, experiment_path, run_dir, command):

@@ -48,15 +48,11 @@ def pilot_config(config, steps, points):
 def run_pilot(experiment, run_dir):
     """Trains the pilot `experiment` (its config from `pilot_config`) in `run_dir`; returns its
     learning curve (`common.training.curves.read_curve`)."""
-    from common.run_directory import open_run
     from common.training.curves import read_curve
-    from common.training.precision import detect_devices, device_line
-    from common.training.strategy import is_chief, make_strategy
+    from common.training.run_experiment import training_run
     from common.training.trainer import Trainer
 
-    strategy = make_strategy(experiment.config.distribute, experiment.path)
-    with open_run(experiment.config, run_dir, is_chief(strategy)):
-        print(device_line(detect_devices(), experiment.config.train))
+    with training_run(experiment, run_dir) as (strategy, _):
         trainer = Trainer(experiment, run_dir, strategy=strategy)
         try:
             trainer.restore(required=False)

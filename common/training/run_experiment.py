@@ -7,6 +7,7 @@ Example:
     scores = run_experiment(experiment, "runs/quickstart")
 """
 
+import contextlib
 import pathlib
 
 from common.evaluation.results import write_metrics
@@ -31,13 +32,22 @@ def run_experiment(experiment, run_dir, resume=False, eval_only=False, command=N
     """
     command = command or f"python train.py {experiment.path} --run-dir {run_dir}"
     run_dir = pathlib.Path(run_dir)
-    strategy = make_strategy(experiment.config.distribute, experiment.path)
-    chief = is_chief(strategy)
-    with open_run(experiment.config, run_dir, chief, save_config_file=not eval_only):
-        if chief:
-            print(device_line(detect_devices(), experiment.config.train))
+    with training_run(experiment, run_dir, save_config_file=not eval_only) as (strategy, chief):
         run = _run_stages if experiment.stages else _run_one_network
         return run(experiment, run_dir, strategy, chief, resume, eval_only, command)
+
+
+@contextlib.contextmanager
+def training_run(experiment, run_dir, save_config_file=True):
+    """Builds the experiment's strategy, opens `run_dir` (`open_run`: the lock and config.yaml)
+    and prints the device line on the chief worker; yields (strategy, whether this is the chief).
+    `train.py` and the pilot train inside it."""
+    strategy = make_strategy(experiment.config.distribute, experiment.path)
+    chief = is_chief(strategy)
+    with open_run(experiment.config, run_dir, chief, save_config_file):
+        if chief:
+            print(device_line(detect_devices(), experiment.config.train))
+        yield strategy, chief
 
 
 def _run_one_network(experiment, run_dir, strategy, chief, resume, eval_only, command):

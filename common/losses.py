@@ -43,6 +43,7 @@ def l2_loss(target, prediction):
 
 def depth_focal_loss(target, prediction, alpha=0.25, gamma=2.0):
     """IGDE eq. 7-8: mean of -alpha * (1 - e)^gamma * log(e), e = 1 - |d* - d| (depth in [0, 1]).
+    The defaults are the paper's (Sect. 3.4): "we set the values of α to 0.25 and γ to 2".
 
     e is clipped to [1e-7, 1] before the log (NOTES.md), so a pixel off by the whole range stays
     finite.
@@ -122,7 +123,8 @@ def log_l1_gradient_loss(target, gradients, valid=None, offset=0.5):
 def sobel_loss(target, prediction, depth, beta=0.9, dilation_size=3, dilation_iterations=1):
     """IGDE eq. 9 with M_sobel from the input depth: `sobel_weighted_loss` of the edge mask
     `depth_edge_mask(depth, dilation_size, dilation_iterations)` (Sect. 3.4; the dilation is a
-    reconstruction, NOTES.md), held constant for the gradient.
+    reconstruction, NOTES.md), held constant for the gradient. `beta` is the paper's (Sect. 3.5):
+    "Here, we choose β = 0.9".
 
     Args:
         depth: [B, H, W, 1] the network's input depth in [0, 1].

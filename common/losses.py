@@ -122,7 +122,7 @@ def log_l1_gradient_loss(target, gradients, valid=None, offset=0.5):
 
 def sobel_loss(target, prediction, depth, beta=0.9, dilation_size=3, dilation_iterations=1):
     """IGDE eq. 9 with M_sobel from the input depth: `sobel_weighted_loss` of the edge mask
-    `depth_edge_mask(depth, dilation_size, dilation_iterations)` (Sect. 3.4; the dilation is a
+    `depth_edge_mask(depth, dilation_size, dilation_iterations)` (Sect. 3.5; the dilation is a
     reconstruction, NOTES.md), held constant for the gradient. `beta` is the paper's (Sect. 3.5):
     "Here, we choose β = 0.9".
 

@@ -69,7 +69,7 @@ def main(argv=None):
 
         if args.samples is not None and args.samples < 1:
             raise ConfigError(f"--samples: expected an integer >= 1, got {args.samples}")
-        experiment = load_experiment(args.experiment, args.overrides)
+        experiment = load_experiment(args.experiment, args.overrides, args.scale)
         require_input_depth(experiment, "depth input to corrupt")
         config = experiment.config
         length, load = make_loader(config.data, args.split, "enhancement")

@@ -32,7 +32,7 @@ def main(argv=None):
         from common.evaluation.tables import format_tables, protocol_fields
         from common.evaluation.trained_runs import score_trained_runs
 
-        config = load_experiment(args.experiment, args.overrides).config
+        config = load_experiment(args.experiment, args.overrides, args.scale).config
         runs = [load_trained_run(path) for path in args.runs]
         scores = score_trained_runs(config, args.experiment, runs, args.baselines)
         print(format_tables(scores))

@@ -69,7 +69,7 @@ def main(argv=None):
         variants = [parse_variant(text) for text in (args.variant or LOSS_STUDY)]
         experiments = []
         for label, overrides in variants:
-            experiment = load_experiment(args.experiment, [*args.overrides, *overrides, *STUDY_SETTINGS])
+            experiment = load_experiment(args.experiment, [*args.overrides, *overrides, *STUDY_SETTINGS], args.scale)
             require_input_depth(experiment)
             experiments.append((label, experiment))
         curves = {}

@@ -122,7 +122,7 @@ def main(argv=None):
         from commands.registry import load_experiment
         from common.data.loaders import make_loader
 
-        experiment = load_experiment(args.experiment, args.overrides)
+        experiment = load_experiment(args.experiment, args.overrides, args.scale)
         require_input_depth(experiment)
         config = experiment.config
         if args.samples < 1 or not np.isfinite(args.noise) or args.noise < 0:

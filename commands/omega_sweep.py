@@ -73,7 +73,7 @@ def main(argv=None):
 
         for omega in args.omega:
             require_number(omega, "--omega", low=0, low_open=True)
-        config = load_experiment(args.experiment, args.overrides).config
+        config = load_experiment(args.experiment, args.overrides, args.scale).config
         results, protocol = omega_sweep(config, load_trained_run(args.run), args.omega)
         print(format_sweep(results, protocol))
         if args.out:

@@ -1,11 +1,17 @@
-"""The options and checks the commands share, declared once: `--set` overrides of an experiment,
-`--run-dir`, and the guard of the commands that need IGDE's input depth."""
+"""The options and checks the commands share, declared once: `--scale` and `--set` overrides of
+an experiment, `--run-dir`, and the guard of the commands that need IGDE's input depth."""
 
 from common.errors import ConfigError
 
 
 def add_overrides(parser):
-    """`--set KEY=VALUE` (repeatable) into `args.overrides`."""
+    """`--scale NAME` into `args.scale` and `--set KEY=VALUE` (repeatable) into `args.overrides`."""
+    parser.add_argument(
+        "--scale",
+        metavar="NAME",
+        help="run the experiment at a scale: the overrides of experiments/scales/NAME.yaml for its data set "
+        "(cpu: synthetic data and small networks for a 2-core machine); the run is named <name>_NAME",
+    )
     parser.add_argument(
         "--set",
         dest="overrides",

@@ -75,7 +75,7 @@ def main(argv=None):
         from commands.registry import load_experiment
         from common.training.curves import format_curve, leaves_input_at
 
-        experiment = load_experiment(args.experiment, args.overrides)
+        experiment = load_experiment(args.experiment, args.overrides, args.scale)
         require_input_depth(experiment, "input depth to beat")
         experiment = dataclasses.replace(experiment, config=pilot_config(experiment.config, args.steps, args.points))
         run_dir = args.run_dir or os.path.join("runs", experiment.config.name)

@@ -29,10 +29,10 @@ def resolve_model(model_config, path):
     return resolve_arguments(MODELS[model_config.name], model_config, path)
 
 
-def load_experiment(path, overrides=()):
-    """The `Experiment` of the file `path` with its `--set` overrides, resolved and checked once
-    (`common.experiment.resolve_experiment`)."""
-    config = load_config(path, overrides)
+def load_experiment(path, overrides=(), scale=None):
+    """The `Experiment` of the file `path` at the scale `scale` (None: as written) with its
+    `--set` overrides, resolved and checked once (`common.experiment.resolve_experiment`)."""
+    config = load_config(path, overrides, scale)
     return resolve_experiment(config, resolve_model(config.model, path), path)
 
 

@@ -65,7 +65,7 @@ def main(argv=None):
         from common.evaluation.results import write_metrics
         from common.evaluation.scoring import make_scorers, score_test_set
 
-        experiment = load_experiment(args.experiment, args.overrides)
+        experiment = load_experiment(args.experiment, args.overrides, args.scale)
         config, model = experiment.config, experiment.model
         kind = model.spec.sample_kind
         png_scale = args.png_scale if args.png_scale is not None else PNG_SCALES[kind]

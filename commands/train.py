@@ -37,7 +37,7 @@ def main(argv=None):
         from common.evaluation.trained_runs import score_runs_experiment
         from common.training.run_experiment import run_experiment
 
-        experiment = load_experiment(args.experiment, args.overrides)
+        experiment = load_experiment(args.experiment, args.overrides, args.scale)
         config = experiment.config
         run_dir = pathlib.Path(args.run_dir or os.path.join("runs", config.name))
         if run_dir.exists() and not run_dir.is_dir():

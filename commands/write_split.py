@@ -76,7 +76,7 @@ def main(argv=None):
     def work():
         from commands.registry import load_experiment
 
-        experiment = load_experiment(args.experiment, args.overrides)
+        experiment = load_experiment(args.experiment, args.overrides, args.scale)
         if args.out.exists() and (not args.out.is_dir() or any(args.out.iterdir())):
             raise ConfigError(f"{args.out}: exists and is not an empty folder (nothing is written over)")
         args.out.mkdir(parents=True, exist_ok=True)

@@ -1,14 +1,17 @@
 """Every experiment file loads, reaches a registered model whose samples its data set holds, and
 the real-data ones say where the data set must be."""
 
+import dataclasses
+
 import pytest
+import yaml
 
 from commands.registry import load_experiment
 from common.config.loader import load_config
 from common.config.schema import DATASET_KINDS
 from tests.conftest import ROOT
 
-EXPERIMENTS = sorted((ROOT / "experiments").rglob("*.yaml"))
+EXPERIMENTS = sorted(path for path in (ROOT / "experiments").rglob("*.yaml") if "scales" not in path.parts)
 
 
 @pytest.mark.parametrize("path", EXPERIMENTS, ids=lambda p: str(p.relative_to(ROOT)))
@@ -146,3 +149,46 @@ def test_every_model_and_loss_setting_is_checked_at_load_with_its_full_key(overr
     with pytest.raises(ConfigError) as error:
         load_experiment(ROOT / "experiments/dpde/quickstart.yaml", [override])
     assert message in str(error.value)
+
+
+def _paper_experiments():
+    """The experiment files of the papers' data sets that the CPU scale scales."""
+    scaled = yaml.safe_load((ROOT / "experiments/scales/cpu.yaml").read_text())
+    return [path for path in EXPERIMENTS if load_experiment(path).config.data.dataset in scaled]
+
+
+def test_the_quickstart_is_the_scene_flow_experiment_at_the_cpu_scale():
+    quickstart = load_experiment(ROOT / "experiments/quickstart.yaml").config
+    scaled = load_experiment(ROOT / "experiments/igde/sceneflow.yaml", scale="cpu").config
+    assert scaled.name == "igde_sceneflow_cpu"
+    assert dataclasses.replace(scaled, name=quickstart.name) == quickstart
+
+
+def test_the_cpu_scale_changes_nothing_a_table_varies():
+    """Every row at the CPU scale keeps its paper experiment's model, model arguments, loss terms
+    and their settings, trained stages and protocols; only the data, sizes and recipe change."""
+    paths = _paper_experiments()
+    assert len(paths) >= 15  # IGDE's 10 rows, DPDE's NYU and Make3D runs and their extras
+    for path in paths:
+        paper, cpu = load_experiment(path).config, load_experiment(path, scale="cpu").config
+        assert cpu.name == f"{paper.name}_cpu" and cpu.data.dataset == "synthetic" and cpu.model.preset == "small"
+        assert (cpu.model.name, cpu.model.args, cpu.loss, cpu.train.stages) == (
+            paper.model.name,
+            paper.model.args,
+            paper.loss,
+            paper.train.stages,
+        ), path
+        assert cpu.eval.all_protocols() == paper.eval.all_protocols(), path
+
+
+@pytest.mark.parametrize(
+    "scale, path, message",
+    [
+        ("gpu9", "experiments/igde/sceneflow.yaml", "--scale gpu9: no "),
+        ("../cpu", "experiments/igde/sceneflow.yaml", "--scale '../cpu': expected a scale name"),
+        ("cpu", "experiments/dpde/quickstart.yaml", "scale cpu has no settings for 'synthetic'"),
+    ],
+)
+def test_a_scale_that_does_not_apply_is_one_line(train_error, tmp_path, scale, path, message):
+    assert message in train_error(path, "--scale", scale, "--run-dir", tmp_path / "run")
+    assert not (tmp_path / "run").exists()

@@ -12,6 +12,7 @@ Example:
 import dataclasses
 import math
 import pathlib
+import re
 import types
 import typing
 
@@ -21,6 +22,8 @@ from common.atomic import atomic_path
 from common.config.schema import STAGE_DATA_KEYS, STAGE_SECTIONS, ExperimentConfig, InvalidValue
 from common.errors import ConfigError, short_repr
 from common.version import VERSION, check_compatible
+
+SCALE_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 # Keys of release 0.2 and the keys that replaced them.
 RENAMED_KEYS = {
@@ -40,12 +43,16 @@ RENAMED_KEYS = {
 }
 
 
-def load_config(path, overrides=()):
-    """Reads an experiment file (following `base`), applies `key.path=value` overrides, checks it.
+def load_config(path, overrides=(), scale=None):
+    """Reads an experiment file (following `base`), applies a scale and `key.path=value`
+    overrides, checks it.
 
     Args:
         path: the experiment YAML file.
         overrides: strings `key.path=value`; the value is read as YAML (`2`, `1e-3`, `[64, 64]`).
+        scale: None, or the name of a scale (`scales/<name>.yaml` beside the experiments, found
+            from `path` upwards): the overrides it holds for the experiment's data set, applied
+            before `overrides`, and `_<name>` appended to the run's name.
     Returns:
         An `ExperimentConfig`.
     Raises:
@@ -56,6 +63,8 @@ def load_config(path, overrides=()):
     if "version" in raw:  # a run's config.yaml
         check_compatible(raw.pop("version"), path)
     raw.setdefault("name", path.stem)
+    if scale is not None:
+        raw = _scaled(raw, path, scale)
     for override in overrides:
         _apply_override(raw, override, path)
     return _build(ExperimentConfig, raw, path, prefix="")
@@ -123,6 +132,42 @@ def _read_yaml(path):
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping of sections at the top level")
     return raw
+
+
+SCALES_FOLDER = "scales"
+
+
+def scale_path(experiment_path, scale):
+    """The file of the scale named `scale`: `scales/<scale>.yaml` in the nearest folder above the
+    experiment file that holds a `scales` folder (the repository's `experiments/`)."""
+    if not SCALE_NAME.fullmatch(str(scale)):
+        raise ConfigError(f"--scale {short_repr(scale)}: expected a scale name (letters, digits, '_')")
+    for folder in pathlib.Path(experiment_path).resolve().parents:
+        candidate = folder / SCALES_FOLDER / f"{scale}.yaml"
+        if (folder / SCALES_FOLDER).is_dir():
+            if not candidate.is_file():
+                names = sorted(p.stem for p in (folder / SCALES_FOLDER).glob("*.yaml"))
+                raise ConfigError(f"--scale {scale}: no {candidate} (expected one of: {', '.join(names)})")
+            return candidate
+    raise ConfigError(f"--scale {scale}: no '{SCALES_FOLDER}' folder above {experiment_path}")
+
+
+def _scaled(raw, path, scale):
+    """`raw` with the overrides of the scale `scale` for its data set, and the scale's name
+    appended to the run's name. A scale file maps each data set to a partial experiment."""
+    scale_file = scale_path(path, scale)
+    sections = _read_yaml(scale_file)
+    dataset = raw.get("data", {}).get("dataset", "synthetic") if isinstance(raw.get("data"), dict) else None
+    if dataset not in sections:
+        raise ConfigError(
+            f"{path}: data.dataset: scale {scale} has no settings for {short_repr(dataset)} "
+            f"(it scales {', '.join(sections)}; {scale_file})"
+        )
+    if not isinstance(sections[dataset], dict):
+        raise ConfigError(f"{scale_file}: {dataset}: expected a mapping of experiment sections")
+    scaled = _deep_merge(raw, sections[dataset])
+    scaled["name"] = f"{raw['name']}_{scale}"
+    return scaled
 
 
 def _read_with_bases(path, seen):

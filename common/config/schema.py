@@ -87,7 +87,9 @@ class DataConfig:
     """Which data set (`root`: its folder), the size samples are resized or cropped to, how they
     are cut into batches, and (synthetic only) how much to generate. `sceneflow_pass`: the
     `frames_cleanpass` or `frames_finalpass` renderings; `sceneflow_depth`: IGDE's depth from
-    disparity, `8bit` round(255 d / max d) / 255 (reconstruction) or `float` d / max d.
+    disparity, `8bit` round(255 d / max d) / 255 (reconstruction) or `float` d / max d. `seed`:
+    the data set itself (which synthetic scenes, which boundary errors); the training order is
+    `train.seed`'s.
     `cache`: keep every loaded sample of both splits in memory after its first pass (for small
     generated sets only: real data sets stream from their files, a bounded number of samples in
     flight)."""
@@ -186,6 +188,8 @@ class ScheduleConfig:
 @dataclass
 class TrainConfig:
     """Length of training, checkpointing and logging; `steps_per_epoch: null` = the whole set.
+    `seed`: the network's initialisation, the training order and the augmentation (runs of two
+    seeds see the same data, `data.seed`'s; a seed gives the same numbers on the same machine).
     `stages`: for a model of separately trained networks (DPDE), the ones to train in this run
     (null: the model's own, DPDE's depth and gradient; a comparison network such as `fcrn` is
     trained only when listed); the others are restored from the run directory. `mixed_precision`: null (float32),

@@ -6,8 +6,10 @@ shuffles sample indices, not samples, and loads each file when its batch is due:
 flight are bounded by the parallel loads and the prefetch buffer, whatever the size of the set.
 
 Training order is a function of (seed, epoch) only, and augmentation of (seed, epoch, sample
-index), so a resumed run that skips the batches it already trained on sees exactly the batches an
-uninterrupted run would have seen.
+index), where the seed is the run's `train.seed` (`data.seed` picks the data set itself: which
+scenes, which corruption): runs of two seeds see the same data in other orders, and a resumed run
+that skips the batches it already trained on sees exactly the batches an uninterrupted run would
+have seen.
 """
 
 import tensorflow as tf
@@ -30,14 +32,16 @@ class DataPipeline:
         original_truth: the test samples also hold the ground truth at the data set's own size
             (`ORIGINAL_CHANNELS`), which may differ from sample to sample (Middlebury's), so they
             are evaluated one a batch.
+        seed: the training order and augmentation's seed (`train.seed`).
     Example:
         pipeline = DataPipeline(config.data, make_loader(config.data, "train", "enhancement"),
                                 make_loader(config.data, "test", "enhancement"), "enhancement")
         for batch in pipeline.train_dataset(epoch=0, global_batch=2): ...
     """
 
-    def __init__(self, data, train_loader, test_loader, sample_kind, original_truth=False):
+    def __init__(self, data, train_loader, test_loader, sample_kind, original_truth=False, seed=0):
         self.data = data
+        self.seed = seed
         self.original_truth = original_truth
         self.channels = SAMPLE_CHANNELS[sample_kind]
         self.test_size, self._test_load = test_loader
@@ -65,7 +69,7 @@ class DataPipeline:
             global_batch: batch size over all replicas.
             skip_batches: batches of this epoch to leave out (resuming).
         """
-        seed = self.data.seed + epoch
+        seed = self.seed + epoch
         if self.data.cache:
             dataset = self._cached_train.shuffle(self.train_size, seed=seed)
             dataset = dataset.skip(skip_batches * global_batch)
@@ -105,7 +109,7 @@ class DataPipeline:
         """Random crop to `data.crop_size` and random horizontal flip, the same for all keys. The
         training samples take the static shape of the crop (or of `data.image_size`, the size the
         loaders give), which the compiled training loop and FSIM need."""
-        seed = tf.stack([tf.cast(self.data.seed * 100003 + epoch, tf.int64), sample.pop("index")])
+        seed = tf.stack([tf.cast(self.seed * 100003 + epoch, tf.int64), sample.pop("index")])
         stacked = tf.concat([sample[key] for key in self.channels], axis=-1)
         size = [*(self.data.crop_size or self.data.image_size), stacked.shape[-1]]
         if self.data.crop_size is not None:
@@ -128,4 +132,5 @@ def make_pipeline(config, sample_kind, train=True):
         make_loader(config.data, "test", sample_kind, original),
         sample_kind,
         original_truth=original,
+        seed=config.train.seed,
     )

@@ -9,7 +9,7 @@ import yaml
 from commands.registry import load_experiment
 from common.errors import TrainingError
 from common.training.trainer import Trainer
-from tests.conftest import TINY_EXPERIMENT
+from tests.conftest import TINY_EXPERIMENT, write_experiment
 
 
 def _trainer(tmp_path, run, steps_per_execution, **sections):
@@ -91,3 +91,27 @@ def test_a_non_finite_loss_stops_at_its_step_whatever_the_steps_per_call(tmp_pat
             trainer.train()
         messages.append(str(error.value).split(":")[0])
     assert messages[0] == messages[1] and messages[0].startswith("loss is ")
+
+
+@pytest.mark.slow
+def test_a_seed_reproduces_its_run_and_another_seed_trains_on_the_same_data(tmp_path):
+    """`train.seed` gives the same numbers bit for bit (every logged loss, every test metric);
+    another seed trains another network on the same data (the input's scores are unchanged)."""
+    import csv
+    import json
+
+    from common.training.run_experiment import run_experiment
+
+    def run(name, seed):
+        path = write_experiment(
+            tmp_path / f"{name}.yaml", TINY_EXPERIMENT, train={**TINY_EXPERIMENT["train"], "seed": seed}
+        )
+        run_experiment(load_experiment(path), tmp_path / name)
+        with (tmp_path / name / "metrics.csv").open() as handle:
+            rows = [{k: v for k, v in row.items() if k != "seconds"} for row in csv.DictReader(handle)]
+        return rows, json.loads((tmp_path / name / "metrics.json").read_text())["results"]
+
+    first, again, other = run("first", 0), run("again", 0), run("other", 1)
+    assert first == again
+    assert [row["loss"] for row in first[0]] != [row["loss"] for row in other[0]]
+    assert first[1]["input"] == other[1]["input"] and first[1]["IGDE"] != other[1]["IGDE"]

@@ -63,7 +63,7 @@ def main(argv=None):
         from common.data.split_files import prediction_files, sample_name
         from common.errors import require_number
         from common.evaluation.results import write_metrics
-        from common.evaluation.scoring import make_scorers, score_test_set
+        from common.evaluation.scoring import make_scorers, score_split
 
         experiment = load_experiment(args.experiment, args.overrides, args.scale)
         config, model = experiment.config, experiment.model
@@ -87,7 +87,7 @@ def main(argv=None):
         title = args.title or args.predictions.resolve().name
         networks = {"predictions": (title, saved_predictions(files, names, png_scale, kind))}
         scorers = make_scorers(kind, "depth", config)
-        scores = score_test_set(config, pipeline, networks, config.eval.baselines, scorers, batch_size=1)
+        scores = score_split(config, pipeline, networks, config.eval.baselines, scorers, batch_size=1)
         run_dir = pathlib.Path(args.run_dir or f"runs/{config.name}_scored")
         run_dir.mkdir(parents=True, exist_ok=True)
         command = shlex.join(["python", "-m", "commands.score", *(sys.argv[1:] if argv is None else argv)])

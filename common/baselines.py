@@ -98,7 +98,7 @@ def baseline_predictor(name, eval_config):
 
 def baseline_methods(names, eval_config):
     """({name: fn(batch) -> depth}, {name: row title}) of the baselines `names`: the methods and
-    titles of a result table (`common.evaluation.scoring.score_test_set`)."""
+    titles of a result table (`common.evaluation.scoring.score_split`)."""
     return {name: baseline_predictor(name, eval_config) for name in names}, {
         name: BASELINE_TITLES[name] for name in names
     }

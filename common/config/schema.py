@@ -85,18 +85,19 @@ class CorruptionConfig:
 @dataclass
 class DataConfig:
     """Which data set (`root`: its folder), the size samples are resized or cropped to, how they
-    are cut into batches, and (synthetic only) how much to generate. `sceneflow_pass`: the
-    `frames_cleanpass` or `frames_finalpass` renderings; `sceneflow_depth`: IGDE's depth from
-    disparity, `8bit` round(255 d / max d) / 255 (reconstruction) or `float` d / max d. `seed`:
-    the data set itself (which synthetic scenes, which boundary errors); the training order is
-    `train.seed`'s.
-    `cache`: keep every loaded sample of both splits in memory after its first pass (for small
-    generated sets only: real data sets stream from their files, a bounded number of samples in
-    flight)."""
+    are cut into batches, and how much to generate (synthetic: `train_size`, `val_size`,
+    `test_size`; a real data set holds `val_size` of its training files out for validation).
+    `sceneflow_pass`: the `frames_cleanpass` or `frames_finalpass` renderings; `sceneflow_depth`:
+    IGDE's depth from disparity, `8bit` round(255 d / max d) / 255 (reconstruction) or `float`
+    d / max d. `seed`: the data set itself (which synthetic scenes, which boundary errors); the
+    training order is `train.seed`'s. `cache`: keep every loaded sample of every split in memory
+    after its first pass (for small generated sets only: real data sets stream from their files, a
+    bounded number of samples in flight)."""
 
     dataset: str = "synthetic"
     root: str = ""
     train_size: int = 256
+    val_size: int = 32
     test_size: int = 32
     image_size: list[int] = field(default_factory=lambda: [128, 160])
     crop_size: typing.Optional[list[int]] = None
@@ -112,6 +113,7 @@ class DataConfig:
     def __post_init__(self):
         _require(self.dataset in DATASETS, "dataset", f"one of {', '.join(DATASETS)}")
         _require(self.train_size >= 1, "train_size", "an integer >= 1")
+        _require(self.val_size >= 1, "val_size", "an integer >= 1")
         _require(self.test_size >= 1, "test_size", "an integer >= 1")
         _require(len(self.image_size) == 2 and min(self.image_size) >= 8, "image_size", "[height, width], each >= 8")
         if self.crop_size is not None:

@@ -26,7 +26,7 @@ SAMPLE_CHANNELS = {
     "monocular": {"image": 3, "target": 1, "valid": 1},
 }
 ORIGINAL_CHANNELS = {"original_target": 1, "original_valid": 1}  # make_loader(..., original=True)
-SPLITS = {"train": 0, "test": 1}
+SPLITS = {"train": 0, "test": 1, "val": 2}
 READERS = {
     "sceneflow": lambda data: SceneFlow(data.root, data.sceneflow_pass, data.sceneflow_depth),
     "nyu": lambda data: NYUDepthV2(data.root),
@@ -67,7 +67,12 @@ def monocular_sample(image, depth, original_depth=None):
 
 
 def make_loader(data, split, sample_kind, original=False):
-    """The `split` ("train" or "test") of the data set named by `data.dataset`.
+    """The `split` ("train", "val" or "test") of the data set named by `data.dataset`.
+
+    The validation split ("val"), which training reads to choose and to watch, never the test
+    split: generated scenes of its own seed stream for the synthetic set, and on a real data set
+    `data.val_size` of its training files, evenly spaced over them (`validation_indices`) and left
+    out of training.
 
     Args:
         original: monocular samples also hold the ground truth at the data set's own size
@@ -86,7 +91,7 @@ def make_loader(data, split, sample_kind, original=False):
 
 
 def _synthetic_loader(data, split, sample_kind, original):
-    length = data.train_size if split == "train" else data.test_size
+    length = {"train": data.train_size, "val": data.val_size, "test": data.test_size}[split]
     height, width = data.image_size
 
     def load(index):
@@ -100,6 +105,14 @@ def _synthetic_loader(data, split, sample_kind, original):
     return length, load
 
 
+def validation_indices(train_length, val_size):
+    """The training files a real data set holds out for validation: `val_size` indices evenly
+    spaced over its `train_length` training files, i * train_length // val_size (all but one at
+    most, so that training keeps a file)."""
+    count = min(val_size, train_length - 1)
+    return [i * train_length // count for i in range(count)] if count > 0 else []
+
+
 def _real_loader(data, split, sample_kind, original):
     """A split of a data set on disk through its reader (`READERS`): monocular images resized to
     `data.image_size` with their depth (also kept at its own size when `original`), Scene Flow frames
@@ -109,7 +122,14 @@ def _real_loader(data, split, sample_kind, original):
             f"dataset not found at {pathlib.Path('.').resolve()}: set data.root to the {data.dataset} folder"
         )
     reader = READERS[data.dataset](data)
-    items = reader.items(split)
+    items = reader.items("test" if split == "test" else "train")
+    if split != "test":
+        held_out = validation_indices(len(items), data.val_size)
+        if split == "val":
+            items = [items[i] for i in held_out]
+        else:
+            held = set(held_out)
+            items = [item for i, item in enumerate(items) if i not in held]
     if not len(items):
         raise DatasetError(f"{data.root}: the {split} split of {data.dataset} is empty")
 

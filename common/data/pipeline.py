@@ -28,6 +28,8 @@ class DataPipeline:
         data: the `DataConfig`.
         train_loader, test_loader: (length, load) pairs from `make_loader`; train_loader None
             for a pipeline that only evaluates.
+        val_loader: the validation split's (length, load), which training reads; None for a
+            pipeline that only evaluates.
         sample_kind: a key of `SAMPLE_CHANNELS`.
         original_truth: the test samples also hold the ground truth at the data set's own size
             (`ORIGINAL_CHANNELS`), which may differ from sample to sample (Middlebury's), so they
@@ -39,17 +41,14 @@ class DataPipeline:
         for batch in pipeline.train_dataset(epoch=0, global_batch=2): ...
     """
 
-    def __init__(self, data, train_loader, test_loader, sample_kind, original_truth=False, seed=0):
+    def __init__(self, data, train_loader, test_loader, sample_kind, original_truth=False, seed=0, val_loader=None):
         self.data = data
         self.seed = seed
         self.original_truth = original_truth
         self.channels = SAMPLE_CHANNELS[sample_kind]
-        self.test_size, self._test_load = test_loader
-        test_channels = {**self.channels, **(ORIGINAL_CHANNELS if original_truth else {})}
-        self._test = self._loaded(self._test_load, tf.data.Dataset.range(self.test_size), test_channels)
-        self._test = self._test.map(lambda sample: {k: v for k, v in sample.items() if k != "index"})
-        if data.cache:
-            self._test = self._test.cache()
+        self.test_size, self._test = test_loader[0], self._evaluation_samples(test_loader)
+        if val_loader is not None:
+            self.val_size, self._val = val_loader[0], self._evaluation_samples(val_loader)
         if train_loader is None:  # evaluation only
             return
         self.train_size, self._train_load = train_loader
@@ -85,6 +84,18 @@ class DataPipeline:
         """All test samples in index order, full size, unaugmented (from the cache after the first
         pass when `data.cache` is set), `batch_size` a batch (one with `original_truth`)."""
         return self._test.batch(1 if self.original_truth else batch_size).prefetch(AUTOTUNE)
+
+    def val_dataset(self, batch_size):
+        """The validation samples as `test_dataset` gives the test samples."""
+        return self._val.batch(1 if self.original_truth else batch_size).prefetch(AUTOTUNE)
+
+    def _evaluation_samples(self, loader):
+        """The samples of an evaluation split ((length, load)) in index order, without their index."""
+        length, load = loader
+        channels = {**self.channels, **(ORIGINAL_CHANNELS if self.original_truth else {})}
+        samples = self._loaded(load, tf.data.Dataset.range(length), channels)
+        samples = samples.map(lambda sample: {k: v for k, v in sample.items() if k != "index"})
+        return samples.cache() if self.data.cache else samples
 
     def _loaded(self, load, indices, channels):
         keys = list(channels)
@@ -122,15 +133,16 @@ class DataPipeline:
 
 
 def make_pipeline(config, sample_kind, train=True):
-    """The `DataPipeline` of an experiment (`train=False`: the test data only); the monocular test
-    samples also hold the original ground truth when one of its protocols asks for it."""
-    train_loader = make_loader(config.data, "train", sample_kind) if train else None
+    """The `DataPipeline` of an experiment (`train=False`: the test data only, no training or
+    validation split); the monocular test and validation samples also hold the original ground
+    truth when one of its protocols asks for it."""
     original = needs_original(config.eval, sample_kind)
     return DataPipeline(
         config.data,
-        train_loader,
+        make_loader(config.data, "train", sample_kind) if train else None,
         make_loader(config.data, "test", sample_kind, original),
         sample_kind,
         original_truth=original,
         seed=config.train.seed,
+        val_loader=make_loader(config.data, "val", sample_kind, original) if train else None,
     )

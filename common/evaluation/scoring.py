@@ -4,11 +4,11 @@ protocol of the experiment, in one pass.
 A scorer per kind of prediction: `EnhancementScorer` (IGDE's PSNR / PSNRt / PSNRf / SSIM /
 RMSE, pooled over the set), `DepthScorer` (DPDE's depth metrics under one protocol:
 `common.evaluation.protocol`) and `GradientScorer` (the gradient network's mean gradient error).
-`score_test_set` is the one assembly of methods, scorers and scores that training, the stages,
+`score_split` is the one assembly of methods, scorers and scores that training, the stages,
 the finished-run scorer and the commands use.
 
 Example:
-    scores = score_test_set(config, pipeline, {"model": ("IGDE", predictor)}, ["input"], scorers)
+    scores = score_split(config, pipeline, {"model": ("IGDE", predictor)}, ["input"], scorers)
     scores.tables[OWN_PROTOCOL]["model"]["psnr"]
 """
 
@@ -126,22 +126,24 @@ class TestScores:
     batch: dict
 
 
-def score_test_set(config, pipeline, networks, baselines, scorers, batch_size=None):
+def score_split(config, pipeline, networks, baselines, scorers, batch_size=None, split="test"):
     """Scores `networks` ({method: (row title, fn(batch) -> prediction)}) after the `baselines`
-    (names, with `eval`'s settings) on the test set of `pipeline` under `scorers` (`make_scorers`),
-    in batches of `eval.batch_size` (or `batch_size`). Returns `TestScores`."""
+    (names, with `eval`'s settings) on the `split` ("test", or "val" during training) of
+    `pipeline` under `scorers` (`make_scorers`), in batches of `eval.batch_size` (or
+    `batch_size`). Returns `TestScores`."""
     methods, titles = baseline_methods(baselines, config.eval)
     for name, (title, predict) in networks.items():
         methods[name], titles[name] = predict, title
-    dataset = pipeline.test_dataset(batch_size or config.eval.batch_size)
+    batch_size = batch_size or config.eval.batch_size
+    dataset = pipeline.val_dataset(batch_size) if split == "val" else pipeline.test_dataset(batch_size)
     tables, predictions, batch = score_methods(methods, dataset, scorers)
     return TestScores(tables, titles, scorers, predictions, batch)
 
 
 def score_on_test_set(config, sample_kind, networks, baselines=(), own_only=False):
-    """`score_test_set` of depth-predicting `networks` on the test data of the experiment
+    """`score_split` of depth-predicting `networks` on the test data of the experiment
     `config` alone (no training data is opened), under its protocols (its own only with
     `own_only`)."""
     pipeline = make_pipeline(config, sample_kind, train=False)
     scorers = make_scorers(sample_kind, "depth", config, own_only)
-    return score_test_set(config, pipeline, networks, baselines, scorers)
+    return score_split(config, pipeline, networks, baselines, scorers)

@@ -1,4 +1,4 @@
-"""Learning curves of enhancement runs: PSNR, PSNRt and PSNRf of each test during training beside
+"""Learning curves of enhancement runs: PSNR, PSNRt and PSNRf of each validation during training beside
 the input's level, read from a run's `metrics.csv` (`common.training.trainer` logs both).
 
 Example:

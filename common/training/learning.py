@@ -1,4 +1,4 @@
-"""Is an enhancement run learning? The gain of each test during training over the input depth,
+"""Is an enhancement run learning? The gain of each validation during training over the input depth,
 and one warning when the network looks stuck.
 
 A depth-enhancement network (IGDE) must beat its own input: Table 1's "Input depth" row. Two

@@ -13,7 +13,7 @@ import pathlib
 
 from common.data.pipeline import make_pipeline
 from common.errors import ConfigError
-from common.evaluation.scoring import make_scorers, score_test_set
+from common.evaluation.scoring import make_scorers, score_split
 from common.export import export_model
 from common.predictor import make_predictor
 from common.training.trainer import Trainer
@@ -58,7 +58,7 @@ def run_stages(experiment, run_dir, strategy, chief, resume, eval_only):
     networks[first.name] = (first.row_title(arguments), trainers[first.name].predictor)
     networks["model"] = (spec.title, make_predictor(assembled, spec.inputs))
     scorers = make_scorers(spec.sample_kind, spec.output, config)
-    scores = score_test_set(config, pipeline, networks, config.eval.baselines, scorers)
+    scores = score_split(config, pipeline, networks, config.eval.baselines, scorers)
     return scores, assembled, trainers
 
 

@@ -1,5 +1,5 @@
 """Trains one network of an experiment in one run directory: the loop, checkpoints, the per-epoch
-logs and test metrics.
+logs and validation metrics, and the final test.
 
 One loop serves every `tf.distribute` strategy: a `tf.function` train step run with
 `strategy.run`, and a `tf.train.CheckpointManager` (Keras 3 `model.fit` cannot take the
@@ -30,7 +30,7 @@ from google.protobuf import text_format
 from common.config.schema import OWN_PROTOCOL
 from common.data.pipeline import make_pipeline
 from common.errors import ConfigError, SystemFault, TrainingError
-from common.evaluation.scoring import make_scorers, score_test_set
+from common.evaluation.scoring import make_scorers, score_split
 from common.export import export_model
 from common.predictor import make_predictor
 from common.run_directory import hold_run_directory
@@ -135,7 +135,7 @@ class Trainer:
         )
         loss_names = ["loss"] + [f"loss_{name}" for name, w in config.loss.weights.items() if w > 0]
         self._train_steps = make_train_steps(self._train_step, self.trained_steps, self.optimizer, loss_names)
-        # An enhancement network is compared with its input at every test during training.
+        # An enhancement network is compared with its input at every validation during training.
         self.compares_with_input = self.spec.sample_kind == "enhancement"
         self.input_scores = None
         self.warned_not_learning = False
@@ -277,9 +277,9 @@ class Trainer:
         every = self.config.eval.every_epochs
         tested = {}
         if every and (epoch + 1) % every == 0:
-            tested = self._test_during_training(epoch + 1)
+            tested = self._validate(epoch + 1)
         if self.chief:
-            self.logger.scalars(self.step, {f"test/{k}": v for k, v in tested.items()})
+            self.logger.scalars(self.step, {f"val/{k}": v for k, v in tested.items()})
             self.logger.epoch_row(
                 {
                     "epoch": epoch + 1,
@@ -291,11 +291,12 @@ class Trainer:
                 }
             )
 
-    def _test_during_training(self, epoch):
-        """The model's test metrics after `epoch`; for an enhancement network also the input's
-        levels (scored once), a line with the gains over them and, once, a not-learning warning."""
+    def _validate(self, epoch):
+        """The model's metrics on the validation split after `epoch` (training never reads the
+        test split); for an enhancement network also the input's levels there (scored once), a
+        line with the gains over them and, once, a not-learning warning."""
         first = self.compares_with_input and self.input_scores is None
-        results = self.test(baselines=["input"] if first else [])
+        results = self.validation_scores(baselines=["input"] if first else [])
         if first:
             self.input_scores = results["input"]
         tested = results["model"]
@@ -309,23 +310,19 @@ class Trainer:
                 self.warned_not_learning = True
         return tested | {f"input_{name}": self.input_scores.get(name) for name in self.scorer.metrics}
 
-    def test(self, baselines=True):
-        """Scores the model and baselines on the test split under the experiment's own protocol:
-        `baselines` True for the experiment's `eval.baselines`, or a list of baseline names.
-
-        Returns {method: {metric: value}}, with the method "model" for the network.
-        """
-        names = self.config.eval.baselines if baselines is True else baselines
-        return self._score(names, {OWN_PROTOCOL: self.scorer}).tables[OWN_PROTOCOL]
+    def validation_scores(self, baselines):
+        """Scores the model and the baselines named in `baselines` on the validation split under
+        the experiment's own protocol. Returns {method: {metric: value}}, "model" the network's."""
+        return self._score(baselines, {OWN_PROTOCOL: self.scorer}, "val").tables[OWN_PROTOCOL]
 
     def evaluate(self):
-        """The final evaluation: the model and `eval.baselines` under every protocol of the
-        experiment, in one pass. Returns `TestScores`."""
-        return self._score(self.config.eval.baselines, self.scorers)
+        """The final evaluation, the only one on the test split: the model and `eval.baselines`
+        under every protocol of the experiment, in one pass. Returns `TestScores`."""
+        return self._score(self.config.eval.baselines, self.scorers, "test")
 
-    def _score(self, baselines, scorers):
+    def _score(self, baselines, scorers, split):
         networks = {"model": (self.spec.title, self.predictor)}
-        scores = score_test_set(self.config, self.pipeline, networks, baselines, scorers)
+        scores = score_split(self.config, self.pipeline, networks, baselines, scorers, split=split)
         if self.chief:
             self.logger.examples(self.step, scores.batch, scores.predictions["model"], self.config.eval.image_summaries)
         return scores

@@ -9,7 +9,7 @@ import pytest
 from scipy import io
 
 from common.config.schema import DataConfig
-from common.data.loaders import make_loader
+from common.data.loaders import make_loader, validation_indices
 from common.data.make3d import Make3D
 from common.data.middlebury import Middlebury, load_scene
 from common.data.nyu import NYUDepthV2
@@ -73,11 +73,29 @@ def test_sceneflow_split_scaling_and_crop(sceneflow_root, capsys):
 
 
 def test_sceneflow_source_gives_corrupted_enhancement_samples(sceneflow_root):
-    data = DataConfig(dataset="sceneflow", root=str(sceneflow_root), image_size=[16, 24])
+    data = DataConfig(dataset="sceneflow", root=str(sceneflow_root), image_size=[16, 24], val_size=2)
     length, load = make_loader(data, "train", "enhancement")
     sample = load(0)
-    assert length == 6 and set(sample) == {"image", "depth", "target", "error_mask"}
+    assert length == 4 and set(sample) == {"image", "depth", "target", "error_mask"}
     assert sample["target"].shape == (16, 24, 1)
+
+
+def test_the_validation_split_is_held_out_of_the_training_files(sceneflow_root):
+    """Of the 6 training views, val_size = 2 evenly spaced ones (0 and 3) validate and the other 4
+    train: together the 6 views, none twice."""
+    for index, (_, disparity_path) in enumerate(SceneFlow(sceneflow_root).items("train")):
+        disparity = np.full((20, 24), 10.0, np.float32)
+        disparity[10, 12] = 40.0 + index  # each view its own depth: 64, 62, 61, 59, 58, 57 grey levels
+        _pfm(disparity_path, disparity)
+    data = DataConfig(dataset="sceneflow", root=str(sceneflow_root), image_size=[16, 24], val_size=2)
+    assert validation_indices(6, 2) == [0, 3]
+    assert validation_indices(6, 32) == [0, 1, 2, 3, 4]  # training keeps one
+    targets = []
+    for split, expected in (("train", 4), ("val", 2)):
+        length, load = make_loader(data, split, "enhancement")
+        assert length == expected
+        targets += [load(index)["target"].tobytes() for index in range(length)]
+    assert len(set(targets)) == 6
 
 
 def test_sceneflow_errors_name_the_path(sceneflow_root, tmp_path_factory):

@@ -32,6 +32,7 @@ TINY_EXPERIMENT = {
     "data": {
         "dataset": "synthetic",
         "train_size": 16,
+        "val_size": 4,
         "test_size": 4,
         "image_size": [32, 32],
         "crop_size": [24, 24],
@@ -44,7 +45,14 @@ TINY_EXPERIMENT = {
 TINY_DPDE = {
     "name": "tiny_dpde",
     "model": {"name": "dpde", "preset": "small", "args": {"depth": {"decoder_width": 32}, "gradient": {"width": 8}}},
-    "data": {"dataset": "synthetic", "train_size": 16, "test_size": 4, "image_size": [32, 48], "batch_size": 4},
+    "data": {
+        "dataset": "synthetic",
+        "train_size": 16,
+        "val_size": 4,
+        "test_size": 4,
+        "image_size": [32, 48],
+        "batch_size": 4,
+    },
     "loss": {"weights": {"berhu": 1.0, "fsim": 1.0, "log_l1_gradient": 1.0}},
     "optimizer": {"name": "adam", "learning_rate": 1.0e-3},
     "train": {"epochs": 3, "checkpoint_every_steps": 4, "log_every_steps": 1},

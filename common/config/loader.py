@@ -157,7 +157,8 @@ def _scaled(raw, path, scale):
     appended to the run's name. A scale file maps each data set to a partial experiment."""
     scale_file = scale_path(path, scale)
     sections = _read_yaml(scale_file)
-    dataset = raw.get("data", {}).get("dataset", "synthetic") if isinstance(raw.get("data"), dict) else None
+    data = raw.get("data", {})
+    dataset = data.get("dataset", "synthetic") if isinstance(data, dict) else None
     if dataset not in sections:
         raise ConfigError(
             f"{path}: data.dataset: scale {scale} has no settings for {short_repr(dataset)} "

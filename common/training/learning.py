@@ -34,7 +34,7 @@ def gain_line(tested, input_scores, epoch):
         if _finite(value) and _finite(level):
             cell += f" (input {level:.2f}, gain {value - level:+.2f})"
         cells.append(cell)
-    return f"test after epoch {epoch}: " + ", ".join(cells)
+    return f"validation after epoch {epoch}: " + ", ".join(cells)
 
 
 def not_learning_warning(tested, input_scores, epoch, epochs):

@@ -101,12 +101,12 @@ class Trainer:
                 f"{experiment_path}: data.batch_size: expected a multiple of the "
                 f"{replicas} replicas, got {self.global_batch}"
             )
-        self.steps_per_epoch = config.train.steps_per_epoch or self.pipeline.steps_per_epoch(self.global_batch)
-        if self.steps_per_epoch < 1:
+        if self.pipeline.steps_per_epoch(self.global_batch) < 1:  # also with train.steps_per_epoch set
             raise ConfigError(
                 f"{experiment_path}: data.batch_size: {self.global_batch} is larger "
-                f"than the {self.pipeline.train_size} training samples"
+                f"than the {self.pipeline.train_size} training samples (data.val_size of them validate)"
             )
+        self.steps_per_epoch = config.train.steps_per_epoch or self.pipeline.steps_per_epoch(self.global_batch)
 
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.lock = hold_run_directory(self.run_dir) if self.chief else None

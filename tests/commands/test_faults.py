@@ -54,7 +54,7 @@ def test_a_damaged_data_file_stops_the_run_with_the_readers_line(tmp_path, split
     from common.data.synthetic_sceneflow import write_sceneflow_tree
 
     root = tmp_path / "sceneflow"
-    write_sceneflow_tree(root, train_views=2, test_views=1, height=32, width=48, distinct=1)
+    write_sceneflow_tree(root, train_views=3, test_views=1, height=32, width=48, distinct=1)
     damaged = sorted(root.glob(f"FlyingThings3D/frames_cleanpass/{split}/**/*.png"))[0]
     damaged.write_bytes(damaged.read_bytes()[:200])
     experiment = _experiment(
@@ -65,6 +65,7 @@ def test_a_damaged_data_file_stops_the_run_with_the_readers_line(tmp_path, split
             "image_size": [32, 48],
             "crop_size": [16, 16],
             "batch_size": 2,
+            "val_size": 1,
         },
         train={"epochs": 1},
         eval={"every_epochs": 1, "batch_size": 1},
@@ -197,17 +198,17 @@ def test_train_refuses_a_directory_another_run_holds(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_run_killed_during_the_epoch_test_writes_that_epoch_again(tmp_path):
+def test_a_run_killed_during_the_epoch_validation_writes_that_epoch_again(tmp_path):
     experiment = _experiment(tmp_path, train={"epochs": 2, "checkpoint_every_steps": 3}, eval={"every_epochs": 1})
     trainer = _trainer(experiment, tmp_path / "run")
-    test = trainer.test
+    validate = trainer.validation_scores
 
-    def killed_in_the_second_test(baselines=True):
+    def killed_in_the_second_validation(baselines):
         if trainer.step == 8:
             raise KeyboardInterrupt
-        return test(baselines)
+        return validate(baselines)
 
-    trainer.test = killed_in_the_second_test
+    trainer.validation_scores = killed_in_the_second_validation
     with pytest.raises(KeyboardInterrupt):
         trainer.train()
     lines = (tmp_path / "run" / "metrics.csv").read_text().splitlines()

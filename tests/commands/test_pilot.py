@@ -26,7 +26,7 @@ def test_a_pilot_prints_its_curve_against_the_input(tiny_experiment, tmp_path):
     experiment = tiny_experiment()
     result = run_python("-m", "commands.pilot", experiment, "--steps", "6", "--points", "2", "--run-dir", tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "test after epoch 1: PSNR " in result.stdout and "test after epoch 2: PSNR " in result.stdout
+    assert "validation after epoch 1: PSNR " in result.stdout and "validation after epoch 2: PSNR " in result.stdout
     table = [line for line in result.stdout.splitlines() if line.startswith("| ")]
     assert table[0].startswith("| step | epoch |") and [row.split(" | ")[0] for row in table[2:]] == ["| 3", "| 6"]
     assert "PSNRf " in result.stdout.splitlines()[-1]

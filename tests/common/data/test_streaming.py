@@ -19,6 +19,7 @@ FEW_STEPS = [
     "model.args.blocks=1",
     "train.epochs=1",
     "train.steps_per_epoch=3",
+    "data.val_size=2",
     "eval.baselines=[input]",
     "eval.image_summaries=0",
 ]

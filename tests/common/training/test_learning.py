@@ -8,7 +8,7 @@ INPUT = {"psnr": 36.25, "psnr_t": None, "psnr_f": 21.03}
 def test_the_gain_line_puts_each_psnr_beside_the_input_level():
     tested = {"psnr": 37.0, "psnr_t": 52.5, "psnr_f": 22.53}
     assert gain_line(tested, INPUT, 8) == (
-        "test after epoch 8: PSNR 37.00 dB (input 36.25, gain +0.75), PSNRt 52.50 dB, "
+        "validation after epoch 8: PSNR 37.00 dB (input 36.25, gain +0.75), PSNRt 52.50 dB, "
         "PSNRf 22.53 dB (input 21.03, gain +1.50)"
     )
     assert "PSNRt None" in gain_line({**tested, "psnr_t": None}, INPUT, 1)

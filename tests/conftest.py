@@ -78,10 +78,14 @@ def tiny_experiment(tmp_path):
 
 
 def _export_every_format(spec, arguments, directory):
-    """(model, {format: path}) of a freshly initialised model exported in every format."""
+    """(model, {format: path}) of a freshly initialised model exported in every format; its weights
+    are seeded, so that they do not depend on which tests ran before in the process."""
+    import keras
+
     from common.config.schema import ExportConfig
     from common.export import FORMAT_FILES, export_model
 
+    keras.utils.set_random_seed(0)
     model = spec.build(**arguments)
     export_model(model, spec, ExportConfig(formats=["onnx", "tflite"]), directory)
     paths = {"saved_model": "export", "keras": "model.keras", **FORMAT_FILES}

@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 import yaml
 
+from common.data.middlebury import MOTORCYCLE_CALIBRATION, write_motorcycle_scene  # noqa: F401 (the tests import them from here)
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -215,30 +217,5 @@ def predict_in_fresh_process(export_path, batches, tmp_path, without_tensorflow=
     return [np.load(tmp_path / f"out{index}.npy") for index in range(len(batches))]
 
 
-# The calibration of scikit-image's quarter-size Middlebury 2014 Motorcycle (its docstring), as a
-# calib.txt of the 2014 layout: cam1's cx is cam0's plus doffs.
-MOTORCYCLE_CALIBRATION = """cam0=[994.978 0 311.193; 0 994.978 254.877; 0 0 1]
-cam1=[994.978 0 342.279; 0 994.978 254.877; 0 0 1]
-doffs=31.086
-baseline=193.001
-width=741
-height=500
-ndisp=70
-"""
 
 
-def write_motorcycle_scene(root):
-    """Writes the real Middlebury 2014 Motorcycle scene that scikit-image ships (500 x 741, unknown
-    disparities infinite) as a 2014 scene folder ROOT/Motorcycle; returns (folder, disparity)."""
-    import cv2
-    from skimage import data
-
-    from common.data.pfm import write_pfm
-
-    left, _, disparity = data.stereo_motorcycle()
-    scene = pathlib.Path(root) / "Motorcycle"
-    scene.mkdir(parents=True)
-    cv2.imwrite(str(scene / "im0.png"), cv2.cvtColor(left, cv2.COLOR_RGB2BGR))
-    write_pfm(scene / "disp0.pfm", disparity)
-    (scene / "calib.txt").write_text(MOTORCYCLE_CALIBRATION)
-    return scene, disparity

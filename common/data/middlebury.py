@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 
 from common.data.images import read_colour_image, read_image
-from common.data.pfm import read_pfm
+from common.data.pfm import read_pfm, write_pfm
 from common.errors import DatasetError, short_repr
 
 FOCAL_2006, BASELINE_2006 = 3740.0, 160.0  # px, mm (full-size 2005/2006 images)
@@ -181,3 +181,31 @@ class Middlebury:
         """(image [H, W, 3] uint8 RGB, depth [H, W] float32 metres, NaN unknown), original size."""
         scene = load_scene(scene_dir)
         return scene["image"], scene["depth"] / MM_PER_M
+
+
+# The calibration of scikit-image's quarter-size Middlebury 2014 Motorcycle (its docstring), as a
+# calib.txt of the 2014 layout: cam1's cx is cam0's plus doffs.
+MOTORCYCLE_CALIBRATION = """cam0=[994.978 0 311.193; 0 994.978 254.877; 0 0 1]
+cam1=[994.978 0 342.279; 0 994.978 254.877; 0 0 1]
+doffs=31.086
+baseline=193.001
+width=741
+height=500
+ndisp=70
+"""
+
+
+def write_motorcycle_scene(root):
+    """Writes the real Middlebury 2014 Motorcycle scene that scikit-image ships (quarter size,
+    500 x 741; unknown disparities infinite) as a 2014 scene folder ROOT/Motorcycle; returns
+    (folder, disparity). The campaign's CPU scale scores DPDE on it (Table 3), the tests read it."""
+    from skimage import data
+
+    left, _, disparity = data.stereo_motorcycle()
+    scene = pathlib.Path(root) / "Motorcycle"
+    scene.mkdir(parents=True)
+    if not cv2.imwrite(str(scene / "im0.png"), cv2.cvtColor(left, cv2.COLOR_RGB2BGR)):
+        raise OSError(f"{scene / 'im0.png'}: OpenCV could not write the image")
+    write_pfm(scene / "disp0.pfm", disparity)
+    (scene / "calib.txt").write_text(MOTORCYCLE_CALIBRATION)
+    return scene, disparity

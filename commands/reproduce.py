@@ -1,0 +1,158 @@
+"""The reproduction campaign: every row of every table of both papers, under seeds 0..N-1.
+
+    python -m commands.reproduce {igde,dpde,all} [--scale cpu|paper] [--seeds 3]
+        [--list | --collect [--out REPRODUCTION.md]]
+
+Without `--list` or `--collect` it runs the campaign's jobs one after the other
+(`commands.campaign`): each is `python train.py EXPERIMENT --scale S --set train.seed=K --run-dir
+runs/reproduce/S/<name>/seedK`, its output in `runs/reproduce/S/<name>/seedK.log`. A job whose
+summary (`reproduction/S/<name>/seedK.json`) is of the current experiment is skipped; a killed
+one resumes from its newest checkpoint (train.py does). After each job it prints the job's
+number, the time it took and an estimate of the time left, and writes the job's summary.
+
+`--list` prints the jobs still to run, one runnable command a line (in the order they must run: a
+Middlebury row scores the NYU run of its seed), for a Slurm array, GNU parallel or Kubernetes jobs
+sharing the run directory; it first writes what the commands read and cannot download (at the CPU
+scale, scikit-image's Middlebury Motorcycle scene in data/motorcycle). `--collect` summarises the
+finished runs that have no summary yet, then writes the report (tables as mean +- standard
+deviation over seeds, the claims ledger with a verdict per claim: `commands.claims`) to `--out`,
+or prints it.
+"""
+
+import argparse
+import pathlib
+import subprocess
+import sys
+import time
+
+from common.errors import ConfigError, exit_status, require_number
+
+CPU_SCALE = "cpu"
+SCALES = (CPU_SCALE, "paper")
+MOTORCYCLE_ROOT = pathlib.Path("data/motorcycle")
+
+
+def prepare(jobs):
+    """Writes what the jobs read that no download provides: the Motorcycle scene of the CPU
+    scale's Middlebury rows (once)."""
+    from common.data.middlebury import write_motorcycle_scene
+
+    if any(job.scale == CPU_SCALE and not job.trains for job in jobs) and not (MOTORCYCLE_ROOT / "Motorcycle").is_dir():
+        MOTORCYCLE_ROOT.mkdir(parents=True, exist_ok=True)
+        write_motorcycle_scene(MOTORCYCLE_ROOT)
+        print(f"wrote scikit-image's Middlebury 2014 Motorcycle scene to {MOTORCYCLE_ROOT / 'Motorcycle'}", file=sys.stderr)
+
+
+def pending(jobs, summaries):
+    """The jobs without a summary of their current experiment, in order."""
+    from commands.campaign import summarised
+
+    return [job for job in jobs if not summarised(job, summaries)]
+
+
+def _duration(seconds):
+    minutes = round(seconds / 60)
+    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+
+
+def run_job(job, summaries):
+    """Runs `job` (its command, with this Python), output to its log; writes its summary. Returns
+    the command's exit status and its wall time."""
+    from commands.campaign import write_summary
+
+    log = job.run_dir.with_suffix(".log")
+    log.parent.mkdir(parents=True, exist_ok=True)
+    start = time.monotonic()
+    with open(log, "a", encoding="utf-8") as output:
+        status = subprocess.run([sys.executable, *job.argv()[1:]], stdout=output, stderr=subprocess.STDOUT).returncode
+    seconds = time.monotonic() - start
+    if status == 0:
+        write_summary(job, summaries, wall_seconds=seconds)
+    return status, seconds
+
+
+def run_campaign(jobs, summaries):
+    """Runs the pending jobs in order; stops at the first that fails (its status is returned).
+    A scoring job whose scored run is not in the run directory (a campaign resumed on another
+    machine, with the summaries but not the checkpoints) runs that job first."""
+    from commands.campaign import write_summary
+
+    todo = pending(jobs, summaries)
+    print(f"{len(jobs) - len(todo)} of {len(jobs)} runs already summarised; {len(todo)} to run")
+    durations = []
+    for number, job in enumerate(todo, start=1):
+        needed = [job.scored_run] if job.scored_run is not None and not job.scored_run.finished() else []
+        for step in [*needed, job]:
+            if step.finished() and step is job:
+                write_summary(step, summaries)
+                print(f"run {number} of {len(todo)}: {step.run_dir} had finished; summarised")
+                continue
+            print(f"run {number} of {len(todo)}: {step.command_line()}", flush=True)
+            status, seconds = run_job(step, summaries)
+            if status != 0:
+                print(f"error: {step.command_line()} ended with status {status}; its output: {step.run_dir.with_suffix('.log')}", file=sys.stderr)
+                return status
+            durations.append(seconds)
+            left = sum(durations) / len(durations) * (len(todo) - number)
+            print(f"run {number} of {len(todo)} took {_duration(seconds)}; about {_duration(left)} left", flush=True)
+    return 0
+
+
+def collect(jobs, paper, summaries, out):
+    """Summarises the finished runs without a current summary, then writes (or prints) the report."""
+    from commands.campaign import read_summary, write_summary
+    from commands.campaign_report import campaign_report
+
+    for job in pending(jobs, summaries):
+        if job.finished():
+            write_summary(job, summaries)
+            print(f"summarised {job.run_dir}", file=sys.stderr)
+    found = {job: read_summary(job.summary_path(summaries)) for job in jobs}
+    report = campaign_report(jobs, {job: summary for job, summary in found.items() if summary is not None}, paper, summaries)
+    if out is None:
+        print(report)
+        return
+    from common.atomic import atomic_path
+
+    with atomic_path(out) as temporary:
+        temporary.write_text(report)
+    print(f"wrote {out}", file=sys.stderr)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("paper", choices=["igde", "dpde", "all"])
+    parser.add_argument("--scale", choices=SCALES, default=CPU_SCALE, help="cpu (default) or paper: the experiments as written")
+    parser.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 (default 3)")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--list", action="store_true", help="print the commands still to run, one a line")
+    mode.add_argument("--collect", action="store_true", help="summarise finished runs and write the report")
+    parser.add_argument("--out", help="--collect: write the report here (default: print it)")
+    parser.add_argument("--runs-root", default="runs/reproduce", help="where the runs go (default runs/reproduce)")
+    parser.add_argument("--summaries", default="reproduction", help="where the summaries go (default reproduction)")
+    args = parser.parse_args(argv)
+
+    def work():
+        from commands.campaign import campaign_jobs
+
+        require_number(args.seeds, "--seeds", low=1, high=1000)
+        if args.out is not None and not args.collect:
+            raise ConfigError("--out: only with --collect")
+        jobs = campaign_jobs(args.paper, args.scale, args.seeds, args.runs_root)
+        if args.collect:
+            collect(jobs, args.paper, args.summaries, args.out)
+            return
+        prepare(jobs)
+        if args.list:
+            for job in pending(jobs, args.summaries):
+                print(job.command_line())
+            return
+        status = run_campaign(jobs, args.summaries)
+        if status:
+            raise SystemExit(status)
+
+    return exit_status(work)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -174,14 +174,20 @@ def run_curves(run_dir):
     import csv
 
     run_dir = pathlib.Path(run_dir)
-    sources = [run_dir / "metrics.csv"] if (run_dir / "metrics.csv").is_file() else sorted(run_dir.glob("*/metrics.csv"))
+    sources = (
+        [run_dir / "metrics.csv"] if (run_dir / "metrics.csv").is_file() else sorted(run_dir.glob("*/metrics.csv"))
+    )
     curves = {}
     for path in sources:
         label = "model" if path.parent == run_dir else path.parent.name
         with open(path, newline="", encoding="utf-8") as handle:
             rows = list(csv.DictReader(handle))
         curves[label] = [
-            {key: _rounded(float(value)) for key, value in row.items() if value not in ("", None) and key != "learning_rate"}
+            {
+                key: _rounded(float(value))
+                for key, value in row.items()
+                if value not in ("", None) and key != "learning_rate"
+            }
             for row in rows
         ]
     return curves

@@ -49,7 +49,12 @@ TABLES = (
         ),
         "Table 3 (layers of colour features)",
     ),
-    ("DPDE Tables 2 and 4 (NYU Depth v2; ours: synthetic scenes)", DPDE_COLUMNS, (("dpde/nyu.yaml", None, None),), None),
+    (
+        "DPDE Tables 2 and 4 (NYU Depth v2; ours: synthetic scenes)",
+        DPDE_COLUMNS,
+        (("dpde/nyu.yaml", None, None),),
+        None,
+    ),
     ("DPDE Table 1 (Make3D; ours: synthetic scenes)", DPDE_COLUMNS, (("dpde/make3d.yaml", None, None),), None),
     (
         "DPDE Table 3 (Middlebury; ours: the Motorcycle scene, NYU-scale runs)",
@@ -162,10 +167,9 @@ def learning(summaries):
         learned = sum((lst > ref) if higher else (lst < ref) for lst, ref in zip(last, reference))
         input_cell = _number(statistics.mean(inputs), metric) if None not in inputs else "-"
         against = "input" if None not in inputs else "first validation"
-        lines.append(
-            f"| {name} | {label} | {METRIC_TITLES.get(metric, metric)} | {_number(statistics.mean(first), metric)} | "
-            f"{_number(statistics.mean(last), metric)} | {input_cell} | {learned} of {len(curves)} (against the {against}) |"
-        )
+        cells = [name, label, METRIC_TITLES.get(metric, metric), _number(statistics.mean(first), metric)]
+        cells += [_number(statistics.mean(last), metric), input_cell, f"{learned} of {len(curves)} (against the {against})"]
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -187,7 +191,9 @@ def campaign_report(jobs, found, paper, summaries_root):
     seeds = sorted({job.seed for job in jobs})
     machines = sorted({f"{s['machine']['cpu']} ({s['machine']['cores']} cores)" for s in summaries if s.get("machine")})
     hours = sum(s.get("wall_seconds") or s.get("train_seconds") or 0.0 for s in summaries) / 3600
-    counts = {verdict: sum(v.verdict == verdict for v in verdicts) for verdict in ("holds", "contradicted", NOT_RESOLVED)}
+    counts = {
+        verdict: sum(v.verdict == verdict for v in verdicts) for verdict in ("holds", "contradicted", NOT_RESOLVED)
+    }
     parts = [
         "# Reproduction: every claim tested over seeds",
         "",

@@ -69,11 +69,18 @@ def load_claims(path=LEDGER):
         try:
             rows = {side: (entry[side]["experiment"], entry[side]["row"]) for side in ("better", "worse")}
             claim = Claim(
-                entry["id"], entry["paper"], entry["table"], rows["better"], rows["worse"],
-                {name: str(value) for name, value in entry["metrics"].items()}, entry["quote"],
+                entry["id"],
+                entry["paper"],
+                entry["table"],
+                rows["better"],
+                rows["worse"],
+                {name: str(value) for name, value in entry["metrics"].items()},
+                entry["quote"],
             )
         except (KeyError, TypeError, AttributeError) as error:
-            raise ConfigError(f"{where}: expected id, paper, table, better, worse, metrics and quote ({error})") from error
+            raise ConfigError(
+                f"{where}: expected id, paper, table, better, worse, metrics and quote ({error})"
+            ) from error
         unknown = sorted(set(claim.metrics) - set(METRIC_BETTER))
         if unknown:
             raise ConfigError(f"{where}: unknown metric {unknown[0]} (expected one of: {', '.join(METRIC_BETTER)})")
@@ -123,7 +130,11 @@ def claim_verdicts(claims, values):
         for metric in claim.metrics:
             better = values.get((*claim.better, metric), {})
             worse = values.get((*claim.worse, metric), {})
-            seeds = tuple(sorted(seed for seed in set(better) & set(worse) if better[seed] is not None and worse[seed] is not None))
+            seeds = tuple(
+                sorted(
+                    seed for seed in set(better) & set(worse) if better[seed] is not None and worse[seed] is not None
+                )
+            )
             if not seeds:
                 continue
             sign = 1.0 if METRIC_BETTER[metric] == "higher" else -1.0

@@ -40,7 +40,10 @@ def prepare(jobs):
     if any(job.scale == CPU_SCALE and not job.trains for job in jobs) and not (MOTORCYCLE_ROOT / "Motorcycle").is_dir():
         MOTORCYCLE_ROOT.mkdir(parents=True, exist_ok=True)
         write_motorcycle_scene(MOTORCYCLE_ROOT)
-        print(f"wrote scikit-image's Middlebury 2014 Motorcycle scene to {MOTORCYCLE_ROOT / 'Motorcycle'}", file=sys.stderr)
+        print(
+            f"wrote scikit-image's Middlebury 2014 Motorcycle scene to {MOTORCYCLE_ROOT / 'Motorcycle'}",
+            file=sys.stderr,
+        )
 
 
 def pending(jobs, summaries):
@@ -90,7 +93,8 @@ def run_campaign(jobs, summaries):
             print(f"run {number} of {len(todo)}: {step.command_line()}", flush=True)
             status, seconds = run_job(step, summaries)
             if status != 0:
-                print(f"error: {step.command_line()} ended with status {status}; its output: {step.run_dir.with_suffix('.log')}", file=sys.stderr)
+                log = step.run_dir.with_suffix(".log")
+                print(f"error: {step.command_line()} ended with status {status}; its output: {log}", file=sys.stderr)
                 return status
             durations.append(seconds)
             left = sum(durations) / len(durations) * (len(todo) - number)
@@ -108,7 +112,9 @@ def collect(jobs, paper, summaries, out):
             write_summary(job, summaries)
             print(f"summarised {job.run_dir}", file=sys.stderr)
     found = {job: read_summary(job.summary_path(summaries)) for job in jobs}
-    report = campaign_report(jobs, {job: summary for job, summary in found.items() if summary is not None}, paper, summaries)
+    report = campaign_report(
+        jobs, {job: summary for job, summary in found.items() if summary is not None}, paper, summaries
+    )
     if out is None:
         print(report)
         return
@@ -122,7 +128,9 @@ def collect(jobs, paper, summaries, out):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("paper", choices=["igde", "dpde", "all"])
-    parser.add_argument("--scale", choices=SCALES, default=CPU_SCALE, help="cpu (default) or paper: the experiments as written")
+    parser.add_argument(
+        "--scale", choices=SCALES, default=CPU_SCALE, help="cpu (default) or paper: the experiments as written"
+    )
     parser.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 (default 3)")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--list", action="store_true", help="print the commands still to run, one a line")

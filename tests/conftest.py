@@ -215,7 +215,3 @@ def predict_in_fresh_process(export_path, batches, tmp_path, without_tensorflow=
     result = run_python("-c", script, timeout=None)
     assert result.returncode == 0, result.stderr[-3000:]
     return [np.load(tmp_path / f"out{index}.npy") for index in range(len(batches))]
-
-
-
-

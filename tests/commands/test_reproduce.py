@@ -89,7 +89,9 @@ def test_a_killed_run_resumes_in_the_campaign(tiny_campaign, tmp_path, capsys):
     job = campaign.campaign_jobs("igde", "cpu", 1, tmp_path / "runs")[0]
     argv = job.argv()
     # A run of two epochs killed after its first: the checkpoint stays, model.keras does not.
-    result = subprocess.run([sys.executable, *argv[1:], "--set", "train.epochs=1"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, *argv[1:], "--set", "train.epochs=1"], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     (job.run_dir / "model.keras").unlink()
     (job.run_dir / "metrics.json").unlink()
@@ -140,8 +142,15 @@ def test_verdicts_pair_by_seed_and_sign_by_the_metric():
 def test_the_ledger_reads_and_refuses_unknown_metrics(tmp_path):
     assert len(claims.load_claims()) >= 19
     bad = tmp_path / "claims.yaml"
-    entry = {"id": "x", "paper": "IGDE", "table": "T", "better": {"experiment": "a", "row": "A"},
-             "worse": {"experiment": "a", "row": "B"}, "metrics": {"psnr_x": "1"}, "quote": "q"}
+    entry = {
+        "id": "x",
+        "paper": "IGDE",
+        "table": "T",
+        "better": {"experiment": "a", "row": "A"},
+        "worse": {"experiment": "a", "row": "B"},
+        "metrics": {"psnr_x": "1"},
+        "quote": "q",
+    }
     bad.write_text(yaml.safe_dump([entry]))
     with pytest.raises(Exception, match="unknown metric psnr_x"):
         claims.load_claims(bad)

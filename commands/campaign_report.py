@@ -168,7 +168,8 @@ def learning(summaries):
         input_cell = _number(statistics.mean(inputs), metric) if None not in inputs else "-"
         against = "input" if None not in inputs else "first validation"
         cells = [name, label, METRIC_TITLES.get(metric, metric), _number(statistics.mean(first), metric)]
-        cells += [_number(statistics.mean(last), metric), input_cell, f"{learned} of {len(curves)} (against the {against})"]
+        learned_cell = f"{learned} of {len(curves)} (against the {against})"
+        cells += [_number(statistics.mean(last), metric), input_cell, learned_cell]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

@@ -12,7 +12,7 @@ Example:
 import dataclasses
 
 from common.config.loader import stage_experiment
-from common.config.schema import BASELINES_BY_KIND, DATASET_KINDS, ModelConfig
+from common.config.schema import BASELINES_BY_KIND, DATASET_KINDS, OWN_PROTOCOL, ModelConfig
 from common.errors import ConfigError
 from common.export import check_converters
 from common.losses import loss_applies_to, loss_weights_for, resolve_loss_args
@@ -48,6 +48,15 @@ class Experiment:
         return list(self.config.train.stages)
 
 
+def _check_enhancement_protocols(evaluation, path):
+    """IGDE's protocols choose only the pooling of PSNR and RMSE (`common.metrics`)."""
+    for name, protocol in evaluation.all_protocols().items():
+        key = "eval.protocol" if name == OWN_PROTOCOL else f"eval.protocols.{name}"
+        for field, default in (("resolution", "input"), ("crop", None), ("max_depth", None)):
+            if getattr(protocol, field) != default:
+                raise ConfigError(f"{path}: {key}.{field}: IGDE's protocols set only pooling (pixels or images)")
+
+
 def resolve_experiment(config, model, path):
     """The `Experiment` of `config`, whose model is the `ResolvedModel` `model`, after checking the
     loss terms against the networks they train, the data set's kind of sample, the baselines, the
@@ -60,10 +69,8 @@ def resolve_experiment(config, model, path):
             f"{path}: data.dataset: {config.data.dataset} holds {kind} samples, "
             f"but model {config.model.name} needs {spec.sample_kind} samples"
         )
-    if config.eval.protocols and spec.sample_kind != "monocular":
-        raise ConfigError(
-            f"{path}: eval.protocols: {spec.title} is scored under one protocol (IGDE's metrics); expected {{}}"
-        )
+    if spec.sample_kind != "monocular":
+        _check_enhancement_protocols(config.eval, path)
     allowed = BASELINES_BY_KIND[spec.sample_kind]
     for name in config.eval.baselines:
         if name not in allowed:

@@ -285,9 +285,9 @@ PROTOCOL_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 @dataclass
 class ProtocolConfig:
-    """A DPDE evaluation protocol: `pooling` is `pixels` (the pixel metrics pooled over every
-    valid test pixel, DPDE's "1/T sum over T pixels") or `images` (each image's metrics,
-    averaged), `resolution` is `input` (the ground truth resized with the image to
+    """An evaluation protocol: `pooling` is `pixels` (the pixel metrics pooled over every valid test
+    pixel, DPDE's "1/T sum over T pixels") or `images` (each image's metrics, averaged; IGDE's
+    protocols set only this, of its PSNRs and RMSE), `resolution` is `input` (the ground truth resized with the image to
     `data.image_size`, as the paper rescales "all images") or `original` (the prediction resized
     bilinearly to the data set's own ground truth, FCRN's protocol: 480x640 on NYU), `crop` null
     or `eigen`, `max_depth` null or the cap in metres (ground truth above it is left out, the C1

@@ -25,16 +25,20 @@ from common.metrics import make_enhancement_metrics, metric_results, update_enha
 
 
 class EnhancementScorer:
-    """IGDE's metrics; needs `target` and `error_mask` in the batch."""
+    """IGDE's metrics under a protocol's `pooling` (`common.metrics`: squared errors pooled over
+    the test pixels, or each image's PSNR and RMSE averaged); needs `target` and `error_mask` in
+    the batch. IGDE's protocols have no other setting."""
 
     metrics = ("psnr", "psnr_t", "psnr_f", "ssim", "ssim_paper", "rmse")  # make_enhancement_metrics
 
-    def __init__(self, config):
+    def __init__(self, protocol, config):
         height, width = config.data.image_size
-        self.protocol = f"errors pooled over all test pixels; {height}x{width} frames"
+        self.pooling = protocol.pooling
+        pooled = "errors pooled over all test pixels" if self.pooling == "pixels" else "PSNR and RMSE per image, averaged"
+        self.protocol = f"{pooled}; {height}x{width} frames"
 
     def start(self):
-        return make_enhancement_metrics()
+        return make_enhancement_metrics(self.pooling)
 
     def update(self, state, prediction, batch):
         update_enhancement_metrics(state, batch["target"], prediction, batch["error_mask"])
@@ -71,11 +75,11 @@ def make_scorers(sample_kind, output, config, own_only=False):
     `sample_kind`, with the data settings of the experiment `config`: its own protocol
     (`OWN_PROTOCOL`) first, then, for depth predictions, those of `eval.protocols` (unless
     `own_only`)."""
+    protocols = {OWN_PROTOCOL: config.eval.protocol} if own_only else config.eval.all_protocols()
     if sample_kind == "enhancement":
-        return {OWN_PROTOCOL: EnhancementScorer(config)}
+        return {name: EnhancementScorer(protocol, config) for name, protocol in protocols.items()}
     if output != "depth":
         return {OWN_PROTOCOL: GradientScorer(config)}
-    protocols = {OWN_PROTOCOL: config.eval.protocol} if own_only else config.eval.all_protocols()
     return {name: DepthScorer(protocol, config) for name, protocol in protocols.items()}
 
 

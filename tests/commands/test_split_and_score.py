@@ -133,7 +133,7 @@ def test_real_middlebury_data_goes_through_the_split_and_the_scorer(tmp_path):
         assert valid.shape == size and 0.5 < valid.mean() < 1.0  # the scene's unknown disparities stay unknown
     assert read_pfm(split / "ground_truth_original" / "00000.pfm").shape == (500, 741)
     results = _score(tmp_path, experiment, split / "ground_truth", "--title", "truth")
-    assert results["truth"]["rms"] == 0.0 and results["per-image mean depth"]["rms"] > 0.1
+    assert results["truth"]["rms"] == 0.0 and results["per-image true mean depth (oracle)"]["rms"] > 0.1
     original = _score(tmp_path, experiment, split / "ground_truth_original", "--title", "truth", protocol="fcrn")
     assert original["truth"]["rms"] == 0.0 and "original ground truth" in original["truth"]["protocol"]
 

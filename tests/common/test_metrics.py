@@ -78,3 +78,20 @@ def test_masked_psnr_accumulates_over_batches():
     for i in range(len(target)):
         metric.update_state(target[i : i + 1], prediction[i : i + 1], sample_weight=mask[i : i + 1])
     assert float(metric.result()) == pytest.approx(reference_psnr(prediction, target, mask == 1), abs=1e-4)
+
+
+def test_per_image_pooling_averages_each_images_psnr_and_rmse():
+    """Against scikit-image's PSNR per image; the third image has no erroneous pixel and is left
+    out of PSNRf's average; per-image PSNR is at least the pooled one (Jensen)."""
+    prediction, target, mask = sample(6, shape=(3, 24, 32, 1))
+    prediction[1] = np.clip(target[1] + 0.2 * (prediction[1] - target[1]), 0, 1)  # a much better image
+    mask[2] = 0.0
+    result = enhancement_metrics(target, prediction, mask, pooling="images")
+    t64, p64 = target.astype(np.float64), prediction.astype(np.float64)
+    per_image = [peak_signal_noise_ratio(t, p, data_range=1.0) for t, p in zip(t64, p64)]
+    assert result["psnr"] == pytest.approx(np.mean(per_image), abs=1e-4)
+    psnr_f = [reference_psnr(p, t, m == 1) for p, t, m in zip(prediction[:2], target[:2], mask[:2])]
+    assert result["psnr_f"] == pytest.approx(np.mean(psnr_f), abs=1e-4)
+    assert result["rmse"] == pytest.approx(np.mean([np.sqrt(np.mean((p - t) ** 2)) for p, t in zip(p64, t64)]), rel=1e-5)
+    pooled = enhancement_metrics(target, prediction, mask)
+    assert result["psnr"] > pooled["psnr"] + 1.0 and result["ssim"] == pytest.approx(pooled["ssim"])

@@ -89,7 +89,7 @@ def test_a_trained_run_is_scored_on_every_scene_of_both_layouts(middlebury, tmp_
     metrics = json.loads((tmp_path / "eval" / "metrics.json").read_text())
     name = run.name
     assert list(metrics["results"]) == [
-        "per-image mean depth",
+        "per-image true mean depth (oracle)",
         f"FCRN ({name})",
         f"modified FCRN ({name})",
         f"DPDE ({name})",
@@ -101,10 +101,10 @@ def test_a_trained_run_is_scored_on_every_scene_of_both_layouts(middlebury, tmp_
     layouts = {scene.name: "2014" if (scene / "disp0.pfm").is_file() else "2005/2006" for scene in root.iterdir()}
     assert metrics["scenes"] == [{"scene": name, "layout": layouts[name]} for name in sorted(layouts)]
     assert set(layouts.values()) == {"2014", "2005/2006"}
-    assert metrics["results"]["per-image mean depth"]["rms"] == pytest.approx(_expected_mean_depth_rms(root), rel=1e-5)
+    assert metrics["results"]["per-image true mean depth (oracle)"]["rms"] == pytest.approx(_expected_mean_depth_rms(root), rel=1e-5)
     fcrn = metrics["protocols"]["fcrn"]
     assert "resolution: original ground truth" in fcrn["protocol"] and list(fcrn["results"]) == list(metrics["results"])
-    assert fcrn["results"]["per-image mean depth"]["rms"] == pytest.approx(
+    assert fcrn["results"]["per-image true mean depth (oracle)"]["rms"] == pytest.approx(
         _expected_mean_depth_rms(root, original=True), rel=1e-5
     )
     assert "protocol: pooling" in result.stdout and "protocol fcrn: pooling" in result.stdout

@@ -191,8 +191,11 @@ class ScheduleConfig:
 class TrainConfig:
     """Length of training, checkpointing and logging; `steps_per_epoch: null` = the whole set.
     `seed`: the network's initialisation, the training order and the augmentation (runs of two
-    seeds see the same data, `data.seed`'s; a seed gives the same numbers on the same machine).
-    `stages`: for a model of separately trained networks (DPDE), the ones to train in this run
+    seeds see the same data, `data.seed`'s). `deterministic`: TensorFlow's op determinism
+    (`tf.config.experimental.enable_op_determinism`, for the whole process), so that a seed gives
+    the same numbers bit for bit on the same machine and software, GPUs included (where an op
+    has no deterministic kernel TensorFlow raises; set it false there); its cost is in
+    bench/README.md. `stages`: for a model of separately trained networks (DPDE), the ones to train in this run
     (null: the model's own, DPDE's depth and gradient; a comparison network such as `fcrn` is
     trained only when listed); the others are restored from the run directory. `mixed_precision`: null (float32),
     the Keras policy `mixed_float16` (with dynamic loss scaling; pays off on GPUs with tensor
@@ -209,6 +212,7 @@ class TrainConfig:
     keep_checkpoints: int = 3
     log_every_steps: int = 10
     seed: int = 0
+    deterministic: bool = True
     stages: typing.Optional[list[str]] = None
     mixed_precision: typing.Optional[str] = None
     jit_compile: bool = False

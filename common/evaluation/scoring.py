@@ -34,7 +34,7 @@ class EnhancementScorer:
     def __init__(self, protocol, config):
         height, width = config.data.image_size
         self.pooling = protocol.pooling
-        pooled = "errors pooled over all test pixels" if self.pooling == "pixels" else "PSNR and RMSE per image, averaged"
+        pooled = "errors pooled over all test pixels" if self.pooling == "pixels" else "PSNR and RMSE per image"
         self.protocol = f"{pooled}; {height}x{width} frames"
 
     def start(self):

@@ -112,6 +112,8 @@ class Trainer:
         self.lock = hold_run_directory(self.run_dir) if self.chief else None
         self.restored_from = None
         policy = resolve_policy(config.train.mixed_precision, detect_devices())
+        if config.train.deterministic:
+            tf.config.experimental.enable_op_determinism()
         with self.strategy.scope():
             keras.utils.set_random_seed(config.train.seed)
             with dtype_policy(policy):

@@ -7,7 +7,10 @@ import json
 import cv2
 import pytest
 
+from common.baselines import BASELINE_TITLES
 from tests.conftest import run_python, user_error
+
+MEAN_DEPTH = BASELINE_TITLES["mean_depth"]
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +74,7 @@ def test_a_run_writes_every_protocol_with_its_rows(finished_runs):
         assert row.get("loss_weights") == metrics["results"][title].get("loss_weights")
     # the mean-depth row is an image's own mean, so each image's error is its spread: the pixel
     # and the image pooling differ, and the structure scores (per image in both) agree
-    own, images = metrics["results"]["per-image true mean depth (oracle)"], further["results"]["per-image true mean depth (oracle)"]
+    own, images = metrics["results"][MEAN_DEPTH], further["results"][MEAN_DEPTH]
     assert own["rms"] != images["rms"] and own["ssim"] == pytest.approx(images["ssim"], rel=1e-12)
 
 

@@ -92,6 +92,7 @@ def test_per_image_pooling_averages_each_images_psnr_and_rmse():
     assert result["psnr"] == pytest.approx(np.mean(per_image), abs=1e-4)
     psnr_f = [reference_psnr(p, t, m == 1) for p, t, m in zip(prediction[:2], target[:2], mask[:2])]
     assert result["psnr_f"] == pytest.approx(np.mean(psnr_f), abs=1e-4)
-    assert result["rmse"] == pytest.approx(np.mean([np.sqrt(np.mean((p - t) ** 2)) for p, t in zip(p64, t64)]), rel=1e-5)
+    rmse = [np.sqrt(np.mean((p - t) ** 2)) for p, t in zip(p64, t64)]
+    assert result["rmse"] == pytest.approx(np.mean(rmse), rel=1e-5)
     pooled = enhancement_metrics(target, prediction, mask)
     assert result["psnr"] > pooled["psnr"] + 1.0 and result["ssim"] == pytest.approx(pooled["ssim"])

@@ -9,10 +9,13 @@ import numpy as np
 import pytest
 import yaml
 
+from common.baselines import BASELINE_TITLES
 from common.data.images import resize_depth
 from common.data.middlebury import load_scene
 from common.data.pfm import write_pfm
 from tests.conftest import TINY_DPDE, run_python, run_train, user_error, write_motorcycle_scene
+
+MEAN_DEPTH = BASELINE_TITLES["mean_depth"]
 
 IMAGE_SIZE = [16, 20]
 
@@ -89,7 +92,7 @@ def test_a_trained_run_is_scored_on_every_scene_of_both_layouts(middlebury, tmp_
     metrics = json.loads((tmp_path / "eval" / "metrics.json").read_text())
     name = run.name
     assert list(metrics["results"]) == [
-        "per-image true mean depth (oracle)",
+        MEAN_DEPTH,
         f"FCRN ({name})",
         f"modified FCRN ({name})",
         f"DPDE ({name})",
@@ -101,12 +104,10 @@ def test_a_trained_run_is_scored_on_every_scene_of_both_layouts(middlebury, tmp_
     layouts = {scene.name: "2014" if (scene / "disp0.pfm").is_file() else "2005/2006" for scene in root.iterdir()}
     assert metrics["scenes"] == [{"scene": name, "layout": layouts[name]} for name in sorted(layouts)]
     assert set(layouts.values()) == {"2014", "2005/2006"}
-    assert metrics["results"]["per-image true mean depth (oracle)"]["rms"] == pytest.approx(_expected_mean_depth_rms(root), rel=1e-5)
+    assert metrics["results"][MEAN_DEPTH]["rms"] == pytest.approx(_expected_mean_depth_rms(root), rel=1e-5)
     fcrn = metrics["protocols"]["fcrn"]
     assert "resolution: original ground truth" in fcrn["protocol"] and list(fcrn["results"]) == list(metrics["results"])
-    assert fcrn["results"]["per-image true mean depth (oracle)"]["rms"] == pytest.approx(
-        _expected_mean_depth_rms(root, original=True), rel=1e-5
-    )
+    assert fcrn["results"][MEAN_DEPTH]["rms"] == pytest.approx(_expected_mean_depth_rms(root, original=True), rel=1e-5)
     assert "protocol: pooling" in result.stdout and "protocol fcrn: pooling" in result.stdout
     assert sorted(p.name for p in run.rglob("ckpt-*.index")) == checkpoints  # nothing trained
     assert not (tmp_path / "eval" / "checkpoints").exists()

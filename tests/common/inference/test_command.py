@@ -115,8 +115,9 @@ def test_dpde_predict_writes_millimetre_png_and_a_ply_that_back_projects(dpde_mo
     )
     assert status == 0
     depth = np.load(tmp_path / "depth.npy")
-    # IRLS's conjugate-gradient solve stops at a relative residual, so eager and graph runs differ.
-    np.testing.assert_allclose(depth, model({"image": image[None]}).numpy()[0, ..., 0], atol=1e-3)
+    # IRLS's conjugate-gradient solve stops at a relative residual, so eager and graph runs differ
+    # (with oneDNN's kernels by up to 0.09 % of the depth).
+    np.testing.assert_allclose(depth, model({"image": image[None]}).numpy()[0, ..., 0], rtol=1e-3, atol=1e-3)
 
     vertices = plyfile.PlyData.read(str(tmp_path / "depth.ply"))["vertex"].data
     fx, fy, cx, cy = INTRINSICS

@@ -10,7 +10,7 @@ import math
 import statistics
 
 from commands.claims import METRIC_BETTER, NOT_RESOLVED, claim_verdicts, load_claims
-from commands.paper_tables import DPDE_COLUMNS, IGDE_COLUMNS, IGDE_TABLES, MIDDLEBURY_COLUMNS
+from commands.paper_tables import DPDE_COLUMNS, DPDE_TABLES, IGDE_COLUMNS, IGDE_TABLES, MIDDLEBURY_COLUMNS
 from common.evaluation.tables import METRIC_TITLES
 
 # Each table: its title, its columns, and its rows as (experiment, row title in that run, label);
@@ -25,7 +25,7 @@ TABLES = (
             ("igde/baselines/drecnn.yaml", "DRECNN", "DRECNN"),
             ("igde/baselines/den_cbpn.yaml", "DEN+CBPN", "DEN+CBPN"),
         ),
-        "Table 1 (Scene Flow test set)",
+        ("Table 1 (Scene Flow test set)",),
     ),
     (
         "IGDE Table 2 (losses)",
@@ -36,7 +36,7 @@ TABLES = (
             ("igde/ablation_loss/l1_sobel.yaml", "IGDE", "L1 + Sobel"),
             ("igde/sceneflow.yaml", "IGDE", "L1 + depth focal + Sobel"),
         ),
-        "Table 2 (losses)",
+        ("Table 2 (losses)",),
     ),
     (
         "IGDE Table 3 (layers of colour features)",
@@ -47,22 +47,40 @@ TABLES = (
             ("igde/ablation_concat/k2.yaml", "IGDE", "k = 2"),
             ("igde/sceneflow.yaml", "IGDE", "k = 3"),
         ),
-        "Table 3 (layers of colour features)",
+        ("Table 3 (layers of colour features)",),
     ),
     (
         "DPDE Tables 2 and 4 (NYU Depth v2; ours: synthetic scenes)",
         DPDE_COLUMNS,
         (("dpde/nyu.yaml", None, None),),
-        None,
+        ("Table 2 (NYU Depth v2)", "Table 4 (ablation, NYU)"),
     ),
-    ("DPDE Table 1 (Make3D; ours: synthetic scenes)", DPDE_COLUMNS, (("dpde/make3d.yaml", None, None),), None),
+    (
+        "DPDE Table 1 (Make3D; ours: synthetic scenes)",
+        DPDE_COLUMNS,
+        (("dpde/make3d.yaml", None, None),),
+        ("Table 1 (Make3D)",),
+    ),
     (
         "DPDE Table 3 (Middlebury; ours: the Motorcycle scene, NYU-scale runs)",
         MIDDLEBURY_COLUMNS,
         (("dpde/middlebury.yaml", None, None),),
-        None,
+        ("Table 3 (Middlebury)",),
     ),
 )
+
+
+def paper_rows(tables):
+    """[(label, {metric: value or None})] and [note] of the papers' tables named `tables`."""
+    rows, notes = [], []
+    for name in tables:
+        if name in IGDE_TABLES:
+            rows += [(label, dict(zip(IGDE_COLUMNS, values))) for label, values in IGDE_TABLES[name].items()]
+        else:
+            columns, table_rows, note = DPDE_TABLES[name]
+            rows += [(label, dict(zip(columns, values))) for label, values in table_rows.items()]
+            notes.append(f"{name}: {note}")
+    return rows, notes
 
 
 def metric_values(summaries):
@@ -123,11 +141,13 @@ def ledger(verdicts, claims):
     return "\n".join(lines)
 
 
-def table(title, columns, rows, paper_table, values, summaries):
+def table(title, columns, rows, paper_tables, values, summaries):
     header = "| | " + " | ".join(METRIC_TITLES.get(c, c) for c in columns) + " |"
-    lines = [f"### {title}", "", header, "|---" * (len(columns) + 1) + "|"]
-    for label, paper_row in (IGDE_TABLES.get(paper_table) or {}).items():
-        cells = [_number(v, c) if v is not None else "not in the text" for v, c in zip(paper_row, columns)]
+    known, notes = paper_rows(paper_tables)
+    lines = [f"### {title}", "", *[f"{note}" for note in notes], *([""] if notes else [])]
+    lines += [header, "|---" * (len(columns) + 1) + "|"]
+    for label, paper_row in known:
+        cells = [_number(paper_row[c], c) if paper_row.get(c) is not None else "not in the text" for c in columns]
         lines.append(f"| {label} (paper) | " + " | ".join(cells) + " |")
     for experiment, row, label in rows:
         titles = [row] if row is not None else _row_titles(summaries, experiment)
@@ -223,8 +243,12 @@ def campaign_report(jobs, found, paper, summaries_root):
         "## Tables (mean ± standard deviation over seeds)",
         "",
     ]
-    for title, columns, rows, paper_table in TABLES:
-        parts += [table(title, columns, rows, paper_table, values, summaries), ""]
+    for title, columns, rows, paper_tables in TABLES:
+        parts += [table(title, columns, rows, paper_tables, values, summaries), ""]
+    parts += [
+        "DPDE's Table 5 (parameter counts) trains nothing: `python -m commands.parameters` ([RESULTS.md](RESULTS.md)).",
+        "",
+    ]
     parts += [
         "## Does every row learn?",
         "",

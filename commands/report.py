@@ -1,9 +1,10 @@
-"""Writes REPRODUCTION.md: each table of both papers (IGDE Tables 1-3, DPDE Tables 1-5) with the
-paper's numbers beside ours, every row of ours labelled with its data set, scale, evaluation
-protocol and the command that produced it, and one qualitative figure per paper (RGB | input |
-prediction | truth | error).
+"""Writes a report of single finished runs: each table of both papers (IGDE Tables 1-3, DPDE
+Tables 1-5) with the paper's numbers beside ours, every row of ours labelled with its data set,
+scale, evaluation protocol and the command that produced it, and one qualitative figure per paper
+(RGB | input | prediction | truth | error). The campaign over seeds, with the claims' verdicts, is
+`python -m commands.reproduce` (REPRODUCTION.md).
 
-    python -m commands.report RUN_DIR [RUN_DIR ...] [--out REPRODUCTION.md]
+    python -m commands.report RUN_DIR [RUN_DIR ...] [--out runs/report.md]
 
 RUN_DIRs are finished runs (`metrics.json`, `config.yaml`, `model.keras`); figures go to
 `reproduction/` beside the output file.
@@ -227,7 +228,7 @@ def write_report(run_dirs, out):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("runs", nargs="+", help="finished run directories")
-    parser.add_argument("--out", default="REPRODUCTION.md")
+    parser.add_argument("--out", default="runs/report.md")
     args = parser.parse_args(argv)
     return exit_status(lambda: print(f"wrote {write_report(args.runs, args.out)}"))
 

@@ -12,8 +12,10 @@ number, the time it took and an estimate of the time left, and writes the job's 
 
 `--list` prints the jobs still to run, one runnable command a line (in the order they must run: a
 Middlebury row scores the NYU run of its seed), for a Slurm array, GNU parallel or Kubernetes jobs
-sharing the run directory; it first writes what the commands read and cannot download (at the CPU
-scale, scikit-image's Middlebury Motorcycle scene in data/motorcycle). `--collect` summarises the
+sharing the run directory; at the paper scale each line ends in a shell comment with the days of
+the paper's GPU the run trains for (`commands.training_cost`). It first writes what the commands
+read and cannot download (at the CPU scale, scikit-image's Middlebury Motorcycle scene in
+data/motorcycle). `--collect` summarises the
 finished runs that have no summary yet, then writes the report (tables as mean +- standard
 deviation over seeds, the claims ledger with a verdict per claim: `commands.claims`) to `--out`,
 or prints it.
@@ -25,10 +27,11 @@ import subprocess
 import sys
 import time
 
+from commands.campaign import PAPER_SCALE
 from common.errors import ConfigError, exit_status, require_number
 
 CPU_SCALE = "cpu"
-SCALES = (CPU_SCALE, "paper")
+SCALES = (CPU_SCALE, PAPER_SCALE)
 MOTORCYCLE_ROOT = pathlib.Path("data/motorcycle")
 
 
@@ -51,6 +54,27 @@ def pending(jobs, summaries):
     from commands.campaign import summarised
 
     return [job for job in jobs if not summarised(job, summaries)]
+
+
+def list_jobs(jobs):
+    """Prints each job's command; at the paper scale with the days of the paper's GPU it trains
+    for (`commands.training_cost`) as a shell comment."""
+    from commands.registry import load_experiment
+    from commands.training_cost import gpu_days
+
+    days = {}
+    for job in jobs:
+        if job.scale != PAPER_SCALE:
+            print(job.command_line())
+            continue
+        if job.experiment not in days:
+            days[job.experiment] = gpu_days(load_experiment(job.path), job.experiment.split("/")[0])
+        cost = days[job.experiment]
+        note = "trains nothing" if cost == 0 else f"about {cost:.2g} days of the paper's GPU"
+        print(f"{job.command_line()}  # {note}")
+    if days:
+        total = sum(days[job.experiment] for job in jobs)
+        print(f"# {len(jobs)} runs: about {total:.3g} days of the papers' GPUs in all")
 
 
 def _duration(seconds):
@@ -152,8 +176,7 @@ def main(argv=None):
             return
         prepare(jobs)
         if args.list:
-            for job in pending(jobs, args.summaries):
-                print(job.command_line())
+            list_jobs(pending(jobs, args.summaries))
             return
         status = run_campaign(jobs, args.summaries)
         if status:

@@ -154,3 +154,21 @@ def test_the_ledger_reads_and_refuses_unknown_metrics(tmp_path):
     bad.write_text(yaml.safe_dump([entry]))
     with pytest.raises(Exception, match="unknown metric psnr_x"):
         claims.load_claims(bad)
+
+
+def test_the_paper_scale_lists_each_run_with_its_days_of_the_papers_gpu(monkeypatch, capsys):
+    """The estimate agrees with `igde.budget`'s count of the paper preset (11 days, the budget
+    that chose it); the printed line still runs as a shell command (the estimate is a comment)."""
+    from commands.registry import load_experiment
+    from commands.training_cost import gpu_days
+    from igde.budget import training_budget
+
+    sceneflow = load_experiment(ROOT / "experiments/igde/sceneflow.yaml")
+    assert gpu_days(sceneflow, "igde") == pytest.approx(training_budget(4, 2, 64)["days"], rel=0.01)
+    monkeypatch.setattr(campaign, "CAMPAIGN", {"igde": ("igde/sceneflow.yaml",), "dpde": ()})
+    monkeypatch.chdir(ROOT)
+    assert reproduce.main(["igde", "--scale", "paper", "--seeds", "2", "--list", "--summaries", "/nonexistent"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].endswith("--run-dir runs/reproduce/paper/igde_sceneflow/seed0  # about 11 days of the paper's GPU")
+    assert lines[2] == "# 2 runs: about 22 days of the papers' GPUs in all"
+    assert shlex.split(lines[0], comments=True)[:3] == ["python", "train.py", "experiments/igde/sceneflow.yaml"]

@@ -164,8 +164,9 @@ def summarised(job, summaries_root, digest=None):
     return summary is not None and summary.get("digest") == (digest or job.digest())
 
 
-def _rounded(value):
-    return value if not isinstance(value, float) else float(f"{value:.{CURVE_DIGITS}g}")
+def _number(column, text):
+    """A metrics.csv cell: the epoch and step as integers, the rest rounded to `CURVE_DIGITS`."""
+    return int(text) if column in ("epoch", "step") else float(f"{float(text):.{CURVE_DIGITS}g}")
 
 
 def run_curves(run_dir):
@@ -184,7 +185,7 @@ def run_curves(run_dir):
             rows = list(csv.DictReader(handle))
         curves[label] = [
             {
-                key: _rounded(float(value))
+                key: _number(key, value)
                 for key, value in row.items()
                 if value not in ("", None) and key != "learning_rate"
             }

@@ -195,7 +195,7 @@ def learning(summaries):
 
 
 def _curve_metric(row):
-    for metric in ("psnr_f", "rms", "rmse"):
+    for metric in ("psnr_f", "rms", "mge"):
         if metric in row:
             return metric
     return None

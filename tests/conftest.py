@@ -63,6 +63,11 @@ TINY_DPDE = {
 WITH_FCRN = {"stages": ["depth", "gradient", "fcrn"]}  # TINY_DPDE's train section trains the plain FCRN too
 
 
+def approx_or_none(value, **tolerances):
+    """`pytest.approx(value)`, or None for an absent metric (pytest >= 9.2 refuses approx(None))."""
+    return None if value is None else pytest.approx(value, **tolerances)
+
+
 def write_experiment(path, base, **sections):
     """Writes the experiment `base` (a dict of sections) to `path`, each section in `sections`
     updated key by key; returns `path`."""

@@ -363,17 +363,31 @@ def test_tflite_from_saved_model_converts_our_saved_model(model, request, tmp_pa
 # A stack that installs the same way next year.
 
 
+# CI installs with the constraints and asks this check to hold (.ci/run sets it); a user who
+# installs the newest versions setup.cfg allows is told what differs, and the suite passes.
+REQUIRE_PINNED = "DEPTHREPRO_REQUIRE_PINNED"
+
+
 def test_constraints_pin_this_environment():
     from commands.constraints import constraints_text, pinned_versions
 
     pinned = pinned_versions()
     assert {"tensorflow", "keras", "numpy", "opencv-contrib-python-headless", "pytest", "tf2onnx"} <= set(pinned)
-    lines = (ROOT / "constraints.txt").read_text().splitlines()
-    assert lines[1:] == constraints_text(pinned).splitlines()[1:], "regenerate: python -m commands.constraints"
+    assert f"{REQUIRE_PINNED}=1 pytest" in (ROOT / ".ci" / "run").read_text()
     assert "-c constraints.txt" in (ROOT / ".ci" / "run").read_text()
     assert "pip install -c constraints.txt -e ." in (ROOT / "README.md").read_text()
     for name in ("Dockerfile", "Dockerfile.cpu"):
         assert "-c constraints.txt" in (ROOT / "docker" / name).read_text()
+    written = dict(line.split("==") for line in (ROOT / "constraints.txt").read_text().splitlines()[1:])
+    installed = dict(line.split("==") for line in constraints_text(pinned).splitlines()[1:])
+    differences = sorted(
+        f"{name} {written.get(name, 'unpinned')} -> {installed.get(name, 'not installed')}"
+        for name in set(written) | set(installed)
+        if written.get(name) != installed.get(name)
+    )
+    if differences and os.environ.get(REQUIRE_PINNED) != "1":
+        pytest.skip(f"installed without -c constraints.txt; differs in: {', '.join(differences)}")
+    assert not differences, f"regenerate with python -m commands.constraints; differs in: {', '.join(differences)}"
 
 
 def test_the_lock_file_stays_inside_the_run_directory(tmp_path):

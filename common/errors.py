@@ -31,18 +31,24 @@ def exit_status(work):
     try:
         work()
     except UserError as error:
-        print(f"error: {error}", file=sys.stderr)
+        _print_error(error)
         return error.exit_code
     except OSError as error:
         where = f"{error.filename}: " if error.filename else ""
-        print(f"error: {where}{error.strerror or error}", file=sys.stderr)
+        _print_error(f"{where}{error.strerror or error}")
         return SystemFault.exit_code
     except Exception:
         if not _REMEMBERED:
             raise
-        print(f"error: {_REMEMBERED[0]}", file=sys.stderr)
+        _print_error(_REMEMBERED[0])
         return _REMEMBERED[0].exit_code
     return 0
+
+
+def _print_error(message):
+    """The one `error:` line; a line break inside it (a path with a newline) is written as \\n."""
+    text = str(message).replace("\r", "\\r").replace("\n", "\\n")
+    print(f"error: {text}", file=sys.stderr)
 
 
 def remember(error):

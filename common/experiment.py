@@ -79,11 +79,6 @@ def resolve_experiment(config, model, path):
                 f"{config.model.name} (expected names from: {', '.join(allowed)})"
             )
     check_converters(config.export.formats, f"{path}: export.formats")
-    data = config.data
-    if data.dataset == "synthetic" and data.crop_size and any(c > s for c, s in zip(data.crop_size, data.image_size)):
-        raise ConfigError(
-            f"{path}: data.crop_size: expected at most data.image_size {data.image_size}, got {data.crop_size}"
-        )
     config = dataclasses.replace(config, loss=resolve_loss_args(config.loss, path))
     if not spec.stages:
         _check_one_network(config, model, path)

@@ -99,6 +99,9 @@ class ResolvedModel:
         return {stage.name: stage for stage in (*self.spec.stages, *self.spec.comparisons.values())}
 
 
+MAX_NETWORK_INTEGER = 65_536
+
+
 def resolve_arguments(spec, model_config, path):
     """The `ResolvedModel` of `spec` for `model_config`: the preset, overridden by `model.args`
     (a mapping argument key by key), each value type-checked, then checked by `ModelSpec.check`."""
@@ -131,5 +134,8 @@ def _override(defaults, overrides, path, prefix):
             raise ConfigError(f"{path}: {prefix}{key}: expected {expected.__name__}, got {short_repr(value)}")
         if expected is float and not math.isfinite(value):
             raise ConfigError(f"{path}: {prefix}{key}: expected a finite number, got {value}")
+        if expected is int and abs(value) > MAX_NETWORK_INTEGER:
+            # A width, count or size beyond this builds no network a machine holds.
+            raise ConfigError(f"{path}: {prefix}{key}: expected at most {MAX_NETWORK_INTEGER:,}, got {value:,}")
         merged[key] = float(value) if expected is float else value
     return merged

@@ -24,6 +24,8 @@ def check_compatible(written, where):
     expected = ".".join(release(VERSION)) + ".x"
     if written is None:
         raise ConfigError(f"{where}: records no depthrepro version (expected {expected}); re-run it with {VERSION}")
+    if not isinstance(written, str):  # `version: 0.20` is the YAML number 0.2, not a version
+        raise ConfigError(f"{where}: version: expected a version string such as {VERSION}, got {str(written)[:40]}")
     if release(written) != release(VERSION):
         raise ConfigError(
             f"{where}: written by depthrepro {str(written)[:40]}, this is {VERSION} "

@@ -143,6 +143,7 @@ def test_igde_protocols_set_only_the_pooling(tmp_path):
     "override, message",
     [
         ("model.args.fusion.omega=-1", "model.args.fusion.omega: expected a number >= 0, got -1.0"),
+        ("model.args.depth.decoder_width=1000000000", "model.args.depth.decoder_width: expected at most 65,536"),
         ("model.args.fusion.iterations=0", "model.args.fusion.iterations: expected an integer in [1, 1000], got 0"),
         ("model.args.fusion.eps=-0.5", "model.args.fusion.eps: expected a number > 0, got -0.5"),
         ("model.args.gradient.conv_layers=1", "model.args.gradient.conv_layers: expected at least 2, got 1"),

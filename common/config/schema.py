@@ -28,6 +28,18 @@ class InvalidValue(Exception):
 MIXED_PRECISION = ("mixed_float16", "mixed_bfloat16", "auto")
 
 
+# Bounds that keep every number a tensor's size or a seed is made of within what TensorFlow's int32
+# shapes, NumPy's seeds and a machine's memory allow: a mistyped 1e9 is one line at load, not a
+# traceback or an int32 overflow an epoch later.
+MAX_SEED = 2**31 - 1
+MAX_SIDE = 16_384  # pixels of an image side
+MAX_BATCH = 4_096
+MAX_BATCH_PIXELS = 2**28  # batch x height x width of one batch
+MAX_SAMPLES = 10_000_000
+MAX_COUNT = 10**9  # epochs, steps, logging and checkpoint intervals
+SCENEFLOW_FRAME = (540, 960)  # Scene Flow's frame: data.image_size centre-crops it
+
+
 def _require(condition, key, expected):
     if not condition:
         raise InvalidValue(key, expected)
@@ -112,13 +124,33 @@ class DataConfig:
 
     def __post_init__(self):
         _require(self.dataset in DATASETS, "dataset", f"one of {', '.join(DATASETS)}")
-        _require(self.train_size >= 1, "train_size", "an integer >= 1")
-        _require(self.val_size >= 1, "val_size", "an integer >= 1")
-        _require(self.test_size >= 1, "test_size", "an integer >= 1")
-        _require(len(self.image_size) == 2 and min(self.image_size) >= 8, "image_size", "[height, width], each >= 8")
+        for key in ("train_size", "val_size", "test_size"):
+            _require(1 <= getattr(self, key) <= MAX_SAMPLES, key, f"an integer in [1, {MAX_SAMPLES}]")
+        _require(
+            len(self.image_size) == 2 and 8 <= min(self.image_size) and max(self.image_size) <= MAX_SIDE,
+            "image_size",
+            f"[height, width], each in [8, {MAX_SIDE}]",
+        )
+        if self.dataset == "sceneflow":
+            _require(
+                all(s <= f for s, f in zip(self.image_size, SCENEFLOW_FRAME)),
+                "image_size",
+                f"at most Scene Flow's frame {list(SCENEFLOW_FRAME)} (it is centre-cropped to this size)",
+            )
         if self.crop_size is not None:
-            _require(len(self.crop_size) == 2 and min(self.crop_size) >= 1, "crop_size", "[height, width], each >= 1")
-        _require(self.batch_size >= 1, "batch_size", "an integer >= 1")
+            _require(
+                len(self.crop_size) == 2 and all(1 <= c <= s for c, s in zip(self.crop_size, self.image_size)),
+                "crop_size",
+                f"[height, width], each in 1 up to data.image_size {list(self.image_size)}",
+            )
+        _require(1 <= self.batch_size <= MAX_BATCH, "batch_size", f"an integer in [1, {MAX_BATCH}]")
+        height, width = self.crop_size or self.image_size
+        _require(
+            self.batch_size * height * width <= MAX_BATCH_PIXELS,
+            "batch_size",
+            f"batch x height x width at most {MAX_BATCH_PIXELS:,} pixels, got {self.batch_size * height * width:,}",
+        )
+        _require(0 <= self.seed <= MAX_SEED, "seed", f"an integer in [0, {MAX_SEED}]")
         _require(self.sceneflow_pass in ("clean", "final"), "sceneflow_pass", "clean or final")
         _require(self.sceneflow_depth in ("8bit", "float"), "sceneflow_depth", "8bit or float")
 
@@ -219,13 +251,10 @@ class TrainConfig:
     steps_per_execution: int = 16  # bench/README.md, "The training loop"
 
     def __post_init__(self):
-        _require(self.epochs >= 1, "epochs", "an integer >= 1")
-        if self.steps_per_epoch is not None:
-            _require(self.steps_per_epoch >= 1, "steps_per_epoch", "an integer >= 1 or null")
-        _require(self.checkpoint_every_steps >= 1, "checkpoint_every_steps", "an integer >= 1")
-        _require(self.keep_checkpoints >= 1, "keep_checkpoints", "an integer >= 1")
-        _require(self.log_every_steps >= 1, "log_every_steps", "an integer >= 1")
-        _require(self.steps_per_execution >= 1, "steps_per_execution", "an integer >= 1")
+        counts = ["epochs", "checkpoint_every_steps", "log_every_steps", "steps_per_execution", "keep_checkpoints"]
+        for key in counts + (["steps_per_epoch"] if self.steps_per_epoch is not None else []):
+            _require(1 <= getattr(self, key) <= MAX_COUNT, key, f"an integer in [1, {MAX_COUNT}]")
+        _require(0 <= self.seed <= MAX_SEED, "seed", f"an integer in [0, {MAX_SEED}]")
         _require(
             self.mixed_precision is None or self.mixed_precision in MIXED_PRECISION,
             "mixed_precision",
@@ -332,15 +361,15 @@ class EvalConfig:
     gsm_luminance_weight: float = 0.1
 
     def __post_init__(self):
-        _require(self.batch_size >= 1, "batch_size", "an integer >= 1")
-        _require(self.every_epochs >= 0, "every_epochs", "an integer >= 0 (0: only at the end)")
+        _require(1 <= self.batch_size <= MAX_BATCH, "batch_size", f"an integer in [1, {MAX_BATCH}]")
+        _require(0 <= self.every_epochs <= MAX_COUNT, "every_epochs", "an integer >= 0 (0: only at the end)")
         for name in self.baselines:
             _require(
                 name in BASELINES,
                 "baselines",
                 f"names from {', '.join(BASELINES)} (a network to compare, such as DPDE's fcrn, goes in train.stages)",
             )
-        _require(self.image_summaries >= 0, "image_summaries", "an integer >= 0")
+        _require(0 <= self.image_summaries <= MAX_BATCH, "image_summaries", f"an integer in [0, {MAX_BATCH}]")
         for name in self.protocols:
             _require(
                 PROTOCOL_NAME.fullmatch(name) is not None and name != OWN_PROTOCOL,

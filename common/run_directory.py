@@ -15,8 +15,10 @@ import fcntl
 import os
 import pathlib
 
-from common.config.loader import check_run_version, save_config
-from common.errors import ConfigError
+import yaml
+
+from common.config.loader import check_run_version, config_to_dict, save_config
+from common.errors import ConfigError, short_repr
 
 _HELD = {}  # resolved run directory -> [open lock file, holders in this process]
 
@@ -67,6 +69,55 @@ def hold_run_directory(run_dir):
     return RunLock(key)
 
 
+# What a run may change when it continues in its directory: its length, how often it logs, tests
+# and checkpoints, which of its networks it trains (DPDE's gradient_net.yaml retrains one), where
+# its data lives, and what the hardware decides. Anything else (the model, the loss, the optimizer,
+# the schedule, the data, the seed) would make one run of two experiments.
+RESUMABLE_CHANGES = (
+    "name",
+    "data.root",
+    "data.cache",
+    "train.epochs",
+    "train.stages",
+    "train.checkpoint_every_steps",
+    "train.keep_checkpoints",
+    "train.log_every_steps",
+    "train.steps_per_execution",
+    "train.mixed_precision",
+    "train.jit_compile",
+    "eval",
+    "export",
+    "distribute",
+)
+
+
+def _flatten(mapping, prefix=""):
+    flat = {}
+    for key, value in mapping.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            flat.update(_flatten(value, f"{path}."))
+        else:
+            flat[path] = value
+    return flat
+
+
+def check_same_training(config, saved_path):
+    """Raises ConfigError naming the first setting that differs between `config` and the run
+    whose config is at `saved_path`, beyond `RESUMABLE_CHANGES`."""
+    saved = yaml.safe_load(saved_path.read_text(encoding="utf-8")) or {}
+    saved.pop("version", None)
+    before, now = _flatten(saved), _flatten(config_to_dict(config))
+    for key in sorted(set(before) | set(now)):
+        if any(key == allowed or key.startswith(f"{allowed}.") for allowed in RESUMABLE_CHANGES):
+            continue
+        if before.get(key) != now.get(key):
+            raise ConfigError(
+                f"{saved_path}: this run was trained with {key} = {short_repr(before.get(key))}, not "
+                f"{short_repr(now.get(key))}; continue it with its own settings or choose another --run-dir"
+            )
+
+
 @contextlib.contextmanager
 def open_run(config, run_dir, chief=True, save_config_file=True):
     """Opens `run_dir` for a run of the experiment `config`: on the chief worker (the one that
@@ -79,6 +130,8 @@ def open_run(config, run_dir, chief=True, save_config_file=True):
         if chief:
             if (run_dir / "config.yaml").exists():
                 check_run_version(run_dir)
+                if save_config_file:
+                    check_same_training(config, run_dir / "config.yaml")
             if save_config_file:
                 save_config(config, run_dir / "config.yaml")
         yield

@@ -256,6 +256,12 @@ class TrainConfig:
             _require(1 <= getattr(self, key) <= MAX_COUNT, key, f"an integer in [1, {MAX_COUNT}]")
         _require(0 <= self.seed <= MAX_SEED, "seed", f"an integer in [0, {MAX_SEED}]")
         _require(
+            not (self.jit_compile and self.deterministic),
+            "jit_compile",
+            "false with train.deterministic (XLA has no deterministic gradient of some ops, ResNet's max pooling "
+            "among them); set train.deterministic: false to compile with XLA",
+        )
+        _require(
             self.mixed_precision is None or self.mixed_precision in MIXED_PRECISION,
             "mixed_precision",
             f"null or one of {', '.join(MIXED_PRECISION)}",

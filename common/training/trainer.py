@@ -72,6 +72,18 @@ def open_checkpoint_manager(checkpoint, directory, keep):
         return tf.train.CheckpointManager(checkpoint, str(directory), max_to_keep=keep)
 
 
+
+def set_op_determinism(enabled):
+    """TensorFlow's op determinism on or off for this process (`train.deterministic`): public
+    TensorFlow only turns it on, so a process that trains two experiments (a test session, a
+    notebook) switches it with the function TensorFlow's own tests use."""
+    from tensorflow.python.framework import config as tf_config
+
+    if enabled:
+        tf.config.experimental.enable_op_determinism()
+    else:
+        tf_config.disable_op_determinism()
+
 class Trainer:
     """Holds the strategy, data, model, optimizer and checkpoints of one run directory.
 
@@ -112,8 +124,7 @@ class Trainer:
         self.lock = hold_run_directory(self.run_dir) if self.chief else None
         self.restored_from = None
         policy = resolve_policy(config.train.mixed_precision, detect_devices())
-        if config.train.deterministic:
-            tf.config.experimental.enable_op_determinism()
+        set_op_determinism(config.train.deterministic)
         with self.strategy.scope():
             keras.utils.set_random_seed(config.train.seed)
             with dtype_policy(policy):

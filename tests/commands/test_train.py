@@ -142,6 +142,28 @@ def test_killed_run_resumes_from_its_last_checkpoint(tiny_experiment, tmp_path):
     assert json.loads((run_dir / "metrics.json").read_text())["steps"] == {"model": 64}
 
 
+def test_a_run_continues_only_with_its_own_training_settings(tiny_experiment, train_error, tmp_path):
+    """A run may continue for more epochs; with another loss, learning rate or seed it would be
+    one run of two experiments: one line, and config.yaml is left as it was."""
+    from commands.train import main
+
+    experiment = tiny_experiment(train={**TINY_EXPERIMENT["train"], "epochs": 1}, eval={"every_epochs": 0})
+    run_dir = tmp_path / "run"
+    assert main([str(experiment), "--run-dir", str(run_dir)]) == 0
+    saved = (run_dir / "config.yaml").read_text()
+    for override, message in (
+        ("loss.weights.l1=2.0", "this run was trained with loss.weights.l1 = 1.0, not 2.0"),
+        ("optimizer.learning_rate=0.01", "this run was trained with optimizer.learning_rate = 0.001, not 0.01"),
+        ("train.seed=3", "this run was trained with train.seed = 0, not 3"),
+    ):
+        line = train_error(experiment, "--set", override, "--run-dir", run_dir)
+        ending = "continue it with its own settings or choose another --run-dir"
+        assert line == f"error: {run_dir / 'config.yaml'}: {message}; {ending}"
+        assert (run_dir / "config.yaml").read_text() == saved
+    assert main([str(experiment), "--set", "train.epochs=2", "--run-dir", str(run_dir)]) == 0
+    assert json.loads((run_dir / "metrics.json").read_text())["steps"] == {"model": 8}
+
+
 @pytest.mark.slow
 def test_resume_without_checkpoint_is_a_clear_error(tiny_experiment, tmp_path):
     result = run_train(tiny_experiment(), "--run-dir", tmp_path / "empty", "--resume")

@@ -49,6 +49,7 @@ def test_base_file_is_overridden_key_by_key(tmp_path):
         ("data: {dataset: sceneflow, image_size: [600, 960]}\n", "at most Scene Flow's frame [540, 960]"),
         ("data: {image_size: [32, 32], crop_size: [64, 64]}\n", "data.crop_size: expected [height, width], each in 1"),
         ("train: {epochs: 2, epochs: 3}\n", "key 'epochs' given twice"),
+        ("train: {jit_compile: true}\n", "train.jit_compile: expected false with train.deterministic"),
         ("data: {crop_size: [1, 2, 3]}\n", "data.crop_size: expected [height, width]"),
         ("loss: {weights: {l1: -1}}\n", "loss.weights.l1: expected a weight >= 0"),
         ("schedule: {name: piecewise, boundaries: [10], multipliers: [1]}\n", "schedule.multipliers"),

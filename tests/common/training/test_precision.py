@@ -45,7 +45,7 @@ def _config(tmp_path, experiment, **train_options):
 OPTIONS = {
     "mixed_float16": {"mixed_precision": "mixed_float16"},
     "mixed_bfloat16": {"mixed_precision": "mixed_bfloat16"},
-    "xla": {"jit_compile": True},
+    "xla": {"jit_compile": True, "deterministic": False},
 }
 
 
@@ -77,7 +77,13 @@ def _assert_float32_exports(run_dir, inputs):
 @pytest.mark.slow
 def test_mixed_precision_igde_run_exports_float32(tmp_path, capsys):
     experiment = _config(
-        tmp_path, TINY_EXPERIMENT, mixed_precision="mixed_float16", jit_compile=True, epochs=1, steps_per_epoch=3
+        tmp_path,
+        TINY_EXPERIMENT,
+        mixed_precision="mixed_float16",
+        jit_compile=True,
+        deterministic=False,
+        epochs=1,
+        steps_per_epoch=3,
     )
     run_experiment(experiment, tmp_path / "run")
     assert "XLA on; mixed precision on (mixed_float16" in capsys.readouterr().out
@@ -106,7 +112,7 @@ def test_mixed_precision_dpde_stages_assemble_and_export_float32(tmp_path, capsy
 
 def test_device_line_names_the_gpu_and_the_options():
     h100 = Devices(("NVIDIA H100 80GB HBM3",), native_bfloat16=True)
-    line = device_line(h100, TrainConfig(mixed_precision="mixed_float16", jit_compile=True))
+    line = device_line(h100, TrainConfig(mixed_precision="mixed_float16", jit_compile=True, deterministic=False))
     assert line == (
         "device: GPU NVIDIA H100 80GB HBM3; XLA on; mixed precision on (mixed_float16, dynamic loss scaling)"
     )

@@ -108,14 +108,16 @@ class Job:
     def command_line(self):
         return shlex.join(self.argv())
 
-    def config(self):
-        """The resolved experiment this job runs (the scale and the overrides applied)."""
-        return load_config(self.path, self.overrides, None if self.scale == PAPER_SCALE else self.scale)
-
     def digest(self):
-        """sha256 of the resolved experiment: a summary of another digest is of another experiment."""
-        text = yaml.safe_dump(config_to_dict(self.config()), sort_keys=True)
-        return hashlib.sha256(text.encode()).hexdigest()
+        """sha256 of the resolved experiment, the networks' arguments included (a preset that
+        changes in the code changes the digest): a summary of another digest is of another
+        experiment."""
+        from commands.registry import load_experiment
+
+        experiment = load_experiment(self.path, self.overrides, None if self.scale == PAPER_SCALE else self.scale)
+        networks = {name: stage.model.arguments for name, stage in experiment.stages.items()}
+        resolved = {**config_to_dict(experiment.config), "networks": networks or experiment.model.arguments}
+        return hashlib.sha256(yaml.safe_dump(resolved, sort_keys=True).encode()).hexdigest()
 
     @property
     def trains(self):

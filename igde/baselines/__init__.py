@@ -7,14 +7,17 @@ from igde.baselines.den_cbpn import build_den_cbpn
 from igde.baselines.drecnn import build_drecnn
 
 PRESETS = {
-    "de_cnn": {"paper": {"features": 64, "conv_layers": 10}, "small": {"features": 16, "conv_layers": 6}},
+    "de_cnn": {
+        "paper": {"features": 64, "conv_layers": 10, "residual_output": False},
+        "small": {"features": 16, "conv_layers": 6, "residual_output": False},
+    },
     "drecnn": {
         "paper": {"features": 64, "branch_layers": 8, "fusion_layers": 11},
         "small": {"features": 16, "branch_layers": 3, "fusion_layers": 3},
     },
     "den_cbpn": {
-        "paper": {"features": 64, "branch_layers": 5, "fusion_layers": 5},
-        "small": {"features": 16, "branch_layers": 3, "fusion_layers": 2},
+        "paper": {"features": 64, "branch_layers": 5, "fusion_layers": 5, "residual_output": False},
+        "small": {"features": 16, "branch_layers": 3, "fusion_layers": 2, "residual_output": False},
     },
 }
 BUILDERS = {"de_cnn": build_de_cnn, "drecnn": build_drecnn, "den_cbpn": build_den_cbpn}

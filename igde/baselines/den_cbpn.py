@@ -1,10 +1,13 @@
 """DEN+CBPN (IGDE Table 1): two branches, a depth enhancement network on the depth and a
 colour-based prediction network on the image, each 3x3 conv + ReLU layers; their features are
-concatenated, fused by more conv + ReLU layers, and a 3x3 conv gives a correction added to the
-input depth (sizes are a reconstruction)."""
+concatenated, fused by more conv + ReLU layers, and a 3x3 conv gives the depth (`igde.output`:
+IGDE's direct output and its initialisation), or with `residual_output` a correction added to the
+input depth, which under eq. 5 never leaves its input (sizes and output: RECONSTRUCTION.md)."""
 
 import keras
 from keras import layers
+
+from igde.output import depth_output
 
 
 def _convs(x, features, count, name):
@@ -13,7 +16,7 @@ def _convs(x, features, count, name):
     return x
 
 
-def build_den_cbpn(features=64, branch_layers=5, fusion_layers=5):
+def build_den_cbpn(features=64, branch_layers=5, fusion_layers=5, residual_output=False):
     """Returns `keras.Model` {"image", "depth"} -> [B, H, W, 1]."""
     image = keras.Input((None, None, 3), name="image")
     depth = keras.Input((None, None, 1), name="depth")
@@ -21,6 +24,5 @@ def build_den_cbpn(features=64, branch_layers=5, fusion_layers=5):
         [_convs(depth, features, branch_layers, "den"), _convs(image, features, branch_layers, "cbpn")]
     )
     x = _convs(x, features, fusion_layers, "fusion")
-    correction = layers.Conv2D(1, 3, padding="same", name="correction")(x)
-    refined = layers.Add(name="residual")([depth, correction])
+    refined = depth_output(x, depth, residual_output, kernel_size=3, name="correction")
     return keras.Model({"image": image, "depth": depth}, refined, name="den_cbpn")

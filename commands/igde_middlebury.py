@@ -34,6 +34,7 @@ def main(argv=None):
         from common.atomic import atomic_path, write_json_atomically
         from common.data.middlebury import load_scene, scene_dirs, scene_layout
         from common.predictor import make_predictor
+        from common.run_directory import writing_into
         from common.viz import draw_middlebury_grid
         from igde.middlebury import enhance_scene
 
@@ -48,23 +49,24 @@ def main(argv=None):
         if spec.sample_kind != "enhancement":
             raise ConfigError(f"{args.run_dir}: a {spec.title} run has no depth input to enhance (expected IGDE)")
         out = pathlib.Path(args.out) if args.out else pathlib.Path(args.run_dir) / "middlebury"
-        out.mkdir(parents=True, exist_ok=True)
-        predict = make_predictor(run.network, spec.inputs)
-        rows, summary = [], {}
-        for scene_dir in scenes:
-            scene = load_scene(scene_dir)
-            result = enhance_scene(predict, scene)
-            rows.append((scene_dir.name, scene["image"], result))
-            enhanced = np.round(result["enhanced"] * 255).astype(np.uint8)
-            with atomic_path(out / f"{scene_dir.name}_enhanced.png") as temporary:
-                if not cv2.imwrite(str(temporary), enhanced):
-                    raise ConfigError(f"{out}: cannot write {scene_dir.name}_enhanced.png there")
-            summary[scene_dir.name] = {
-                key: result[key] for key in ("mean_change", "mean_change_known", "mean_change_filled", "holes")
-            }
-            summary[scene_dir.name]["layout"] = scene_layout(scene_dir)
-        draw_middlebury_grid(rows, out / "middlebury.png")
-        write_json_atomically(out / "middlebury.json", {"run": str(args.run_dir), "scenes": summary})
+        with writing_into(args.run_dir, out):
+            out.mkdir(parents=True, exist_ok=True)
+            predict = make_predictor(run.network, spec.inputs)
+            rows, summary = [], {}
+            for scene_dir in scenes:
+                scene = load_scene(scene_dir)
+                result = enhance_scene(predict, scene)
+                rows.append((scene_dir.name, scene["image"], result))
+                enhanced = np.round(result["enhanced"] * 255).astype(np.uint8)
+                with atomic_path(out / f"{scene_dir.name}_enhanced.png") as temporary:
+                    if not cv2.imwrite(str(temporary), enhanced):
+                        raise ConfigError(f"{out}: cannot write {scene_dir.name}_enhanced.png there")
+                summary[scene_dir.name] = {
+                    key: result[key] for key in ("mean_change", "mean_change_known", "mean_change_filled", "holes")
+                }
+                summary[scene_dir.name]["layout"] = scene_layout(scene_dir)
+            draw_middlebury_grid(rows, out / "middlebury.png")
+            write_json_atomically(out / "middlebury.json", {"run": str(args.run_dir), "scenes": summary})
         print("scene | layout | holes | mean |change| (grey levels): all / known / filled")
         for name, values in summary.items():
             filled = "none" if values["mean_change_filled"] is None else f"{values['mean_change_filled']:.2f}"

@@ -64,34 +64,36 @@ def main(argv=None):
         from common.errors import require_number
         from common.evaluation.results import write_metrics
         from common.evaluation.scoring import make_scorers, score_split
+        from common.run_directory import results_run
 
         experiment = load_experiment(args.experiment, args.overrides, args.scale)
         config, model = experiment.config, experiment.model
-        kind = model.spec.sample_kind
-        png_scale = args.png_scale if args.png_scale is not None else PNG_SCALES[kind]
-        require_number(png_scale, "--png-scale", low=0, low_open=True)
-        if not args.predictions.is_dir():
-            raise DatasetError(f"{args.predictions}: no such folder of predictions")
-        pipeline = make_pipeline(config, kind, train=False)
-        names = [sample_name(index) for index in range(pipeline.test_size)]
-        files = prediction_files(args.predictions)
-        missing = [name for name in names if name not in files]
-        if missing:
-            raise DatasetError(
-                f"{args.predictions}: no prediction for {len(missing)} of the {len(names)} test samples, "
-                f"first {missing[0]} (expected {missing[0]}.png, .pfm or .npy)"
-            )
-        extra = sorted(set(files) - set(names))
-        if extra:
-            print(f"warning: {args.predictions}: {len(extra)} files name no test sample, first {files[extra[0]].name}")
-        title = args.title or args.predictions.resolve().name
-        networks = {"predictions": (title, saved_predictions(files, names, png_scale, kind))}
-        scorers = make_scorers(kind, "depth", config)
-        scores = score_split(config, pipeline, networks, config.eval.baselines, scorers, batch_size=1)
-        run_dir = pathlib.Path(args.run_dir or f"runs/{config.name}_scored")
-        run_dir.mkdir(parents=True, exist_ok=True)
-        command = shlex.join(["python", "-m", "commands.score", *(sys.argv[1:] if argv is None else argv)])
-        write_metrics(run_dir, config, {}, scores, command)
+        # The output is checked first: nothing is read or scored for a folder it may not write.
+        with results_run(args.run_dir or f"runs/{config.name}_scored") as run_dir:
+            kind = model.spec.sample_kind
+            png_scale = args.png_scale if args.png_scale is not None else PNG_SCALES[kind]
+            require_number(png_scale, "--png-scale", low=0, low_open=True)
+            if not args.predictions.is_dir():
+                raise DatasetError(f"{args.predictions}: no such folder of predictions")
+            pipeline = make_pipeline(config, kind, train=False)
+            names = [sample_name(index) for index in range(pipeline.test_size)]
+            files = prediction_files(args.predictions)
+            missing = [name for name in names if name not in files]
+            if missing:
+                raise DatasetError(
+                    f"{args.predictions}: no prediction for {len(missing)} of the {len(names)} test samples, "
+                    f"first {missing[0]} (expected {missing[0]}.png, .pfm or .npy)"
+                )
+            extra = sorted(set(files) - set(names))
+            if extra:
+                first = files[extra[0]].name
+                print(f"warning: {args.predictions}: {len(extra)} files name no test sample, first {first}")
+            title = args.title or args.predictions.resolve().name
+            networks = {"predictions": (title, saved_predictions(files, names, png_scale, kind))}
+            scorers = make_scorers(kind, "depth", config)
+            scores = score_split(config, pipeline, networks, config.eval.baselines, scorers, batch_size=1)
+            command = shlex.join(["python", "-m", "commands.score", *(sys.argv[1:] if argv is None else argv)])
+            write_metrics(run_dir, config, {}, scores, command)
 
     return exit_status(work)
 

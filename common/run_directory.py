@@ -138,3 +138,40 @@ def open_run(config, run_dir, chief=True, save_config_file=True):
     finally:
         if lock:
             lock.release()
+
+
+TRAINING_FILES = ("checkpoints", "model.keras")
+
+
+@contextlib.contextmanager
+def results_run(run_dir):
+    """Opens `run_dir` for a command that writes results without training (`commands.score`):
+    holds its lock, and refuses the folder of a training run (its checkpoints or saved model),
+    whose metrics.json it would replace."""
+    run_dir = pathlib.Path(run_dir)
+    lock = hold_run_directory(run_dir)
+    try:
+        found = [name for name in TRAINING_FILES if (run_dir / name).exists()]
+        if found:
+            raise ConfigError(
+                f"{run_dir}: the folder of a training run (it holds {found[0]}); its results are its own, "
+                "choose another --run-dir"
+            )
+        yield run_dir
+    finally:
+        lock.release()
+
+
+@contextlib.contextmanager
+def writing_into(run_dir, out):
+    """Holds the lock of the run `run_dir` while a command writes `out` inside it (a finished
+    run's extra results, `commands.igde_middlebury`), so that no training writes there at the
+    same time; an `out` outside the run needs no lock."""
+    run_dir, out = pathlib.Path(run_dir), pathlib.Path(out)
+    inside = out.resolve().is_relative_to(run_dir.resolve())
+    lock = hold_run_directory(run_dir) if inside else None
+    try:
+        yield out
+    finally:
+        if lock:
+            lock.release()

@@ -194,6 +194,43 @@ def test_train_refuses_a_directory_another_run_holds(tmp_path):
         holder.wait()
 
 
+def test_score_keeps_out_of_a_training_run_and_of_a_held_folder(finished_runs, tmp_path, capsys):
+    """`score` writes its own results run: never a training run's metrics.json, never a folder a
+    live run holds; `igde_middlebury` writes inside a run only under that run's lock."""
+    from commands.igde_middlebury import main as middlebury_main
+    from commands.score import main as score_main
+    from common.data.middlebury import write_motorcycle_scene
+
+    igde_run = finished_runs[0]
+    predictions = tmp_path / "predictions"
+    predictions.mkdir()
+    before = (igde_run / "metrics.json").read_bytes()
+    experiment = str(igde_run.parent / "tiny.yaml")
+    assert score_main([experiment, str(predictions), "--run-dir", str(igde_run)]) == 2
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    assert line == (
+        f"error: {igde_run}: the folder of a training run (it holds checkpoints); "
+        "its results are its own, choose another --run-dir"
+    )
+    assert (igde_run / "metrics.json").read_bytes() == before
+    held = tmp_path / "held"
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(held)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    scenes = tmp_path / "scenes"
+    write_motorcycle_scene(scenes)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        assert score_main([experiment, str(predictions), "--run-dir", str(held)]) == 2
+        assert "another run is writing here" in capsys.readouterr().err
+        # A live run's lock stops igde_middlebury from writing into that run.
+        shutil.copytree(igde_run, held, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".lock"))
+        assert middlebury_main([str(held), str(scenes)]) == 2
+        assert "another run is writing here" in capsys.readouterr().err
+        assert not (held / "middlebury").exists()
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+
+
 # Writes that are complete or absent, in an order a resumed run can finish.
 
 

@@ -72,7 +72,6 @@ def open_checkpoint_manager(checkpoint, directory, keep):
         return tf.train.CheckpointManager(checkpoint, str(directory), max_to_keep=keep)
 
 
-
 def set_op_determinism(enabled):
     """TensorFlow's op determinism on or off for this process (`train.deterministic`): public
     TensorFlow only turns it on, so a process that trains two experiments (a test session, a
@@ -83,6 +82,7 @@ def set_op_determinism(enabled):
         tf.config.experimental.enable_op_determinism()
     else:
         tf_config.disable_op_determinism()
+
 
 class Trainer:
     """Holds the strategy, data, model, optimizer and checkpoints of one run directory.

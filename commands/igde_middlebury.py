@@ -27,11 +27,10 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     def work():
-        import cv2
         import numpy as np
 
         from commands.registry import load_trained_run
-        from common.atomic import atomic_path, write_json_atomically
+        from common.atomic import write_image, write_json_atomically
         from common.data.middlebury import load_scene, scene_dirs, scene_layout
         from common.predictor import make_predictor
         from common.run_directory import writing_into
@@ -58,9 +57,7 @@ def main(argv=None):
                 result = enhance_scene(predict, scene)
                 rows.append((scene_dir.name, scene["image"], result))
                 enhanced = np.round(result["enhanced"] * 255).astype(np.uint8)
-                with atomic_path(out / f"{scene_dir.name}_enhanced.png") as temporary:
-                    if not cv2.imwrite(str(temporary), enhanced):
-                        raise ConfigError(f"{out}: cannot write {scene_dir.name}_enhanced.png there")
+                write_image(out / f"{scene_dir.name}_enhanced.png", enhanced)
                 summary[scene_dir.name] = {
                     key: result[key] for key in ("mean_change", "mean_change_known", "mean_change_filled", "holes")
                 }

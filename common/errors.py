@@ -106,3 +106,7 @@ class ArgumentError(UserError, ValueError):
 
 class InputError(UserError):
     """An inference command's model or input file is missing, unreadable or of the wrong shape."""
+
+
+class OutputError(UserError):
+    """An output path that cannot be a file: a folder is in its way."""

@@ -21,6 +21,7 @@ import sys
 import cv2
 import numpy as np
 
+from common.atomic import write_image
 from common.data.images import read_colour_image, read_image
 from common.data.pfm import read_pfm, write_pfm
 from common.errors import DatasetError, short_repr
@@ -204,8 +205,7 @@ def write_motorcycle_scene(root):
     left, _, disparity = data.stereo_motorcycle()
     scene = pathlib.Path(root) / "Motorcycle"
     scene.mkdir(parents=True)
-    if not cv2.imwrite(str(scene / "im0.png"), cv2.cvtColor(left, cv2.COLOR_RGB2BGR)):
-        raise OSError(f"{scene / 'im0.png'}: OpenCV could not write the image")
+    write_image(scene / "im0.png", cv2.cvtColor(left, cv2.COLOR_RGB2BGR))
     write_pfm(scene / "disp0.pfm", disparity)
     (scene / "calib.txt").write_text(MOTORCYCLE_CALIBRATION)
     return scene, disparity

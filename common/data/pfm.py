@@ -14,6 +14,7 @@ import pathlib
 import cv2
 import numpy as np
 
+from common.atomic import write_image
 from common.errors import DatasetError
 
 HEADERS = (b"PF", b"Pf")  # colour, grey
@@ -43,5 +44,4 @@ def write_pfm(path, array):
     array = np.asarray(array, np.float32)
     if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] != 3):
         raise ValueError(f"write_pfm: expected [H, W] or [H, W, 3], got shape {array.shape}")
-    if not cv2.imwrite(str(path), array[..., ::-1] if array.ndim == 3 else array):
-        raise DatasetError(f"{path}: could not write the PFM file")
+    write_image(path, array[..., ::-1] if array.ndim == 3 else array)

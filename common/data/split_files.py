@@ -12,10 +12,9 @@ name stem: `NNNNN.png` (16-bit, divided by the stated PNG scale), `NNNNN.pfm` or
 (model units).
 """
 
-import cv2
 import numpy as np
 
-from common.atomic import atomic_path
+from common.atomic import write_image
 from common.data.images import read_image
 from common.data.pfm import read_pfm, write_pfm
 from common.errors import DatasetError
@@ -45,17 +44,13 @@ def write_sample(root, sample_kind, name, sample):
         path = root / folder / f"{name}.{'png' if key == 'image' or key in MASKS else 'pfm'}"
         path.parent.mkdir(parents=True, exist_ok=True)
         values = sample[key]
-        with atomic_path(path) as temporary:  # a killed write leaves no half-written file
-            if key == "image":
-                rgb = np.round(np.clip(values, 0, 1) * 255).astype(np.uint8)[..., ::-1]
-                written = cv2.imwrite(str(temporary), rgb)
-            elif key in MASKS:
-                written = cv2.imwrite(str(temporary), (values[..., 0] > 0.5).astype(np.uint8) * 255)
-            else:
-                write_pfm(temporary, values[..., 0])
-                written = True
-            if not written:
-                raise DatasetError(f"{path}: could not write the file")
+        # Each file complete or absent, its write checked (common.atomic).
+        if key == "image":
+            write_image(path, np.round(np.clip(values, 0, 1) * 255).astype(np.uint8)[..., ::-1])
+        elif key in MASKS:
+            write_image(path, (values[..., 0] > 0.5).astype(np.uint8) * 255)
+        else:
+            write_pfm(path, values[..., 0])
 
 
 def read_prediction(path, png_scale):

@@ -16,11 +16,11 @@ import h5py
 import numpy as np
 from scipy import io
 
+from common.atomic import write_image
 from common.data.images import resize_depth
 from common.data.make3d import DEPTH_PREFIX, FOLDERS, GRID_KEY, IMAGE_PREFIX
 from common.data.nyu import LABELED_FILE, SPLIT_KEYS, SPLITS_FILE
 from common.data.synthetic import generate_scene
-from common.errors import DatasetError
 
 NYU_SIZE = (480, 640)
 MAKE3D_IMAGE_SIZE = (2272, 1704)  # height x width, portrait
@@ -69,8 +69,7 @@ def write_make3d_tree(root, train, test, image_size=MAKE3D_IMAGE_SIZE, grid_size
             scene = generate_scene((seed, split == "test", index), image_size[0] // 4, image_size[1] // 4)
             image = cv2.resize(scene["image"][..., ::-1], image_size[::-1], interpolation=cv2.INTER_LINEAR)
             name = f"{split}{index:04d}"
-            if not cv2.imwrite(str(image_dir / f"{IMAGE_PREFIX}{name}.jpg"), image):
-                raise DatasetError(f"{image_dir / name}: could not write the JPEG file")
+            write_image(image_dir / f"{IMAGE_PREFIX}{name}.jpg", image)
             rows, cols = np.mgrid[0 : grid_size[0], 0 : grid_size[1]].astype(np.float64)
             depth = resize_depth(scene["depth"], grid_size).astype(np.float64)
             grid = np.stack([rows, cols, np.ones_like(rows), depth], axis=-1)

@@ -16,12 +16,11 @@ Example:
 
 import pathlib
 
-import cv2
 import numpy as np
 
+from common.atomic import write_image
 from common.data.pfm import write_pfm
 from common.data.synthetic import generate_scene
-from common.errors import DatasetError
 
 HEIGHT, WIDTH = 540, 960
 FLYINGTHINGS_OBJECTS = (30, 60)
@@ -83,5 +82,4 @@ def _frame_and_disparity(scene):
 
 
 def _write_png(path, array):
-    if not cv2.imwrite(str(path), array):
-        raise DatasetError(f"{path}: could not write the PNG file")
+    write_image(path, array)

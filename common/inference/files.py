@@ -11,6 +11,7 @@ import pathlib
 import cv2
 import numpy as np
 
+from common.atomic import atomic_path, write_image
 from common.colour import colour_map
 from common.data.images import read_image
 from common.data.pfm import read_pfm, write_pfm
@@ -77,25 +78,21 @@ def write_depth(path, depth, png_scale):
     suffix = path.suffix.lower()
     depth = np.asarray(depth, np.float32)
     if suffix == ".png":
-        ok = cv2.imwrite(str(path), np.round(np.clip(depth * png_scale, 0, 65535)).astype(np.uint16))
+        write_image(path, np.round(np.clip(depth * png_scale, 0, 65535)).astype(np.uint16))
     elif suffix == ".pfm":
         write_pfm(path, depth)
-        ok = True
     elif suffix == ".npy":
-        np.save(path, depth)
-        ok = True
+        with atomic_path(path) as temporary:
+            np.save(temporary, depth)
     else:
         raise InputError(f"{path}: expected an output ending in {', '.join(DEPTH_SUFFIXES)}")
-    if not ok:
-        raise InputError(f"{path}: could not write the file")
 
 
 def write_colour(path, depth):
     """Writes [H, W] `depth` as a TURBO colour-mapped PNG spanning its own minimum to maximum."""
     low, high = float(np.min(depth)), float(np.max(depth))
     rgb = colour_map(np.asarray(depth)[None, ..., None], low, max(high, low + 1e-6))[0]
-    if not cv2.imwrite(str(path), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)):
-        raise InputError(f"{path}: could not write the file")
+    write_image(path, cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
 
 
 def back_project(depth, intrinsics):

@@ -28,10 +28,12 @@ def main(argv=None):
 
     def work():
         from commands.registry import load_experiment, load_trained_run
-        from common.atomic import write_json_atomically
+        from common.atomic import require_not_an_input, write_json_atomically
         from common.evaluation.tables import format_tables, protocol_fields
         from common.evaluation.trained_runs import score_trained_runs
 
+        if args.out:
+            require_not_an_input(args.out, [args.experiment, *args.runs])
         config = load_experiment(args.experiment, args.overrides, args.scale).config
         runs = [load_trained_run(path) for path in args.runs]
         scores = score_trained_runs(config, args.experiment, runs, args.baselines)

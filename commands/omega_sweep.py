@@ -69,10 +69,12 @@ def main(argv=None):
 
     def work():
         from commands.registry import load_experiment, load_trained_run
-        from common.atomic import write_json_atomically
+        from common.atomic import require_not_an_input, write_json_atomically
 
         for omega in args.omega:
             require_number(omega, "--omega", low=0, low_open=True)
+        if args.out:
+            require_not_an_input(args.out, [args.experiment, args.run])
         config = load_experiment(args.experiment, args.overrides, args.scale).config
         results, protocol = omega_sweep(config, load_trained_run(args.run), args.omega)
         print(format_sweep(results, protocol))

@@ -66,3 +66,17 @@ def write_image(path, array):
         written = cv2.imwrite(str(temporary), array)
         if not written or temporary.stat().st_size == 0 or cv2.imread(str(temporary), cv2.IMREAD_UNCHANGED) is None:
             raise SystemFault(f"{path}: the image was not written whole (a full disk or an unwritable folder)")
+
+
+def require_not_an_input(out, inputs, option="--out"):
+    """Raises OutputError, before anything is written, when the output `out` is one of `inputs`
+    (files the command reads: the same path, a link to it or a hard link) or lies inside one of
+    them (a run directory the command reads)."""
+    out = pathlib.Path(out)
+    resolved = out.resolve()
+    for source in map(pathlib.Path, inputs):
+        inside = source.is_dir() and resolved.is_relative_to(source.resolve())
+        same = resolved == source.resolve() or (out.exists() and source.exists() and out.samefile(source))
+        if same or inside:
+            what = "inside" if inside and not same else "is"
+            raise OutputError(f"{option} {out}: {what} {source}, which this command reads; choose another {option}")

@@ -131,13 +131,19 @@ def collect(jobs, paper, summaries, out):
     from commands.campaign import read_summary, write_summary
     from commands.campaign_report import campaign_report
 
-    for job in pending(jobs, summaries):
+    todo = pending(jobs, summaries)
+    for job in todo:
         if job.finished():
             write_summary(job, summaries)
             print(f"summarised {job.run_dir}", file=sys.stderr)
-    found = {job: read_summary(job.summary_path(summaries)) for job in jobs}
+    # Only the summaries of the experiments as they are now: a stale one (another digest: the
+    # experiment or a network's arguments changed since) describes another experiment.
+    current = [job for job in jobs if job not in todo or job.finished()]
+    stale = [job for job in todo if not job.finished() and job.summary_path(summaries).is_file()]
+    if stale:
+        print(f"left out {len(stale)} stale summaries, first {stale[0].summary_path(summaries)}", file=sys.stderr)
     report = campaign_report(
-        jobs, {job: summary for job, summary in found.items() if summary is not None}, paper, summaries
+        jobs, {job: read_summary(job.summary_path(summaries)) for job in current}, paper, summaries
     )
     if out is None:
         print(report)

@@ -109,25 +109,35 @@ class Job:
         return shlex.join(self.argv())
 
     def digest(self):
-        """sha256 of the resolved experiment, the networks' arguments included (a preset that
-        changes in the code changes the digest): a summary of another digest is of another
-        experiment."""
+        """`experiment_digest` of the experiment this job runs: a summary of another digest is of
+        another experiment."""
         from commands.registry import load_experiment
 
-        experiment = load_experiment(self.path, self.overrides, None if self.scale == PAPER_SCALE else self.scale)
-        networks = {name: stage.model.arguments for name, stage in experiment.stages.items()}
-        resolved = {**config_to_dict(experiment.config), "networks": networks or experiment.model.arguments}
-        return hashlib.sha256(yaml.safe_dump(resolved, sort_keys=True).encode()).hexdigest()
+        return experiment_digest(
+            load_experiment(self.path, self.overrides, None if self.scale == PAPER_SCALE else self.scale)
+        )
 
     @property
     def trains(self):
         return self.experiment not in SCORES_RUNS_OF
 
     def finished(self):
-        """Whether the run directory holds a finished run (its metrics.json, and its saved model
-        when it trains)."""
-        files = ["metrics.json"] + (["model.keras"] if self.trains else [])
-        return all((self.run_dir / name).is_file() for name in files)
+        """Whether the run directory holds a finished run of this job's experiment as it is now
+        (its metrics.json, its saved model when it trains, and a config.yaml of the same digest)."""
+        from commands.registry import load_experiment
+
+        files = ["config.yaml", "metrics.json"] + (["model.keras"] if self.trains else [])
+        if not all((self.run_dir / name).is_file() for name in files):
+            return False
+        return experiment_digest(load_experiment(self.run_dir / "config.yaml")) == self.digest()
+
+
+def experiment_digest(experiment):
+    """sha256 of a resolved `Experiment`, the networks' resolved arguments included (a preset that
+    changes in the code changes the digest)."""
+    networks = {name: stage.model.arguments for name, stage in experiment.stages.items()}
+    resolved = {**config_to_dict(experiment.config), "networks": networks or experiment.model.arguments}
+    return hashlib.sha256(yaml.safe_dump(resolved, sort_keys=True).encode()).hexdigest()
 
 
 def make_job(experiment, scale, seed, runs_root):

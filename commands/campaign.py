@@ -14,6 +14,7 @@ Example:
 """
 
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -77,7 +78,7 @@ class Job:
     def summary_path(self, summaries_root):
         return pathlib.Path(summaries_root) / self.scale / self.name / f"seed{self.seed}.json"
 
-    @property
+    @functools.cached_property
     def scored_run(self):
         """The job whose run this one scores (the NYU run of a Middlebury row), or None."""
         source = SCORES_RUNS_OF.get(self.experiment)
@@ -108,9 +109,10 @@ class Job:
     def command_line(self):
         return shlex.join(self.argv())
 
+    @functools.cached_property
     def digest(self):
-        """`experiment_digest` of the experiment this job runs: a summary of another digest is of
-        another experiment."""
+        """`experiment_digest` of the experiment this job runs (computed once: it loads and
+        resolves the experiment): a summary of another digest is of another experiment."""
         from commands.registry import load_experiment
 
         return experiment_digest(
@@ -129,7 +131,7 @@ class Job:
         files = ["config.yaml", "metrics.json"] + (["model.keras"] if self.trains else [])
         if not all((self.run_dir / name).is_file() for name in files):
             return False
-        return experiment_digest(load_experiment(self.run_dir / "config.yaml")) == self.digest()
+        return experiment_digest(load_experiment(self.run_dir / "config.yaml")) == self.digest
 
 
 def experiment_digest(experiment):
@@ -170,10 +172,10 @@ def read_summary(path):
         raise InputError(f"{path}: not a campaign summary ({error})") from error
 
 
-def summarised(job, summaries_root, digest=None):
+def summarised(job, summaries_root):
     """Whether `job` has a summary for its current experiment (same digest)."""
     summary = read_summary(job.summary_path(summaries_root))
-    return summary is not None and summary.get("digest") == (digest or job.digest())
+    return summary is not None and summary.get("digest") == job.digest
 
 
 def _number(column, text):
@@ -238,7 +240,7 @@ def write_summary(job, summaries_root, wall_seconds=None):
         "name": job.name,
         "scale": job.scale,
         "seed": job.seed,
-        "digest": job.digest(),
+        "digest": job.digest,
         "command": job.command_line(),
         "version": metrics.get("version"),
         "device": metrics.get("device"),

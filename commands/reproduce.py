@@ -110,7 +110,7 @@ def run_campaign(jobs, summaries):
     for number, job in enumerate(todo, start=1):
         needed = [job.scored_run] if job.scored_run is not None and not job.scored_run.finished() else []
         for step in [*needed, job]:
-            if step.finished() and step is job:
+            if step is job and step.finished():
                 write_summary(step, summaries)
                 print(f"run {number} of {len(todo)}: {step.run_dir} had finished; summarised")
                 continue
@@ -132,14 +132,14 @@ def collect(jobs, paper, summaries, out):
     from commands.campaign_report import campaign_report
 
     todo = pending(jobs, summaries)
-    for job in todo:
-        if job.finished():
-            write_summary(job, summaries)
-            print(f"summarised {job.run_dir}", file=sys.stderr)
+    finished = [job for job in todo if job.finished()]
+    for job in finished:
+        write_summary(job, summaries)
+        print(f"summarised {job.run_dir}", file=sys.stderr)
     # Only the summaries of the experiments as they are now: a stale one (another digest: the
     # experiment or a network's arguments changed since) describes another experiment.
-    current = [job for job in jobs if job not in todo or job.finished()]
-    stale = [job for job in todo if not job.finished() and job.summary_path(summaries).is_file()]
+    current = [job for job in jobs if job not in todo or job in finished]
+    stale = [job for job in todo if job not in finished and job.summary_path(summaries).is_file()]
     if stale:
         print(f"left out {len(stale)} stale summaries, first {stale[0].summary_path(summaries)}", file=sys.stderr)
     report = campaign_report(

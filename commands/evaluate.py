@@ -28,9 +28,10 @@ def main(argv=None):
 
     def work():
         from commands.registry import load_experiment, load_trained_run
-        from common.atomic import require_not_an_input, write_json_atomically
+        from common.atomic import write_json_atomically
         from common.evaluation.tables import format_tables, protocol_fields
         from common.evaluation.trained_runs import score_trained_runs
+        from common.outputs import require_not_an_input
 
         if args.out:
             require_not_an_input(args.out, [args.experiment, *args.runs])

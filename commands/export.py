@@ -18,7 +18,7 @@ def export_run(run_dir, formats):
     """Exports a finished run again from its `model.keras`: RUN_DIR/export/ and `formats`."""
     from commands.registry import load_trained_run
     from common.export import check_converters, export_model
-    from common.run_directory import hold_run_directory
+    from common.outputs import hold_run_directory
 
     check_converters(formats, "--format")
     run = load_trained_run(run_dir)

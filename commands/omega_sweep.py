@@ -69,7 +69,8 @@ def main(argv=None):
 
     def work():
         from commands.registry import load_experiment, load_trained_run
-        from common.atomic import require_not_an_input, write_json_atomically
+        from common.atomic import write_json_atomically
+        from common.outputs import require_not_an_input
 
         for omega in args.omega:
             require_number(omega, "--omega", low=0, low_open=True)

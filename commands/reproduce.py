@@ -148,7 +148,8 @@ def collect(jobs, paper, summaries, out):
     if out is None:
         print(report)
         return
-    from common.atomic import atomic_path, require_not_an_input
+    from common.atomic import atomic_path
+    from common.outputs import require_not_an_input
 
     require_not_an_input(out, [summaries, *{job.runs_root for job in jobs}])
     with atomic_path(out) as temporary:

@@ -1,6 +1,8 @@
 """Files that are either complete or absent: write to a temporary name beside the target, then
 rename it over the target in one step (`os.replace` is atomic on one file system).
 
+Every write passes the output policy first (`common.outputs.output_file`: not inside a run this
+process does not hold, nothing followed out of a run, no folder in the way; its folder is created).
 The temporary name is new and created exclusively (`.<stem>.<random>.tmp<suffix>`), so it can never
 be a user's file; a block that fails removes it. `write_image` adds what OpenCV does not do: it
 checks the write (OpenCV's return value, and that the file reads back: a full disk can leave a
@@ -15,10 +17,10 @@ Example:
 import contextlib
 import json
 import os
-import pathlib
 import secrets
 
-from common.errors import OutputError, SystemFault
+from common.errors import SystemFault
+from common.outputs import output_file
 
 
 def _new_temporary(path):
@@ -37,9 +39,7 @@ def atomic_path(path):
     """Yields a new temporary path beside `path` with the same suffix (so writers that pick the
     format by extension still do), moved over `path` when the block succeeds and removed when it
     fails."""
-    path = pathlib.Path(path)
-    if path.is_dir():
-        raise OutputError(f"{path}: a folder is in the way of the output file")
+    path = output_file(path)
     temporary = _new_temporary(path)
     try:
         yield temporary
@@ -66,17 +66,3 @@ def write_image(path, array):
         written = cv2.imwrite(str(temporary), array)
         if not written or temporary.stat().st_size == 0 or cv2.imread(str(temporary), cv2.IMREAD_UNCHANGED) is None:
             raise SystemFault(f"{path}: the image was not written whole (a full disk or an unwritable folder)")
-
-
-def require_not_an_input(out, inputs, option="--out"):
-    """Raises OutputError, before anything is written, when the output `out` is one of `inputs`
-    (files the command reads: the same path, a link to it or a hard link) or lies inside one of
-    them (a run directory the command reads)."""
-    out = pathlib.Path(out)
-    resolved = out.resolve()
-    for source in map(pathlib.Path, inputs):
-        inside = source.is_dir() and resolved.is_relative_to(source.resolve())
-        same = resolved == source.resolve() or (out.exists() and source.exists() and out.samefile(source))
-        if same or inside:
-            what = "inside" if inside and not same else "is"
-            raise OutputError(f"{option} {out}: {what} {source}, which this command reads; choose another {option}")

@@ -26,13 +26,16 @@ import pathlib
 import shutil
 import subprocess
 import sys
+import tempfile
 
 import keras
 import tensorflow as tf
 from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
 
+from common.atomic import atomic_path
 from common.data.loaders import SAMPLE_CHANNELS
-from common.errors import ConfigError, short_repr
+from common.errors import ConfigError, OutputError, short_repr
+from common.outputs import check_output, output_folder
 
 OUTPUT = "prediction"
 ONNX_OPSET = 17  # supported by ONNX Runtime >= 1.14 and TensorRT >= 8.6
@@ -73,25 +76,32 @@ def serving_copy(model):
     return copy
 
 
-def _replace(staging, target):
-    """Moves a finished `staging` file or directory onto `target`. An old directory stays, as
-    `<target>.old`, until the new one is in place (`_recover` puts it back after a kill between
-    the two moves), so there is always an export to load."""
+def _new_folder_beside(target, suffix):
+    """A new empty folder `.<target name>.<random><suffix>` beside `target`, created exclusively
+    (never a user's folder)."""
+    return pathlib.Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=suffix, dir=target.parent))
+
+
+def _replace_folder(staging, target):
+    """Moves the finished folder `staging` onto the folder `target`. The old one stays, moved to a
+    new `.<target>.<random>.old`, until the new one is in place (`_recover` puts it back after a
+    kill between the two moves), so there is always an export to load."""
     if not target.is_dir():
         os.replace(staging, target)
         return
-    old = target.with_name(target.name + ".old")
-    shutil.rmtree(old, ignore_errors=True)
-    os.replace(target, old)
+    old = _new_folder_beside(target, ".old")
+    os.replace(target, old)  # onto the empty folder made for it
     os.replace(staging, target)
     shutil.rmtree(old)
 
 
 def _recover(target):
-    """Puts back `<target>.old` when a kill left it without `target` (see `_replace`)."""
-    old = target.with_name(target.name + ".old")
-    if old.is_dir() and not target.exists():
-        os.replace(old, target)
+    """Puts back the newest `.<target>.<random>.old` when a kill left it without `target`."""
+    if os.path.lexists(target):
+        return
+    olds = [path for path in target.parent.glob(f".{target.name}.*.old") if path.is_dir() and not path.is_symlink()]
+    if olds:
+        os.replace(max(olds, key=lambda path: path.stat().st_mtime), target)
 
 
 def export_saved_model(model, spec, export_dir):
@@ -115,12 +125,16 @@ def export_saved_model(model, spec, export_dir):
     def serve(*tensors):
         return {OUTPUT: frozen(*tensors)[0]}
 
-    export_dir = pathlib.Path(export_dir)
+    export_dir = check_output(export_dir)
+    if export_dir.is_file():
+        raise OutputError(f"{export_dir}: a file is in the way of the SavedModel folder")
     _recover(export_dir)
-    staging = export_dir.with_name(export_dir.name + ".tmp")
-    shutil.rmtree(staging, ignore_errors=True)
-    tf.saved_model.save(tf.Module(), str(staging), signatures={"serving_default": serve})
-    _replace(staging, export_dir)
+    staging = _new_folder_beside(export_dir, ".tmp")
+    try:
+        tf.saved_model.save(tf.Module(), str(staging), signatures={"serving_default": serve})
+        _replace_folder(staging, export_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return export_dir
 
 
@@ -128,18 +142,17 @@ def export_onnx(saved_model_dir, path):
     """Converts the SavedModel to ONNX with tf2onnx's command line (in a new process, as a user
     runs it). A failure is a bug of the export, not a user's mistake: RuntimeError with
     tf2onnx's last lines."""
-    staging = path.with_name(path.name + ".tmp")
     command = [sys.executable, "-m", "tf2onnx.convert", "--saved-model", str(saved_model_dir)]
-    result = subprocess.run(
-        [*command, "--output", str(staging), "--opset", str(ONNX_OPSET)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
-    )
-    if result.returncode != 0 or not staging.is_file():
-        last = "\n".join(result.stderr.strip().splitlines()[-5:])
-        raise RuntimeError(f"tf2onnx could not convert {saved_model_dir}:\n{last}")
-    _replace(staging, path)
+    with atomic_path(path) as staging:
+        result = subprocess.run(
+            [*command, "--output", str(staging), "--opset", str(ONNX_OPSET)],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+        )
+        if result.returncode != 0 or staging.stat().st_size == 0:
+            last = "\n".join(result.stderr.strip().splitlines()[-5:])
+            raise RuntimeError(f"tf2onnx could not convert {saved_model_dir}:\n{last}")
 
 
 def export_tflite(saved_model_dir, path):
@@ -147,9 +160,9 @@ def export_tflite(saved_model_dir, path):
     (`TFLiteConverter.from_saved_model`)."""
     converter = tf.lite.TFLiteConverter.from_saved_model(str(saved_model_dir))
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
-    staging = path.with_name(path.name + ".tmp")
-    staging.write_bytes(converter.convert())
-    _replace(staging, path)
+    flat_buffer = converter.convert()
+    with atomic_path(path) as staging:
+        staging.write_bytes(flat_buffer)
 
 
 CONVERTERS = {"onnx": export_onnx, "tflite": export_tflite}
@@ -158,13 +171,11 @@ CONVERTERS = {"onnx": export_onnx, "tflite": export_tflite}
 def export_model(model, spec, export_config, target):
     """Writes, as `export_config` asks, `target/export/` (SavedModel), `target/model.keras` and
     each of `export_config.formats` converted from the SavedModel (`FORMAT_FILES`)."""
-    target = pathlib.Path(target)
-    target.mkdir(parents=True, exist_ok=True)
+    target = output_folder(target)
     if export_config.saved_model:
         export_saved_model(model, spec, target / "export")
     for name in export_config.formats:
         CONVERTERS[name](target / "export", target / FORMAT_FILES[name])
     if export_config.keras_file:
-        staging = target / "model.tmp.keras"
-        model.save(staging)
-        _replace(staging, target / "model.keras")
+        with atomic_path(target / "model.keras") as staging:
+            model.save(staging)

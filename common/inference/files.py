@@ -131,6 +131,5 @@ def write_ply(path, depth, rgb, intrinsics):
         "property float x\nproperty float y\nproperty float z\n"
         "property uchar red\nproperty uchar green\nproperty uchar blue\nend_header\n"
     )
-    with open(path, "wb") as handle:
-        handle.write(header.encode("ascii"))
-        handle.write(vertices.tobytes())
+    with atomic_path(path) as temporary:
+        temporary.write_bytes(header.encode("ascii") + vertices.tobytes())

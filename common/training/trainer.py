@@ -20,6 +20,7 @@ Example:
 import os
 import pathlib
 import shutil
+import tempfile
 import time
 
 import keras
@@ -32,8 +33,8 @@ from common.data.pipeline import make_pipeline
 from common.errors import ConfigError, SystemFault, TrainingError
 from common.evaluation.scoring import make_scorers, score_split
 from common.export import export_model
+from common.outputs import hold_run_directory
 from common.predictor import make_predictor
-from common.run_directory import hold_run_directory
 from common.training.learning import gain_line, not_learning_warning
 from common.training.logs import RunLogger
 from common.training.optimization import build_optimizer, current_learning_rate
@@ -120,8 +121,13 @@ class Trainer:
             )
         self.steps_per_epoch = config.train.steps_per_epoch or self.pipeline.steps_per_epoch(self.global_batch)
 
-        self.run_dir.mkdir(parents=True, exist_ok=True)
         self.lock = hold_run_directory(self.run_dir) if self.chief else None
+        # A worker other than the chief writes its copies of the checkpoints and exports (which
+        # MultiWorkerMirroredStrategy needs every worker to write) to a folder of its own outside
+        # the run, removed when it ends: only the chief writes in the run directory.
+        self.worker_dir = (
+            None if self.chief else pathlib.Path(tempfile.mkdtemp(prefix=f"depthrepro-{worker_id(self.strategy)}-"))
+        )
         self.restored_from = None
         policy = resolve_policy(config.train.mixed_precision, detect_devices())
         set_op_determinism(config.train.deterministic)
@@ -138,9 +144,7 @@ class Trainer:
         self.trained_steps = tf.Variable(0, dtype=tf.int64, trainable=False, name="trained_steps")
         # The network, not its float32 wrapper: a run resumes whatever its precision.
         self.checkpoint = tf.train.Checkpoint(model=network, optimizer=self.optimizer, trained_steps=self.trained_steps)
-        checkpoint_dir = self.run_dir / "checkpoints"
-        if not self.chief:
-            checkpoint_dir = self._worker_dir() / "checkpoints"
+        checkpoint_dir = (self.run_dir if self.chief else self.worker_dir) / "checkpoints"
         self.manager = open_checkpoint_manager(self.checkpoint, checkpoint_dir, config.train.keep_checkpoints)
         self.predictor = make_predictor(self.model, self.spec.inputs)
         self._train_step = make_train_step(
@@ -161,9 +165,6 @@ class Trainer:
             if self.chief
             else None
         )
-
-    def _worker_dir(self):
-        return self.run_dir / ".workers" / worker_id(self.strategy)
 
     @property
     def step(self):
@@ -342,10 +343,10 @@ class Trainer:
 
     def export(self):
         """The SavedModel under RUN_DIR/export/ and the Keras model as RUN_DIR/model.keras."""
-        export_model(self.model, self.spec, self.config.export, self.run_dir if self.chief else self._worker_dir())
+        export_model(self.model, self.spec, self.config.export, self.run_dir if self.chief else self.worker_dir)
 
     def close(self):
         if not self.chief:
-            shutil.rmtree(self._worker_dir(), ignore_errors=True)
+            shutil.rmtree(self.worker_dir, ignore_errors=True)
         if self.lock:
             self.lock.release()

@@ -22,7 +22,7 @@ from common import export
 from common.data.middlebury import load_scene
 from common.errors import ConfigError, DatasetError
 from common.irls import IRLS_TOLERANCE
-from common.run_directory import hold_run_directory
+from common.outputs import hold_run_directory
 from common.training.trainer import Trainer
 from tests.conftest import (
     MOTORCYCLE_CALIBRATION,
@@ -94,7 +94,7 @@ def checkpointed(checkpointed_run, tmp_path):
     """A copy of `checkpointed_run` in this test's own directory."""
     experiment, run_dir = checkpointed_run
     shutil.copy(experiment, tmp_path / "tiny.yaml")
-    shutil.copytree(run_dir, tmp_path / "run", ignore=shutil.ignore_patterns(".lock"))
+    shutil.copytree(run_dir, tmp_path / "run", ignore=shutil.ignore_patterns(".run.lock"))
     return tmp_path / "tiny.yaml", tmp_path / "run"
 
 
@@ -162,7 +162,7 @@ def test_resume_with_a_changed_model_size_is_one_line(checkpointed, tmp_path, ca
 # One live run per run directory.
 
 HOLD = (
-    "import sys, time; from common.run_directory import hold_run_directory; "
+    "import sys, time; from common.outputs import hold_run_directory; "
     "hold_run_directory(sys.argv[1]); print('held', flush=True); time.sleep(120)"
 )
 
@@ -222,7 +222,7 @@ def test_score_keeps_out_of_a_training_run_and_of_a_held_folder(finished_runs, t
         assert score_main([experiment, str(predictions), "--run-dir", str(held)]) == 2
         assert "another run is writing here" in capsys.readouterr().err
         # A live run's lock stops igde_middlebury from writing into that run.
-        shutil.copytree(igde_run, held, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".lock"))
+        shutil.copytree(igde_run, held, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".run.lock"))
         assert middlebury_main([str(held), str(scenes)]) == 2
         assert "another run is writing here" in capsys.readouterr().err
         assert not (held / "middlebury").exists()
@@ -262,6 +262,8 @@ def test_an_export_killed_between_its_two_moves_is_put_back(tmp_path, monkeypatc
     target = tmp_path / "export"
     target.mkdir()
     (target / "saved_model.pb").write_text("old")
+    (tmp_path / "export.old").mkdir()  # a user's folder: the export's own temporaries never take its name
+    (tmp_path / "export.old" / "mine.txt").write_text("kept")
     staging = tmp_path / "export.tmp"
     staging.mkdir()
     (staging / "saved_model.pb").write_text("new")
@@ -275,13 +277,15 @@ def test_an_export_killed_between_its_two_moves_is_put_back(tmp_path, monkeypatc
 
     monkeypatch.setattr(export.os, "replace", replace_then_die)
     with pytest.raises(KeyboardInterrupt):
-        export._replace(staging, target)
+        export._replace_folder(staging, target)
     monkeypatch.undo()
-    assert not target.exists() and (tmp_path / "export.old" / "saved_model.pb").read_text() == "old"
+    (old,) = tmp_path.glob(".export.*.old")
+    assert not target.exists() and (old / "saved_model.pb").read_text() == "old"
     export._recover(target)
     assert (target / "saved_model.pb").read_text() == "old"
-    export._replace(staging, target)
-    assert (target / "saved_model.pb").read_text() == "new" and not (tmp_path / "export.old").exists()
+    export._replace_folder(staging, target)
+    assert (target / "saved_model.pb").read_text() == "new" and not list(tmp_path.glob(".export.*"))
+    assert (tmp_path / "export.old" / "mine.txt").read_text() == "kept"
 
 
 # System faults: one line, exit 3, what was on disk kept.
@@ -429,6 +433,6 @@ def test_constraints_pin_this_environment():
 
 def test_the_lock_file_stays_inside_the_run_directory(tmp_path):
     lock = hold_run_directory(tmp_path / "run")
-    assert (tmp_path / "run" / ".lock").read_text() == str(os.getpid())
+    assert (tmp_path / "run" / ".run.lock").read_text() == str(os.getpid())
     lock.release()
     shutil.rmtree(tmp_path / "run")

@@ -199,7 +199,8 @@ def test_multi_worker_run_as_two_local_processes(tiny_experiment, tmp_path):
         export={"saved_model": False, "keras_file": False},
     )
     workers = [f"127.0.0.1:{port}" for port in free_ports(2)]
-    run_dir = tmp_path / "run"
+    run_dir, scratch = tmp_path / "run", tmp_path / "scratch"
+    scratch.mkdir()
     processes = []
     for index in range(2):
         tf_config = json.dumps({"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}})
@@ -207,7 +208,7 @@ def test_multi_worker_run_as_two_local_processes(tiny_experiment, tmp_path):
             subprocess.Popen(
                 [sys.executable, str(ROOT / "train.py"), str(experiment), "--run-dir", str(run_dir)],
                 cwd=ROOT,
-                env={**os.environ, "TF_CONFIG": tf_config},
+                env={**os.environ, "TF_CONFIG": tf_config, "TMPDIR": str(scratch)},
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 text=True,
@@ -220,7 +221,9 @@ def test_multi_worker_run_as_two_local_processes(tiny_experiment, tmp_path):
 
     assert tf.train.latest_checkpoint(str(run_dir / "checkpoints")).endswith("ckpt-3")
     assert json.loads((run_dir / "metrics.json").read_text())["steps"] == {"model": 3}
-    assert not (run_dir / ".workers" / "worker_1").exists()
+    # The second worker wrote its copies outside the run and removed them.
+    assert sorted(path.name for path in run_dir.iterdir() if path.name.startswith(".")) == [".run.lock"]
+    assert not [path for path in scratch.iterdir() if path.name.startswith("depthrepro-")]
 
 
 @pytest.mark.parametrize(

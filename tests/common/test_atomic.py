@@ -59,8 +59,8 @@ def test_an_image_write_that_leaves_nothing_readable_is_a_system_fault(tmp_path,
 
 
 def test_an_output_is_never_an_input_or_inside_one(tmp_path):
-    from common.atomic import require_not_an_input
     from common.errors import OutputError
+    from common.outputs import require_not_an_input
 
     experiment, run = tmp_path / "experiment.yaml", tmp_path / "run"
     experiment.write_text("name: x\n")

@@ -254,6 +254,5 @@ def write_summary(job, summaries_root, wall_seconds=None):
         "curves": curves,
     }
     path = job.summary_path(summaries_root)
-    path.parent.mkdir(parents=True, exist_ok=True)
     write_json_atomically(path, summary)
     return summary

@@ -19,6 +19,10 @@ import sys
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from common.atomic import atomic_path
+from common.errors import exit_status
+from common.outputs import check_output
+
 EXTRAS = ("dev", "export", "runtime")
 
 
@@ -55,9 +59,13 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="constraints.txt", type=pathlib.Path)
     args = parser.parse_args(argv)
-    args.out.write_text(constraints_text(pinned_versions()))
-    print(f"wrote {args.out}")
-    return 0
+
+    def work():
+        with atomic_path(check_output(args.out)) as temporary:
+            temporary.write_text(constraints_text(pinned_versions()))
+        print(f"wrote {args.out}")
+
+    return exit_status(work)
 
 
 if __name__ == "__main__":

@@ -31,10 +31,10 @@ def main(argv=None):
         from common.atomic import write_json_atomically
         from common.evaluation.tables import format_tables, protocol_fields
         from common.evaluation.trained_runs import score_trained_runs
-        from common.outputs import require_not_an_input
+        from common.outputs import check_output
 
         if args.out:
-            require_not_an_input(args.out, [args.experiment, *args.runs])
+            check_output(args.out, reads=[args.experiment, *args.runs])
         config = load_experiment(args.experiment, args.overrides, args.scale).config
         runs = [load_trained_run(path) for path in args.runs]
         scores = score_trained_runs(config, args.experiment, runs, args.baselines)

@@ -30,19 +30,22 @@ def draw_run_examples(run_dir, path, samples=3):
 
 def draw(run_dir, out=None, samples=3):
     """Draws the curves and, if the run has exported its model, the examples; returns the paths."""
+    from common.outputs import output_folder
+    from common.run_directory import writing_into
     from common.viz import draw_curves
 
     run_dir = pathlib.Path(run_dir)
     if not run_dir.is_dir():
         raise InputError(f"{run_dir}: no such run directory")
     out = pathlib.Path(out) if out else run_dir
-    out.mkdir(parents=True, exist_ok=True)
-    written = [draw_curves(run_dir, out / "curves.png")]
-    if (run_dir / "model.keras").is_file() and (run_dir / "config.yaml").is_file():
-        draw_run_examples(run_dir, out / "examples.png", samples)
-        written.append(out / "examples.png")
-    else:
-        print(f"{run_dir}: no model.keras yet (training has not finished): drew the curves only")
+    with writing_into(run_dir, out):
+        output_folder(out)
+        written = [draw_curves(run_dir, out / "curves.png")]
+        if (run_dir / "model.keras").is_file() and (run_dir / "config.yaml").is_file():
+            draw_run_examples(run_dir, out / "examples.png", samples)
+            written.append(out / "examples.png")
+        else:
+            print(f"{run_dir}: no model.keras yet (training has not finished): drew the curves only")
     return written
 
 

@@ -32,6 +32,7 @@ def main(argv=None):
         from commands.registry import load_trained_run
         from common.atomic import write_image, write_json_atomically
         from common.data.middlebury import load_scene, scene_dirs, scene_layout
+        from common.outputs import check_output, output_folder
         from common.predictor import make_predictor
         from common.run_directory import writing_into
         from common.viz import draw_middlebury_grid
@@ -43,13 +44,14 @@ def main(argv=None):
         scenes = scene_dirs(root)
         if not scenes:
             raise ConfigError(f"{root}: no Middlebury scene (folders with disp0.pfm or disp1.png)")
-        run = load_trained_run(args.run_dir)
-        spec = run.model.spec
-        if spec.sample_kind != "enhancement":
-            raise ConfigError(f"{args.run_dir}: a {spec.title} run has no depth input to enhance (expected IGDE)")
         out = pathlib.Path(args.out) if args.out else pathlib.Path(args.run_dir) / "middlebury"
         with writing_into(args.run_dir, out):
-            out.mkdir(parents=True, exist_ok=True)
+            check_output(out, reads=[root], folder=True)
+            run = load_trained_run(args.run_dir)
+            spec = run.model.spec
+            if spec.sample_kind != "enhancement":
+                raise ConfigError(f"{args.run_dir}: a {spec.title} run has no depth input to enhance (expected IGDE)")
+            output_folder(out)
             predict = make_predictor(run.network, spec.inputs)
             rows, summary = [], {}
             for scene_dir in scenes:

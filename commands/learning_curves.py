@@ -15,6 +15,7 @@ each leaves its input: PSNRf at least 0.5 dB over the input's) and OUT/curves.pn
 
 import argparse
 import os
+import pathlib
 import sys
 
 from commands.options import add_overrides, require_input_depth
@@ -62,11 +63,18 @@ def main(argv=None):
 
         from commands.registry import load_experiment
         from common.atomic import atomic_path
+        from common.outputs import check_output
+        from common.run_directory import check_same_training
         from common.training.curves import read_curve
         from common.training.run_experiment import run_experiment
         from common.viz import draw_learning_curves
 
         variants = [parse_variant(text) for text in (args.variant or LOSS_STUDY)]
+        labels = [label for label, _ in variants]
+        twice = next((label for label in labels if labels.count(label) > 1), None)
+        if twice is not None:
+            raise ConfigError(f"--variant: the label {twice!r} is given twice; each curve needs a label of its own")
+        check_output(args.out, reads=[args.experiment], folder=True)
         experiments = []
         for label, overrides in variants:
             experiment = load_experiment(args.experiment, [*args.overrides, *overrides, *STUDY_SETTINGS], args.scale)
@@ -75,7 +83,10 @@ def main(argv=None):
         curves = {}
         for index, (label, experiment) in enumerate(experiments):
             run_dir = os.path.join(args.out, str(index))
-            if not os.path.isfile(os.path.join(run_dir, "metrics.json")):
+            if os.path.isfile(os.path.join(run_dir, "metrics.json")):
+                # A study run again reuses a finished variant only if it is this variant.
+                check_same_training(experiment.config, pathlib.Path(run_dir, "config.yaml"))
+            else:
                 print(f"variant {index}: {label}")
                 run_experiment(experiment, run_dir)
             curves[label] = read_curve(os.path.join(run_dir, "metrics.csv"))

@@ -70,12 +70,12 @@ def main(argv=None):
     def work():
         from commands.registry import load_experiment, load_trained_run
         from common.atomic import write_json_atomically
-        from common.outputs import require_not_an_input
+        from common.outputs import check_output
 
         for omega in args.omega:
             require_number(omega, "--omega", low=0, low_open=True)
         if args.out:
-            require_not_an_input(args.out, [args.experiment, args.run])
+            check_output(args.out, reads=[args.experiment, args.run])
         config = load_experiment(args.experiment, args.overrides, args.scale).config
         results, protocol = omega_sweep(config, load_trained_run(args.run), args.omega)
         print(format_sweep(results, protocol))

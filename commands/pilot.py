@@ -73,14 +73,16 @@ def main(argv=None):
 
     def work():
         from commands.registry import load_experiment
+        from common.outputs import check_output
         from common.training.curves import format_curve, leaves_input_at
 
         experiment = load_experiment(args.experiment, args.overrides, args.scale)
         require_input_depth(experiment, "input depth to beat")
         experiment = dataclasses.replace(experiment, config=pilot_config(experiment.config, args.steps, args.points))
         run_dir = args.run_dir or os.path.join("runs", experiment.config.name)
-        if os.path.exists(run_dir) and not os.path.isdir(run_dir):
-            raise ConfigError(f"--run-dir {run_dir}: exists and is not a directory")
+        check_output(run_dir, reads=[args.experiment], folder=True, option="--run-dir")
+        if os.path.exists(os.path.join(run_dir, "metrics.json")):
+            raise ConfigError(f"--run-dir {run_dir}: holds a finished run; a pilot trains in a new run directory")
         curve = run_pilot(experiment, run_dir)
         print(f"pilot of {args.experiment}: {shlex.join(sys.argv[1:] if argv is None else argv)}")
         print(format_curve(curve))

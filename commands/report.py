@@ -12,7 +12,6 @@ RUN_DIRs are finished runs (`metrics.json`, `config.yaml`, `model.keras`); figur
 
 import argparse
 import json
-import pathlib
 import sys
 
 from commands.paper_tables import DPDE_COLUMNS, DPDE_TABLES, IGDE_COLUMNS, IGDE_TABLES, MIDDLEBURY_COLUMNS
@@ -188,13 +187,15 @@ def figure(run, path):
     """RGB | input depth (IGDE) | prediction | truth | error for the first test samples."""
     from commands.figures import draw_run_examples
 
-    path.parent.mkdir(parents=True, exist_ok=True)
     return " | ".join(draw_run_examples(run.dir, path, FIGURE_SAMPLES))
 
 
 def write_report(run_dirs, out):
+    from common.atomic import atomic_path
+    from common.outputs import check_output
+
+    out = check_output(out, reads=run_dirs)
     runs = [Run(d) for d in run_dirs]
-    out = pathlib.Path(out)
     lines = [
         "# Reproduction report",
         "",
@@ -221,7 +222,8 @@ def write_report(run_dirs, out):
                 "",
                 f"Columns: {caption}; rows: the first test scenes.",
             ]
-    out.write_text("\n".join(lines) + "\n")
+    with atomic_path(out) as temporary:
+        temporary.write_text("\n".join(lines) + "\n")
     return out
 
 

@@ -39,10 +39,10 @@ def prepare(jobs):
     """Writes what the jobs read that no download provides: the Motorcycle scene of the CPU
     scale's Middlebury rows (once)."""
     from common.data.middlebury import write_motorcycle_scene
+    from common.outputs import output_folder
 
     if any(job.scale == CPU_SCALE and not job.trains for job in jobs) and not (MOTORCYCLE_ROOT / "Motorcycle").is_dir():
-        MOTORCYCLE_ROOT.mkdir(parents=True, exist_ok=True)
-        write_motorcycle_scene(MOTORCYCLE_ROOT)
+        write_motorcycle_scene(output_folder(MOTORCYCLE_ROOT))
         print(
             f"wrote scikit-image's Middlebury 2014 Motorcycle scene to {MOTORCYCLE_ROOT / 'Motorcycle'}",
             file=sys.stderr,
@@ -86,9 +86,9 @@ def run_job(job, summaries):
     """Runs `job` (its command, with this Python), output to its log; writes its summary. Returns
     the command's exit status and its wall time."""
     from commands.campaign import write_summary
+    from common.outputs import output_file
 
-    log = job.run_dir.with_suffix(".log")
-    log.parent.mkdir(parents=True, exist_ok=True)
+    log = output_file(job.run_dir.with_suffix(".log"))
     start = time.monotonic()
     with open(log, "a", encoding="utf-8") as output:
         status = subprocess.run([sys.executable, *job.argv()[1:]], stdout=output, stderr=subprocess.STDOUT).returncode
@@ -130,7 +130,11 @@ def collect(jobs, paper, summaries, out):
     """Summarises the finished runs without a current summary, then writes (or prints) the report."""
     from commands.campaign import read_summary, write_summary
     from commands.campaign_report import campaign_report
+    from common.atomic import atomic_path
+    from common.outputs import check_output
 
+    if out is not None:
+        check_output(out, reads=[summaries, *{job.runs_root for job in jobs}])
     todo = pending(jobs, summaries)
     finished = [job for job in todo if job.finished()]
     for job in finished:
@@ -148,10 +152,6 @@ def collect(jobs, paper, summaries, out):
     if out is None:
         print(report)
         return
-    from common.atomic import atomic_path
-    from common.outputs import require_not_an_input
-
-    require_not_an_input(out, [summaries, *{job.runs_root for job in jobs}])
     with atomic_path(out) as temporary:
         temporary.write_text(report)
     print(f"wrote {out}", file=sys.stderr)

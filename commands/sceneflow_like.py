@@ -25,12 +25,14 @@ def main(argv=None):
 
     def work():
         from common.data.synthetic_sceneflow import write_sceneflow_tree
+        from common.outputs import check_output
 
         if args.train < 0 or args.test < 0 or args.train + args.test == 0 or (args.distinct or 1) < 1:
             raise ConfigError(
                 f"--train {args.train} --test {args.test} --distinct {args.distinct}: expected counts >= 0, "
                 "at least one view, and --distinct >= 1"
             )
+        check_output(args.root, folder=True, option="OUT_DIR")
         for part in ("FlyingThings3D", "Monkaa", "Driving"):
             if (args.root / part).exists():
                 raise ConfigError(f"{args.root / part}: exists; choose an empty folder (nothing is written over)")

@@ -14,7 +14,7 @@ import shlex
 import sys
 
 from commands.options import add_overrides, add_run_dir
-from common.errors import ConfigError, exit_status
+from common.errors import exit_status
 
 
 def parse_args(argv):
@@ -35,16 +35,13 @@ def main(argv=None):
     def work():
         from commands.registry import load_experiment, load_trained_run
         from common.evaluation.trained_runs import score_runs_experiment
+        from common.outputs import check_output
         from common.training.run_experiment import run_experiment
 
         experiment = load_experiment(args.experiment, args.overrides, args.scale)
         config = experiment.config
         run_dir = pathlib.Path(args.run_dir or os.path.join("runs", config.name))
-        if run_dir.exists() and not run_dir.is_dir():
-            raise ConfigError(f"--run-dir {run_dir}: exists and is not a directory")
-        for parent in run_dir.parents:
-            if parent.exists() and not parent.is_dir():
-                raise ConfigError(f"--run-dir {run_dir}: {parent} is a file, not a directory")
+        check_output(run_dir, reads=[args.experiment], folder=True, option="--run-dir")
         command = shlex.join(["python", "train.py", *(sys.argv[1:] if argv is None else argv)])
         if config.eval.trained_runs:
             runs = [load_trained_run(path) for path in config.eval.trained_runs]

@@ -7,8 +7,9 @@ IGDE: RGB, corrupted input depth, ground truth and error mask; DPDE: RGB, ground
 mask at the network input's size and, when a protocol scores at the original resolution, also at
 the data set's own size. `manifest.json` names every sample and its size, the units and scales,
 the corruption's seed and settings (IGDE), every evaluation protocol and the project version.
-Works for the generated sets and for every real data set's reader. OUT_DIR must be empty or new:
-nothing is written over.
+Works for the generated sets and for every real data set's reader. OUT_DIR must be empty or new,
+or the folder of a killed write_split of the same size (no manifest.json yet, nothing but the
+split's files), which is written again whole: nothing else is written over.
 """
 
 import argparse
@@ -26,17 +27,49 @@ UNITS = {
 }
 
 
+def check_split_folder(out, sample_kind, original, length):
+    """Raises ConfigError unless `out` is new, empty, or what a killed write_split of this split
+    left: no manifest.json (written last) and no file but the split's own (and the temporary files
+    of a killed atomic write, `common.atomic`)."""
+    from common.data.split_files import sample_files, sample_name
+
+    if not out.exists():
+        return
+    if (out / "manifest.json").exists():
+        raise ConfigError(
+            f"{out}: holds a finished split (manifest.json); choose a new folder (nothing is written over)"
+        )
+    expected = {
+        relative
+        for index in range(length)
+        for relative in sample_files(sample_kind, sample_name(index), original).values()
+    }
+    folders = {relative.split("/")[0] for relative in expected}
+    for path in sorted(out.rglob("*")):
+        relative = path.relative_to(out).as_posix()
+        ours = relative in expected or relative in folders or (path.name.startswith(".") and ".tmp" in path.name)
+        if not ours or path.is_symlink():
+            raise ConfigError(
+                f"{out}: holds {relative}, which this split does not write; choose an empty or new folder "
+                "(nothing is written over)"
+            )
+
+
 def write_split(config, sample_kind, out, experiment_path):
-    """Writes the test split of `config` under `out`; returns the manifest."""
+    """Writes the test split of `config` under `out` (`check_split_folder` first); returns the
+    manifest."""
     from common.atomic import atomic_path
     from common.data.loaders import make_loader
     from common.data.split_files import sample_name, split_folders, write_sample
     from common.evaluation.protocol import needs_original
     from common.evaluation.scoring import make_scorers
+    from common.outputs import output_folder
     from common.version import VERSION
 
     original = needs_original(config.eval, sample_kind)
     length, load = make_loader(config.data, "test", sample_kind, original)
+    check_split_folder(out, sample_kind, original, length)
+    output_folder(out)
     samples = []
     for index in range(length):
         sample = load(index)
@@ -75,11 +108,10 @@ def main(argv=None):
 
     def work():
         from commands.registry import load_experiment
+        from common.outputs import check_output
 
         experiment = load_experiment(args.experiment, args.overrides, args.scale)
-        if args.out.exists() and (not args.out.is_dir() or any(args.out.iterdir())):
-            raise ConfigError(f"{args.out}: exists and is not an empty folder (nothing is written over)")
-        args.out.mkdir(parents=True, exist_ok=True)
+        check_output(args.out, reads=[args.experiment], folder=True, option="OUT_DIR")
         manifest = write_split(experiment.config, experiment.model.spec.sample_kind, args.out, args.experiment)
         print(f"wrote {len(manifest['samples'])} samples and manifest.json under {args.out}")
 

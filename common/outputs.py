@@ -96,48 +96,56 @@ def enclosing_run(path):
     return None
 
 
-def check_output(path):
-    """Raises, before anything is written, when the policy forbids writing `path` (a file or a
-    folder to create): inside a run directory this process does not hold, or through a link
-    inside a run; returns `path` as a Path."""
+def check_output(path, reads=(), folder=False, option="--out"):
+    """Raises, before anything is written, when the policy forbids writing `path` (a file, or a
+    folder with `folder`): one of the files `reads` the command reads or inside a folder of them
+    (`require_not_an_input`, naming `option`), inside a run directory this process does not hold,
+    through a link inside a run, a path in the way, or a folder the machine will not let us write
+    in; returns `path` as a Path. Creates nothing."""
     path = pathlib.Path(path)
+    require_not_an_input(path, reads, option)
     run = enclosing_run(path)
-    if run is None:
-        return path
-    if str(run.resolve()) not in _HELD:
-        raise OutputError(f"{path}: inside the run directory {run}, whose files are its own; write outside it")
-    inside = pathlib.Path(os.path.abspath(path)).relative_to(run)
-    for depth in range(1, len(inside.parts) + 1):
-        part = run.joinpath(*inside.parts[:depth])
-        if part.is_symlink():
-            raise OutputError(f"{part}: is a link inside the run directory {run}; nothing there is followed, remove it")
+    if run is not None:
+        if str(run.resolve()) not in _HELD:
+            raise OutputError(f"{path}: inside the run directory {run}, whose files are its own; write outside it")
+        inside = pathlib.Path(os.path.abspath(path)).relative_to(run)
+        for depth in range(1, len(inside.parts) + 1):
+            part = run.joinpath(*inside.parts[:depth])
+            if part.is_symlink():
+                raise OutputError(f"{part}: is a link inside the run directory {run}; nothing there is followed")
+    if folder and os.path.lexists(path) and not path.is_dir():
+        raise OutputError(f"{path}: a file or a dangling link is in the way of the output folder")
+    if not folder and path.is_dir():
+        raise OutputError(f"{path}: a folder is in the way of the output file")
+    existing = next(parent for parent in (path, *path.parents) if os.path.lexists(parent))
+    if existing != path and not existing.is_dir():
+        raise OutputError(f"{path}: {existing} is in the way (a file or a dangling link, not a folder)")
+    writable = existing if existing.is_dir() and (folder or existing != path) else existing.parent
+    if not os.access(writable, os.W_OK | os.X_OK):
+        raise SystemFault(f"{path}: cannot write in {writable} (read-only or no permission)")
     return path
 
 
 def output_folder(path):
-    """Creates the folder `path` (and its parents) under the policy; a file or a dangling link in
-    the way is an OutputError, the machine refusing a SystemFault, each naming the path."""
-    path = check_output(path)
+    """Creates the folder `path` (and its parents) under the policy (`check_output`); the machine
+    refusing is a SystemFault naming the folder."""
+    path = check_output(path, folder=True)
     for folder in (*reversed(path.parents), path):
         if folder.is_dir():
             continue
-        if os.path.lexists(folder):
-            raise OutputError(f"{path}: {folder} is in the way (a file or a dangling link, not a folder)")
         try:
             folder.mkdir()
         except FileExistsError:
-            continue  # made meanwhile by another process
+            if not folder.is_dir():  # made meanwhile, as a file
+                raise OutputError(f"{path}: {folder} is in the way (a file, not a folder)") from None
         except OSError as error:
             raise SystemFault(f"{folder}: cannot create the folder ({error.strerror or error})") from error
     return path
 
 
 def output_file(path):
-    """Checks the output file `path` under the policy and creates its folder; a folder in the way
-    is an OutputError."""
+    """Checks the output file `path` under the policy (`check_output`) and creates its folder."""
     path = check_output(path)
-    if path.is_dir():
-        raise OutputError(f"{path}: a folder is in the way of the output file")
     output_folder(path.parent)
     return path
 

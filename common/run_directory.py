@@ -63,7 +63,7 @@ def check_same_training(config, saved_path):
         if before.get(key) != now.get(key):
             raise ConfigError(
                 f"{saved_path}: this run was trained with {key} = {short_repr(before.get(key))}, not "
-                f"{short_repr(now.get(key))}; continue it with its own settings or choose another --run-dir"
+                f"{short_repr(now.get(key))}; continue it with its own settings or choose another run directory"
             )
 
 

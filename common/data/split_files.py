@@ -15,6 +15,7 @@ name stem: `NNNNN.png` (16-bit, divided by the stated PNG scale), `NNNNN.pfm` or
 import numpy as np
 
 from common.atomic import write_image
+from common.data.depth_arrays import check_depth_map, load_npy
 from common.data.images import read_image
 from common.data.pfm import read_pfm, write_pfm
 from common.errors import DatasetError
@@ -37,12 +38,19 @@ def split_folders(sample_kind, original=False):
     return {**FOLDERS[sample_kind], **(ORIGINAL_FOLDERS if original else {})}
 
 
+def sample_files(sample_kind, name, original=False):
+    """{sample key: path relative to the split's folder} of the sample `name`."""
+    return {
+        key: f"{folder}/{name}.{'png' if key == 'image' or key in MASKS else 'pfm'}"
+        for key, folder in split_folders(sample_kind, original).items()
+    }
+
+
 def write_sample(root, sample_kind, name, sample):
     """Writes one sample ({key: [H, W, C] float32}) under `root` in the split's layout (with the
     original ground truth when the sample holds it)."""
-    for key, folder in split_folders(sample_kind, "original_target" in sample).items():
-        path = root / folder / f"{name}.{'png' if key == 'image' or key in MASKS else 'pfm'}"
-        path.parent.mkdir(parents=True, exist_ok=True)
+    for key, relative in sample_files(sample_kind, name, "original_target" in sample).items():
+        path = root / relative
         values = sample[key]
         # Each file complete or absent, its write checked (common.atomic).
         if key == "image":
@@ -65,18 +73,8 @@ def read_prediction(path, png_scale):
     elif suffix == ".pfm":
         values = read_pfm(path)
     else:
-        try:
-            values = np.load(path, allow_pickle=False)
-        except (OSError, ValueError) as error:
-            raise DatasetError(f"{path}: not a readable NPY file") from error
-    values = np.asarray(values, np.float32)
-    if values.ndim == 3 and values.shape[2] == 1:
-        values = values[..., 0]
-    if values.ndim != 2:
-        raise DatasetError(f"{path}: expected a one-channel depth map, got shape {values.shape}")
-    if not np.isfinite(values).all():
-        raise DatasetError(f"{path}: {int(np.count_nonzero(~np.isfinite(values)))} values are NaN or infinite")
-    return values
+        values = load_npy(path, DatasetError)
+    return check_depth_map(values, path, DatasetError)
 
 
 def prediction_files(folder):

@@ -20,6 +20,7 @@ from common.baselines import baseline_methods
 from common.config.schema import OWN_PROTOCOL
 from common.data.pipeline import make_pipeline
 from common.depth_metrics import mean_gradient_error, valid_mask
+from common.errors import ConfigError
 from common.evaluation.protocol import DepthScorer, protocol_label
 from common.metrics import make_enhancement_metrics, metric_results, update_enhancement_metrics
 
@@ -137,6 +138,8 @@ def score_split(config, pipeline, networks, baselines, scorers, batch_size=None,
     `batch_size`). Returns `TestScores`."""
     methods, titles = baseline_methods(baselines, config.eval)
     for name, (title, predict) in networks.items():
+        if title in titles.values():
+            raise ConfigError(f"two result rows would share the title {title!r}; give the scored method another title")
         methods[name], titles[name] = predict, title
     batch_size = batch_size or config.eval.batch_size
     dataset = pipeline.val_dataset(batch_size) if split == "val" else pipeline.test_dataset(batch_size)

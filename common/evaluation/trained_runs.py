@@ -63,9 +63,22 @@ def stage_networks(network, spec):
     return {stage.name: network for stage, network in zip(spec.stages, networks)}
 
 
-def trained_run_rows(run):
-    """[(row title, keras model, ModelSpec of the row)] of one `TrainedRun`."""
-    spec, arguments, label = run.model.spec, run.model.arguments, run.dir.name
+def run_labels(runs):
+    """{run directory: the label its rows carry}: the folder's name, or the path as given where two
+    runs share a name; a run given twice is a ConfigError."""
+    names = [run.dir.name for run in runs]
+    labels = {}
+    for run, name in zip(runs, names):
+        label = name if names.count(name) == 1 else str(run.dir)
+        if label in labels.values() or run.dir in labels:
+            raise ConfigError(f"{run.dir}: given twice; name each run once")
+        labels[run.dir] = label
+    return labels
+
+
+def trained_run_rows(run, label):
+    """[(row title, keras model, ModelSpec of the row)] of one `TrainedRun`, labelled `label`."""
+    spec, arguments = run.model.spec, run.model.arguments
     rows = []
     for name, network in run.comparisons.items():
         stage = spec.comparisons[name]
@@ -89,7 +102,8 @@ def score_trained_runs(config, experiment_path, runs, baselines):
     Returns:
         `TestScores` under every protocol of the experiment.
     """
-    rows = [row for run in runs for row in trained_run_rows(run)]
+    labels = run_labels(runs)
+    rows = [row for run in runs for row in trained_run_rows(run, labels[run.dir])]
     kinds = {spec.sample_kind for _, _, spec in rows}
     if len(kinds) != 1:
         raise ConfigError(f"{experiment_path}: the runs mix sample kinds {sorted(kinds)}; compare one paper at a time")

@@ -24,6 +24,7 @@ from common.inference.files import (
     write_ply,
 )
 from common.inference.model import load_model
+from common.outputs import check_output, output_folder
 
 FORMATS = tuple(suffix[1:] for suffix in DEPTH_SUFFIXES)
 
@@ -210,6 +211,7 @@ def predict_files(args, units):
     _check_arguments(args)
     items, directory = list_inputs(args, units)
     check_inputs_kept(args, items, directory)
+    check_output(args.out, folder=directory)
     model = load_model(args.model, units.layers_module)
     expected = ("depth", "image") if units.depth_input else ("image",)
     if model.inputs != expected:
@@ -219,11 +221,9 @@ def predict_files(args, units):
         )
     out = pathlib.Path(args.out)
     if directory:
-        out.mkdir(parents=True, exist_ok=True)
+        output_folder(out)
     elif out.suffix.lower() not in DEPTH_SUFFIXES:
         raise InputError(f"--out {out}: expected a file ending in {', '.join(DEPTH_SUFFIXES)}")
-    else:
-        out.parent.mkdir(parents=True, exist_ok=True)
     pending, failures, done = [], 0, 0
 
     def flush():

@@ -13,6 +13,7 @@ import numpy as np
 
 from common.atomic import atomic_path, write_image
 from common.colour import colour_map
+from common.data.depth_arrays import check_depth_map, load_npy
 from common.data.images import read_image
 from common.data.pfm import read_pfm, write_pfm
 from common.errors import InputError
@@ -50,25 +51,10 @@ def read_depth(path):
     elif suffix == ".pfm":
         values, scale = read_pfm(path), 1.0
     elif suffix == ".npy":
-        try:
-            values = np.load(path, allow_pickle=False)
-        except (OSError, ValueError) as error:
-            raise InputError(f"{path}: not a readable NPY file ({error})") from error
-        if not np.issubdtype(values.dtype, np.number):
-            raise InputError(f"{path}: expected a numeric array, got {values.dtype}")
-        scale = 1.0
+        values, scale = load_npy(path, InputError), 1.0
     else:
         raise InputError(f"{path}: expected a depth map ending in {', '.join(DEPTH_SUFFIXES)}")
-    if values.ndim == 3 and values.shape[2] == 1:
-        values = values[..., 0]
-    if values.ndim != 2:
-        channels = f" ({values.shape[2]} channels)" if values.ndim == 3 else ""
-        raise InputError(f"{path}: expected a one-channel depth map, got shape {values.shape}{channels}")
-    values = values.astype(np.float32)
-    bad = int(np.count_nonzero(~np.isfinite(values)))
-    if bad:
-        raise InputError(f"{path}: {bad} depth values are NaN or infinite")
-    return values, scale
+    return check_depth_map(values, path, InputError), scale
 
 
 def write_depth(path, depth, png_scale):

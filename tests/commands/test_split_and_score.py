@@ -188,5 +188,34 @@ def test_write_split_refuses_a_folder_that_holds_files(tmp_path, capsys):
     (tmp_path / "split").mkdir()
     (tmp_path / "split" / "mine.txt").write_text("keep")
     assert write_split_main([str(experiment), str(tmp_path / "split")]) == 2
-    assert "exists and is not an empty folder" in capsys.readouterr().err
+    assert "holds mine.txt, which this split does not write" in capsys.readouterr().err
     assert (tmp_path / "split" / "mine.txt").read_text() == "keep"
+
+
+def test_a_killed_write_split_is_finished_by_a_rerun_and_a_finished_one_is_kept(tmp_path, capsys, monkeypatch):
+    import commands.write_split
+    from common.data import split_files
+
+    experiment, split = _experiment(tmp_path, TINY_EXPERIMENT), tmp_path / "split"
+    written = []
+    original_write = split_files.write_sample
+
+    def killed_after_two(root, sample_kind, name, sample):
+        if len(written) == 2:
+            raise KeyboardInterrupt
+        written.append(name)
+        original_write(root, sample_kind, name, sample)
+
+    monkeypatch.setattr(split_files, "write_sample", killed_after_two)
+    with pytest.raises(KeyboardInterrupt):
+        commands.write_split.main([str(experiment), str(split)])
+    monkeypatch.undo()
+    assert not (split / "manifest.json").exists() and (split / "rgb" / "00001.png").is_file()
+    assert write_split_main([str(experiment), str(split)]) == 0
+    manifest = json.loads((split / "manifest.json").read_text())
+    assert len(list((split / "rgb").iterdir())) == len(manifest["samples"]) > 2
+    before = {path: path.stat().st_mtime_ns for path in split.rglob("*")}
+    capsys.readouterr()
+    assert write_split_main([str(experiment), str(split)]) == 2
+    assert "holds a finished split (manifest.json)" in capsys.readouterr().err
+    assert {path: path.stat().st_mtime_ns for path in split.rglob("*")} == before

@@ -157,7 +157,7 @@ def test_a_run_continues_only_with_its_own_training_settings(tiny_experiment, tr
         ("train.seed=3", "this run was trained with train.seed = 0, not 3"),
     ):
         line = train_error(experiment, "--set", override, "--run-dir", run_dir)
-        ending = "continue it with its own settings or choose another --run-dir"
+        ending = "continue it with its own settings or choose another run directory"
         assert line == f"error: {run_dir / 'config.yaml'}: {message}; {ending}"
         assert (run_dir / "config.yaml").read_text() == saved
     assert main([str(experiment), "--set", "train.epochs=2", "--run-dir", str(run_dir)]) == 0

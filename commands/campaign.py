@@ -26,6 +26,7 @@ import yaml
 
 from common.atomic import write_json_atomically
 from common.config.loader import config_to_dict, load_config
+from common.epoch_log import INTEGER_COLUMNS, epoch_logs, read_epoch_log
 from common.errors import InputError
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -178,32 +179,21 @@ def summarised(job, summaries_root):
     return summary is not None and summary.get("digest") == job.digest
 
 
-def _number(column, text):
-    """A metrics.csv cell: the epoch and step as integers, the rest rounded to `CURVE_DIGITS`."""
-    return int(text) if column in ("epoch", "step") else float(f"{float(text):.{CURVE_DIGITS}g}")
+def _rounded(column, value):
+    """A metrics.csv cell: the epoch and step as they are, the rest rounded to `CURVE_DIGITS`."""
+    return value if column in INTEGER_COLUMNS else float(f"{value:.{CURVE_DIGITS}g}")
 
 
 def run_curves(run_dir):
     """{label: [{column: value} of each epoch]} of the run's metrics.csv (or its stages'), the
     learning rate left out and values rounded to `CURVE_DIGITS` significant digits."""
-    import csv
-
     run_dir = pathlib.Path(run_dir)
-    sources = (
-        [run_dir / "metrics.csv"] if (run_dir / "metrics.csv").is_file() else sorted(run_dir.glob("*/metrics.csv"))
-    )
     curves = {}
-    for path in sources:
+    for _, path in epoch_logs(run_dir):
         label = "model" if path.parent == run_dir else path.parent.name
-        with open(path, newline="", encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
         curves[label] = [
-            {
-                key: _number(key, value)
-                for key, value in row.items()
-                if value not in ("", None) and key != "learning_rate"
-            }
-            for row in rows
+            {key: _rounded(key, value) for key, value in row.items() if value is not None and key != "learning_rate"}
+            for row in read_epoch_log(path)
         ]
     return curves
 

@@ -107,7 +107,8 @@ def check_output(path, reads=(), folder=False, option="--out"):
     run = enclosing_run(path)
     if run is not None:
         if str(run.resolve()) not in _HELD:
-            raise OutputError(f"{path}: inside the run directory {run}, whose files are its own; write outside it")
+            shown = run if path.is_absolute() else os.path.relpath(run)
+            raise OutputError(f"{path}: inside the run directory {shown}, whose files are its own; write outside it")
         inside = pathlib.Path(os.path.abspath(path)).relative_to(run)
         for depth in range(1, len(inside.parts) + 1):
             part = run.joinpath(*inside.parts[:depth])

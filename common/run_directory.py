@@ -16,7 +16,7 @@ import yaml
 
 from common.config.loader import check_run_version, config_to_dict, save_config
 from common.errors import ConfigError, short_repr
-from common.outputs import hold_run_directory
+from common.outputs import LOCK_NAME, hold_run_directory
 
 # What a run may change when it continues in its directory: its length, how often it logs, tests
 # and checkpoints, which of its networks it trains (DPDE's gradient_net.yaml retrains one), where
@@ -114,10 +114,11 @@ def results_run(run_dir):
 @contextlib.contextmanager
 def writing_into(run_dir, out):
     """Holds the lock of the run `run_dir` while a command writes `out` inside it (a finished
-    run's extra results, `commands.igde_middlebury`), so that no training writes there at the
-    same time; an `out` outside the run needs no lock."""
+    run's extra results: `commands.igde_middlebury`, `commands.figures`), so that no training
+    writes there at the same time; an `out` outside the run, or in a folder that is no run
+    directory (no lock file), needs no lock."""
     run_dir, out = pathlib.Path(run_dir), pathlib.Path(out)
-    inside = out.resolve().is_relative_to(run_dir.resolve())
+    inside = out.resolve().is_relative_to(run_dir.resolve()) and (run_dir / LOCK_NAME).exists()
     lock = hold_run_directory(run_dir) if inside else None
     try:
         yield out

@@ -6,15 +6,13 @@ depth | prediction | truth | error; no input column for monocular depth), learni
 Middlebury grid of Fig. 11.
 """
 
-import csv
 import math
-import pathlib
 
 import numpy as np
 from matplotlib.figure import Figure
 
 from common.atomic import atomic_path
-from common.errors import InputError
+from common.epoch_log import epoch_logs, read_epoch_log
 
 PANELS_PER_ROW = 4
 NOT_PLOTTED = ("epoch", "step", "seconds")
@@ -27,33 +25,15 @@ def save_figure(figure, path):
         figure.savefig(temporary, dpi=80)
 
 
-def curve_sources(run_dir):
-    """[(label, metrics.csv path)]: the run's own log, or those of its stages (DPDE)."""
-    run_dir = pathlib.Path(run_dir)
-    if (run_dir / "metrics.csv").is_file():
-        return [(run_dir.name, run_dir / "metrics.csv")]
-    stages = sorted(run_dir.glob("*/metrics.csv"))
-    if not stages:
-        raise InputError(f"{run_dir}: no metrics.csv (not a run directory, or no epoch finished yet)")
-    return [(f"{run_dir.name}/{path.parent.name}", path) for path in stages]
-
-
 def read_epochs(path):
     """{column: (epochs, values)} of the non-empty cells of a metrics.csv."""
-    try:
-        with open(path, newline="", encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
-    except UnicodeDecodeError as error:
-        raise InputError(
-            f"{path}: not a UTF-8 text file (byte {error.start}); expected the metrics.csv train.py writes"
-        ) from error
     columns = {}
-    for row in rows:
+    for row in read_epoch_log(path):
         for name, value in row.items():
-            if name not in NOT_PLOTTED and value not in ("", None):
+            if name not in NOT_PLOTTED and value is not None:
                 epochs, values = columns.setdefault(name, ([], []))
-                epochs.append(int(row["epoch"]))
-                values.append(float(value))
+                epochs.append(row["epoch"])
+                values.append(value)
     return columns
 
 
@@ -75,7 +55,7 @@ def curve_panels(columns):
 
 def draw_curves(run_dir, path):
     """Writes the training curves of `run_dir` to `path`."""
-    sections = [(label, curve_panels(read_epochs(csv_path))) for label, csv_path in curve_sources(run_dir)]
+    sections = [(label, curve_panels(read_epochs(csv_path))) for label, csv_path in epoch_logs(run_dir)]
     rows = sum(math.ceil(len(panels) / PANELS_PER_ROW) for _, panels in sections)
     figure = Figure(figsize=(4 * PANELS_PER_ROW, 3 * rows), layout="constrained")
     grid = figure.add_gridspec(rows, PANELS_PER_ROW)

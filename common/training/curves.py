@@ -7,35 +7,22 @@ Example:
     leaves_input_at(rows)  # the first step with PSNRf >= input + MIN_PSNR_F_GAIN, or None
 """
 
-import csv
 import math
 
-from common.errors import InputError
+from common.epoch_log import read_epoch_log
 from common.training.learning import GAIN_METRICS, MIN_PSNR_F_GAIN
 
 CURVE_COLUMNS = ("epoch", "step", *GAIN_METRICS, *(f"input_{name}" for name in GAIN_METRICS))
 
 
-def _number(text):
-    return None if text in ("", None) else float(text)
-
-
 def read_curve(path):
     """[{epoch, step, psnr, psnr_t, psnr_f, input_psnr, input_psnr_t, input_psnr_f}] of the tested
     epochs of a metrics.csv (None where a value is absent, such as the input's PSNRt)."""
-    try:
-        with open(path, newline="", encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"{path}: cannot read the run's metrics.csv ({error})") from error
-    curve = []
-    for row in rows:
-        if row.get("psnr_f") in ("", None) or row.get("input_psnr_f") in ("", None):
-            continue
-        values = {name: _number(row.get(name)) for name in CURVE_COLUMNS}
-        values["epoch"], values["step"] = int(row["epoch"]), int(row["step"])
-        curve.append(values)
-    return curve
+    return [
+        {name: row.get(name) for name in CURVE_COLUMNS}
+        for row in read_epoch_log(path)
+        if row.get("psnr_f") is not None and row.get("input_psnr_f") is not None
+    ]
 
 
 def leaves_input_at(curve):

@@ -9,6 +9,7 @@ import tensorflow as tf
 
 from common.atomic import atomic_path
 from common.colour import colour_map
+from common.epoch_log import read_epoch_log
 
 
 class RunLogger:
@@ -19,6 +20,7 @@ class RunLogger:
         self.writer = tf.summary.create_file_writer(str(self.run_dir / "tensorboard"))
         self.csv_path = self.run_dir / "metrics.csv"
         self.csv_fields = csv_fields
+        self.rows = read_epoch_log(self.csv_path) if self.csv_path.exists() else []  # read before any epoch
 
     def scalars(self, step, values):
         with self.writer.as_default(step=step):
@@ -48,13 +50,9 @@ class RunLogger:
     def epoch_row(self, row):
         """Writes metrics.csv anew with `row` after the rows of the epochs before it: the file is
         complete or absent, and an epoch written again by a resumed run replaces its old row."""
-        rows = []
-        if self.csv_path.exists():
-            with self.csv_path.open(newline="", encoding="utf-8") as handle:
-                rows = [old for old in csv.DictReader(handle) if int(old["epoch"]) < row["epoch"]]
-        rows.append({k: ("" if v is None else v) for k, v in row.items()})
+        self.rows = [old for old in self.rows if old["epoch"] < row["epoch"]] + [row]
         with atomic_path(self.csv_path) as temporary:
             with temporary.open("w", newline="", encoding="utf-8") as handle:
                 writer = csv.DictWriter(handle, fieldnames=self.csv_fields, extrasaction="ignore")
                 writer.writeheader()
-                writer.writerows(rows)
+                writer.writerows([{k: ("" if v is None else v) for k, v in old.items()} for old in self.rows])

@@ -55,7 +55,7 @@ def checkpoint_prefixes(directory):
     steps = []
     for path in pathlib.Path(directory).glob("ckpt-*.index"):
         number = path.stem.removeprefix("ckpt-")
-        if number.isdigit():
+        if number.isascii() and number.isdigit():  # not "ckpt-²", which int() refuses
             steps.append(int(number))
     return [str(pathlib.Path(directory) / f"ckpt-{step}") for step in sorted(steps, reverse=True)]
 
@@ -63,14 +63,24 @@ def checkpoint_prefixes(directory):
 def open_checkpoint_manager(checkpoint, directory, keep):
     """A `tf.train.CheckpointManager` of `directory`; an unreadable `checkpoint` index file is
     moved aside to `checkpoint.damaged` (with one line saying so), since the manager cannot start
-    on it and the checkpoints are found by their own files."""
+    on it and the checkpoints are found by their own files. An index that names a checkpoint
+    outside `directory` is a ConfigError: the manager's rotation deletes the checkpoints it names,
+    and those would be another run's."""
+    index = pathlib.Path(directory) / "checkpoint"
     try:
-        return tf.train.CheckpointManager(checkpoint, str(directory), max_to_keep=keep)
+        manager = tf.train.CheckpointManager(checkpoint, str(directory), max_to_keep=keep)
     except (UnicodeDecodeError, ValueError, text_format.ParseError) as error:
-        index = pathlib.Path(directory) / "checkpoint"
         os.replace(index, index.with_name("checkpoint.damaged"))
         print(f"{index}: unreadable ({str(error).splitlines()[0][:120]}); kept as checkpoint.damaged")
         return tf.train.CheckpointManager(checkpoint, str(directory), max_to_keep=keep)
+    own = pathlib.Path(directory).resolve()
+    for prefix in [manager.latest_checkpoint, *manager.checkpoints]:
+        if prefix and pathlib.Path(prefix).resolve().parent != own:
+            raise ConfigError(
+                f"{index}: names the checkpoint {prefix}, outside {directory}; a run's index names its own "
+                "checkpoints only (fix or remove the index: the checkpoints are found by their files)"
+            )
+    return manager
 
 
 def set_op_determinism(enabled):
@@ -189,6 +199,9 @@ class Trainer:
                 self.checkpoint.restore(prefix).expect_partial()
             except ValueError as error:
                 if "shape" in str(error):
+                    # The half-restored checkpoint would log ~190 warnings of unrestored values
+                    # when the process ends, after the one error line.
+                    tf.get_logger().setLevel("ERROR")
                     raise ConfigError(
                         f"{prefix}: saved from a model of other sizes than {self.experiment_path} builds "
                         f"({str(error).splitlines()[0][:200]}); resume with the run's own settings"
@@ -212,7 +225,7 @@ class Trainer:
     def _save_checkpoint(self):
         """Saves the current step unless it is already the newest checkpoint."""
         latest = self.manager.latest_checkpoint
-        if latest is None or int(latest.rsplit("-", 1)[1]) != self.step:
+        if latest is None or pathlib.Path(latest).name != f"ckpt-{self.step}":
             try:
                 self.manager.save(checkpoint_number=self.step)
             except tf.errors.OpError as error:

@@ -146,6 +146,56 @@ def test_no_readable_checkpoint_is_one_line(checkpointed):
         _trainer(experiment, run_dir).restore(required=True)
 
 
+def test_an_index_naming_another_runs_checkpoints_is_refused_before_any_rotation(checkpointed, tmp_path):
+    experiment, run_dir = checkpointed
+    other = tmp_path / "other"
+    shutil.copytree(run_dir / "checkpoints", other)
+    (run_dir / "checkpoints" / "checkpoint").write_text(
+        f'model_checkpoint_path: "{other}/ckpt-8"\nall_model_checkpoint_paths: "{other}/ckpt-2"\n'
+    )
+    before = sorted(path.name for path in other.iterdir())
+    with pytest.raises(ConfigError, match=f"names the checkpoint {other}/ckpt-.*, outside"):
+        _trainer(experiment, run_dir)
+    assert sorted(path.name for path in other.iterdir()) == before
+
+
+def test_stray_checkpoint_names_and_a_damaged_epoch_log_are_found_before_training(checkpointed, capsys):
+    experiment, run_dir = checkpointed
+    (run_dir / "checkpoints" / "ckpt-\u00b2.index").write_bytes(b"")  # a digit int() refuses
+    (run_dir / "checkpoints" / "ckpt-latest.index").write_bytes(b"")
+    resumed = _trainer(experiment, run_dir)
+    assert resumed.restore(required=True) == 8
+    resumed.close()
+    log = run_dir / "metrics.csv"
+    log.write_text(log.read_text().replace("\n1,", "\none,", 1))
+    steps = (run_dir / "checkpoints" / "checkpoint").read_text()
+    assert train_main([str(experiment), "--run-dir", str(run_dir), "--set", "train.epochs=3", "--resume"]) == 2
+    (line,) = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert line == f"error: {log}: line 2, column epoch: expected a whole number, got 'one'"
+    assert (run_dir / "checkpoints" / "checkpoint").read_text() == steps  # nothing trained
+
+
+def test_an_export_or_a_lock_that_is_a_link_is_not_followed(finished_runs, tmp_path, capsys):
+    from commands.export import main as export_main
+
+    run = tmp_path / "run"
+    shutil.copytree(finished_runs[0], run, ignore=shutil.ignore_patterns(".run.lock"))
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "mine.txt").write_text("kept")
+    shutil.rmtree(run / "export", ignore_errors=True)
+    (run / "export").symlink_to(outside)
+    assert export_main([str(run)]) == 2
+    assert f"{run / 'export'}: is a link inside the run directory" in capsys.readouterr().err
+    assert [path.name for path in outside.iterdir()] == ["mine.txt"]
+    (run / "export").unlink()
+    (run / ".run.lock").unlink()  # the first export's own
+    (run / ".run.lock").symlink_to(outside / "mine.txt")
+    assert export_main([str(run)]) == 2
+    assert "is a link; a run's lock file is its own" in capsys.readouterr().err
+    assert (outside / "mine.txt").read_text() == "kept"
+
+
 def test_resume_with_a_changed_model_size_is_one_line(checkpointed, tmp_path, capsys):
     experiment, run_dir = checkpointed
     config = yaml.safe_load(experiment.read_text())

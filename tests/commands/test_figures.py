@@ -5,7 +5,8 @@ import csv
 import cv2
 import pytest
 
-from common.viz import curve_panels, curve_sources, read_epochs
+from common.epoch_log import epoch_logs
+from common.viz import curve_panels, read_epochs
 from tests.conftest import run_python, user_error
 
 
@@ -39,7 +40,7 @@ def test_the_input_level_is_drawn_beside_its_metric(tmp_path):
 @pytest.mark.slow
 def test_viz_draws_curves_and_examples_of_both_papers(finished_runs, tmp_path):
     igde_run, dpde_run = finished_runs
-    assert [label for label, _ in curve_sources(dpde_run)] == [
+    assert [label for label, _ in epoch_logs(dpde_run)] == [
         f"{dpde_run.name}/{stage}" for stage in ("depth", "fcrn", "gradient")
     ]
     for run_dir in finished_runs:

@@ -145,7 +145,7 @@ def test_real_middlebury_data_goes_through_the_split_and_the_scorer(tmp_path):
         ("mis-sized", "00001.npy: 8x8, but the sample is 32x32"),
         ("unreadable", "00000.png: truncated PNG"),
         ("twice", "a second prediction for sample 00002"),
-        ("nan", "00000.npy: 1 values are NaN or infinite"),
+        ("nan", "00000.npy: 1 depth values are NaN or infinite"),
     ],
 )
 def test_bad_prediction_folders_are_one_line(tmp_path, capsys, case, message):

@@ -39,13 +39,13 @@ def load_experiment(path, overrides=(), scale=None):
 def load_trained_run(run_dir):
     """The `TrainedRun` of a finished run directory, whose config.yaml is read and checked like
     any experiment file."""
-    import keras
+    from common.inference.model import read_keras_file
 
     run_dir = require_finished_run(run_dir)
     experiment = load_experiment(run_dir / "config.yaml")
     comparisons = {}
     for name in experiment.model.spec.comparisons:
         if (run_dir / name / "model.keras").is_file():
-            comparisons[name] = keras.models.load_model(run_dir / name / "model.keras")
-    network = keras.models.load_model(run_dir / "model.keras")
+            comparisons[name] = read_keras_file(run_dir / name / "model.keras")
+    network = read_keras_file(run_dir / "model.keras")
     return TrainedRun(run_dir, experiment.config, experiment.model, network, comparisons)

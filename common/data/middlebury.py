@@ -63,7 +63,7 @@ def load_scene(scene_dir):
         {"image": [H, W, 3] uint8 RGB, "disparity": [H, W] float32 (NaN unknown), "depth":
         [H, W] float32 mm (NaN unknown), "valid": [H, W] bool}.
     Raises:
-        DatasetError: neither layout, or a missing, corrupt or mis-sized file.
+        DatasetError: neither layout, a missing, corrupt or mis-sized file, or no known disparity.
     """
     scene_dir = pathlib.Path(scene_dir)
     if (scene_dir / "disp0.pfm").is_file():
@@ -87,6 +87,8 @@ def load_scene(scene_dir):
         )
     if disparity.shape != image.shape[:2]:
         raise DatasetError(f"{scene_dir}: disparity {disparity.shape} and image {image.shape[:2]} differ in size")
+    if not valid.any():
+        raise DatasetError(f"{scene_dir}: no known disparity (every pixel is unknown); nothing to enhance or score")
     disparity = np.where(valid, disparity, np.nan).astype(np.float32)
     behind = int(np.count_nonzero(valid & (disparity + offset <= 0)))
     if behind:

@@ -152,9 +152,11 @@ def output_files(args, path):
     return files + [path.with_suffix(".ply")] if args.ply else files
 
 
-def check_inputs_kept(args, items, directory):
+def check_outputs(args, items, directory):
     """Raises InputError, before anything is written, when an output would replace an input (an
-    image, a depth map or the model) or a directory run writes into an input directory."""
+    image, a depth map or the model), a directory run writes into an input directory, or two
+    inputs would write one output (`a.png` and `a.jpg`; `x_colour.png` and the colour map of
+    `x.png`)."""
     out = pathlib.Path(args.out).resolve()
     if directory:
         for flag in ("image", "depth"):
@@ -165,10 +167,14 @@ def check_inputs_kept(args, items, directory):
                 )
     inputs = {pathlib.Path(args.model).resolve()}
     inputs |= {path.resolve() for _, image, depth in items for path in (image, depth) if path is not None}
-    for name, _, _ in items:
+    writers = {}
+    for name, image, _ in items:
         for path in output_files(args, output_path(args, name, directory)):
             if path.resolve() in inputs or any(path.exists() and path.samefile(i) for i in inputs if i.exists()):
                 raise InputError(f"--out {args.out}: would write {path} over an input; choose another --out")
+            if path in writers:
+                raise InputError(f"{image}: would write {path}, as {writers[path]} does; rename one of the two")
+            writers[path] = image
 
 
 def read_sample(args, units, name, image_path, depth_path):
@@ -210,7 +216,7 @@ def predict_files(args, units):
     """
     _check_arguments(args)
     items, directory = list_inputs(args, units)
-    check_inputs_kept(args, items, directory)
+    check_outputs(args, items, directory)
     check_output(args.out, folder=directory)
     model = load_model(args.model, units.layers_module)
     expected = ("depth", "image") if units.depth_input else ("image",)

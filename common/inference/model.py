@@ -108,18 +108,24 @@ def load_saved_model(path):
     return InferenceModel(predict, inputs)
 
 
-def load_keras(path, layers_module):
-    """A `.keras` file, whose custom layers `layers_module` registers when imported."""
+def read_keras_file(path):
+    """The Keras model of a `.keras` file (its custom layers registered already); an empty,
+    truncated or foreign file is an InputError naming it."""
     import keras
     import tensorflow as tf
 
+    try:
+        return keras.models.load_model(path, compile=False)
+    except (OSError, ValueError, TypeError, KeyError, EOFError, zipfile.BadZipFile, tf.errors.OpError) as error:
+        raise InputError(f"{path}: could not load the Keras model ({_first_line(error)})") from error
+
+
+def load_keras(path, layers_module):
+    """A `.keras` file, whose custom layers `layers_module` registers when imported."""
     from common.predictor import make_predictor
 
     importlib.import_module(layers_module)
-    try:
-        model = keras.models.load_model(path, compile=False)
-    except (OSError, ValueError, TypeError, KeyError, zipfile.BadZipFile, tf.errors.OpError) as error:
-        raise InputError(f"{path}: could not load the Keras model ({_first_line(error)})") from error
+    model = read_keras_file(path)
     if not isinstance(model.input, dict):
         raise InputError(f"{path}: expected a model with named inputs (a depthrepro export)")
     inputs = tuple(sorted(model.input))

@@ -54,6 +54,11 @@ def _layout(root):
     (root / "run" / "metrics.json").write_text("{not json")
     (root / "run" / "config.yaml").write_text(GOOD_EXPERIMENT)
     (root / "run" / "metrics.csv").write_bytes(b"\xff\xfe\x00")
+    (root / "empty_model").mkdir()
+    (root / "empty_model" / "config.yaml").write_text(GOOD_EXPERIMENT)
+    (root / "empty_model" / "model.keras").write_bytes(b"")
+    (root / "scenes" / "s1").mkdir(parents=True)
+    (root / "scenes" / "s1" / "disp0.pfm").write_bytes(b"")
     rng = np.random.default_rng(0)
     cv2.imwrite(str(root / "rgb.png"), rng.integers(0, 255, (8, 8, 3), dtype=np.uint8))
     cv2.imwrite(str(root / "d.png"), rng.integers(0, 255, (8, 8), dtype=np.uint8))
@@ -181,6 +186,11 @@ CASES = [
     ("loss-anatomy", ["good.yaml", "--noise", "nan"], "expected >= 1 and a finite noise >= 0"),
     ("igde-middlebury", ["run", "missing_scenes"], "missing_scenes: no such folder"),
     ("igde-middlebury", ["run", "a_directory"], "a_directory: no Middlebury scene"),
+    # A finished run's saved model empty (a full disk, a killed copy).
+    ("evaluate", ["good.yaml", "empty_model"], "empty_model/model.keras: could not load the Keras model"),
+    ("export", ["empty_model"], "empty_model/model.keras: could not load the Keras model"),
+    ("igde-middlebury", ["empty_model", "scenes"], "empty_model/model.keras: could not load the Keras model"),
+    ("figures", ["empty_model"], "empty_model: no metrics.csv"),
     # --run-dir below a file.
     ("train", ["good.yaml", "--run-dir", "a_file/run"], "a_file/run: a_file is in the way"),
 ]

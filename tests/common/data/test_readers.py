@@ -266,6 +266,10 @@ def test_middlebury_bad_input(tmp_path):
     write_pfm(tmp_path / "b" / "disp0.pfm", np.ones((4, 4), np.float32))
     with pytest.raises(DatasetError, match=r"disparity \(4, 4\) and image \(10, 12\) differ"):
         load_scene(tmp_path / "b")
+    _scene_2014(tmp_path / "c")
+    write_pfm(tmp_path / "c" / "disp0.pfm", np.full((10, 12), np.inf, np.float32))
+    with pytest.raises(DatasetError, match="c: no known disparity"):
+        load_scene(tmp_path / "c")
 
 
 # Generated files in the published formats (bench/pipeline.py) -----------------------------------

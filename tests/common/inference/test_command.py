@@ -308,3 +308,17 @@ def test_a_missing_runtime_is_named(dpde_model, kind, runtime, tmp_path, capsys,
     assert _errors(capsys) == [
         f"error: {paths[kind]}: running a .{kind} model needs {runtime.split('.')[0]} (pip install -e '.[runtime]')"
     ]
+
+
+@pytest.mark.parametrize("names", [("a.png", "a.jpg"), ("x.png", "x_colour.png")])
+def test_two_inputs_that_would_write_one_output_are_refused_before_writing(dpde_model, names, tmp_path, capsys):
+    _, paths = dpde_model
+    (tmp_path / "images").mkdir()
+    for name in names:
+        _write_rgb(tmp_path / "images" / name)
+    out = tmp_path / "out"
+    status = dpde_predict(["--model", str(paths["keras"]), "--image", str(tmp_path / "images"), "--out", str(out)])
+    assert status == 2
+    (error,) = _errors(capsys)
+    assert "rename one of the two" in error and all(name in error for name in names)
+    assert not out.exists()

@@ -15,6 +15,7 @@ import urllib.request
 import keras
 from keras import layers
 
+from common.atomic import atomic_path
 from common.errors import ArgumentError
 from dpde.layers import CaffePreprocessing
 
@@ -74,18 +75,15 @@ def imagenet_resnet50_weights():
     path = cache / RESNET50_NOTOP_FILE
     if path.is_file():
         return path
-    partial = path.with_suffix(".part")
     try:
-        cache.mkdir(parents=True, exist_ok=True)
-        urllib.request.urlretrieve(RESNET50_NOTOP_URL, partial)
+        with atomic_path(path) as partial:  # complete or absent
+            urllib.request.urlretrieve(RESNET50_NOTOP_URL, partial)
     except OSError as error:  # urllib's URLError and HTTPError are OSErrors
-        partial.unlink(missing_ok=True)
         raise ArgumentError(
             f"encoder_weights: could not download the ImageNet ResNet-50 weights ({error}); fetch "
             f"{RESNET50_NOTOP_URL} on a connected machine and set model.args.encoder_weights to its "
             "path"
         ) from error
-    partial.replace(path)
     return path
 
 

@@ -62,16 +62,21 @@ def checkpoint_prefixes(directory):
 
 def open_checkpoint_manager(checkpoint, directory, keep):
     """A `tf.train.CheckpointManager` of `directory`; an unreadable `checkpoint` index file is
-    moved aside to `checkpoint.damaged` (with one line saying so), since the manager cannot start
-    on it and the checkpoints are found by their own files. An index that names a checkpoint
-    outside `directory` is a ConfigError: the manager's rotation deletes the checkpoints it names,
-    and those would be another run's."""
+    moved aside to `checkpoint.damaged` (`.2`, `.3`, ... beside an earlier one; one line says so),
+    since the manager cannot start on it and the checkpoints are found by their own files. An
+    index that names a checkpoint outside `directory` is a ConfigError: the manager's rotation
+    deletes the checkpoints it names, and those would be another run's."""
     index = pathlib.Path(directory) / "checkpoint"
     try:
         manager = tf.train.CheckpointManager(checkpoint, str(directory), max_to_keep=keep)
     except (UnicodeDecodeError, ValueError, text_format.ParseError) as error:
-        os.replace(index, index.with_name("checkpoint.damaged"))
-        print(f"{index}: unreadable ({str(error).splitlines()[0][:120]}); kept as checkpoint.damaged")
+        kept = next(
+            index.with_name(name)
+            for name in ("checkpoint.damaged", *(f"checkpoint.damaged.{n}" for n in range(2, 10**6)))
+            if not os.path.lexists(index.with_name(name))
+        )
+        os.replace(index, kept)  # never over an earlier damaged index or a user's file
+        print(f"{index}: unreadable ({str(error).splitlines()[0][:120]}); kept as {kept.name}")
         return tf.train.CheckpointManager(checkpoint, str(directory), max_to_keep=keep)
     own = pathlib.Path(directory).resolve()
     for prefix in [manager.latest_checkpoint, *manager.checkpoints]:

@@ -13,7 +13,7 @@ import sys
 
 import numpy as np
 
-from common.errors import InputError, UserError, exit_status, require_number
+from common.errors import InputError, SystemFault, UserError, exit_status, require_number
 from common.inference.files import (
     DEPTH_SUFFIXES,
     IMAGE_SUFFIXES,
@@ -238,11 +238,10 @@ def predict_files(args, units):
         for sample, prediction in zip(pending, model.predict(batch)):
             try:
                 write_outputs(args, units, sample, prediction, output_path(args, sample.name, directory))
-            except (UserError, OSError) as error:
-                if not directory:
+            except UserError as error:
+                if not directory or isinstance(error, SystemFault):  # a full disk stops every write
                     raise
-                where = f"{error.filename}: " if isinstance(error, OSError) and error.filename else ""
-                print(f"\nerror: {where}{getattr(error, 'strerror', None) or error}", file=sys.stderr)
+                print(f"\nerror: {error}", file=sys.stderr)
                 failures += 1
         pending.clear()
 

@@ -322,3 +322,18 @@ def test_two_inputs_that_would_write_one_output_are_refused_before_writing(dpde_
     (error,) = _errors(capsys)
     assert "rename one of the two" in error and all(name in error for name in names)
     assert not out.exists()
+
+
+def test_a_full_disk_stops_a_directory_run_with_exit_3(dpde_model, tmp_path, capsys, monkeypatch):
+    import cv2
+
+    _, paths = dpde_model
+    (tmp_path / "images").mkdir()
+    for name in ("a.png", "b.png"):
+        _write_rgb(tmp_path / "images" / name)
+    monkeypatch.setattr(cv2, "imwrite", lambda path, array, *rest: False)  # OpenCV on a full disk
+    out = tmp_path / "out"
+    status = dpde_predict(["--model", str(paths["keras"]), "--image", str(tmp_path / "images"), "--out", str(out)])
+    (error,) = _errors(capsys)
+    assert status == 3 and error.startswith(f"error: {out / 'a.png'}: the image was not written whole")
+    assert not [path for path in out.iterdir()]

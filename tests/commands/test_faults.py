@@ -175,6 +175,18 @@ def test_stray_checkpoint_names_and_a_damaged_epoch_log_are_found_before_trainin
     assert (run_dir / "checkpoints" / "checkpoint").read_text() == steps  # nothing trained
 
 
+@pytest.mark.slow
+def test_a_checkpoint_of_another_model_is_one_line_without_warnings_after_it(checkpointed, tmp_path):
+    experiment, run_dir = checkpointed
+    other = tmp_path / "other"
+    other.mkdir()
+    shutil.copytree(run_dir / "checkpoints", other / "checkpoints")
+    result = run_train(experiment, "--run-dir", other, "--set", "model.args.features=16", "--resume")
+    assert "saved from a model of other sizes" in user_error(result)
+    after = result.stderr.split("saved from a model of other sizes", 1)[1].splitlines()[1:]
+    assert not [line for line in after if line.strip()]  # TensorFlow's unrestored-value warnings
+
+
 def test_an_export_or_a_lock_that_is_a_link_is_not_followed(finished_runs, tmp_path, capsys):
     from commands.export import main as export_main
 

@@ -83,20 +83,20 @@ def test_every_command_is_in_the_table():
 WRITERS = [command for command, row in POLICY.items() if row is not None]
 
 
+@pytest.mark.parametrize(
+    "out, message",
+    [
+        ("foreign/out", "inside the run directory foreign, whose files are its own"),
+        ("a_file/out", "a_file is in the way"),
+    ],
+    ids=["inside another run", "a file in the way"],
+)
 @pytest.mark.parametrize("command", WRITERS)
-def test_an_output_inside_another_run_is_refused(command, tmp_path, capsys, monkeypatch):
+def test_an_output_inside_another_run_or_behind_a_file_is_exit_2(command, out, message, tmp_path, capsys, monkeypatch):
     _layout(tmp_path)
     monkeypatch.chdir(tmp_path)
-    status, line = _run(command, "foreign/out", tmp_path, capsys)
-    assert status == 2 and "inside the run directory foreign, whose files are its own" in line
-
-
-@pytest.mark.parametrize("command", WRITERS)
-def test_a_file_in_the_way_of_an_output_is_exit_2(command, tmp_path, capsys, monkeypatch):
-    _layout(tmp_path)
-    monkeypatch.chdir(tmp_path)
-    status, line = _run(command, "a_file/out", tmp_path, capsys)
-    assert status == 2 and "a_file is in the way" in line
+    status, line = _run(command, out, tmp_path, capsys)
+    assert status == 2 and message in line
 
 
 @pytest.mark.parametrize("command", WRITERS)

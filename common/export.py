@@ -34,7 +34,7 @@ from tensorflow.python.framework.convert_to_constants import convert_variables_t
 
 from common.atomic import atomic_path
 from common.data.loaders import SAMPLE_CHANNELS
-from common.errors import ConfigError, OutputError, short_repr
+from common.errors import ConfigError, short_repr
 from common.outputs import check_output, output_folder
 
 OUTPUT = "prediction"
@@ -125,9 +125,7 @@ def export_saved_model(model, spec, export_dir):
     def serve(*tensors):
         return {OUTPUT: frozen(*tensors)[0]}
 
-    export_dir = check_output(export_dir)
-    if export_dir.is_file():
-        raise OutputError(f"{export_dir}: a file is in the way of the SavedModel folder")
+    export_dir = check_output(export_dir, folder=True)
     _recover(export_dir)
     staging = _new_folder_beside(export_dir, ".tmp")
     try:

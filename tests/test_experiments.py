@@ -108,7 +108,7 @@ def test_dpde_experiments_have_the_paper_schedule_and_table_4_overrides():
         (b"- model\n- data\n", (), "expected a mapping of sections at the top level"),
         (None, (), "config file not found"),
         ("directory", (), "is a directory"),
-        (b"name: fine\n", ("--run-dir", "FILE"), "exists and is not a directory"),
+        (b"name: fine\n", ("--run-dir", "FILE"), "in the way of the output folder"),
     ],
 )
 def test_malformed_experiment_files_are_one_line_errors(tmp_path, train_error, content, extra, message):

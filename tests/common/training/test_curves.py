@@ -38,5 +38,5 @@ def test_the_curve_holds_the_tested_epochs_and_where_psnr_f_leaves_the_input(tmp
 
 def test_an_unreadable_log_is_one_line(tmp_path):
     (tmp_path / "metrics.csv").write_bytes(b"\xff\xfe\x00")
-    with pytest.raises(InputError, match="cannot read the run's metrics.csv"):
+    with pytest.raises(InputError, match="not a UTF-8 text file"):
         read_curve(tmp_path / "metrics.csv")

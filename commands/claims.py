@@ -47,7 +47,8 @@ HOLDS, CONTRADICTED, NOT_RESOLVED = "holds", "contradicted", "not resolved"
 @dataclasses.dataclass(frozen=True)
 class Claim:
     """One line of the ledger: `better` and `worse` are (experiment, row title); `metrics` maps
-    each metric to the paper's numbers as the text gives them."""
+    each metric to the paper's numbers as the text gives them; `labels` name the two rows in the
+    ledger where their titles alone do not (None: the titles)."""
 
     id: str
     paper: str
@@ -56,9 +57,11 @@ class Claim:
     worse: tuple
     metrics: dict
     quote: str
+    labels: tuple = None
 
     def title(self):
-        return f"{self.better[1]} > {self.worse[1]}"
+        better, worse = self.labels or (self.better[1], self.worse[1])
+        return f"{better} > {worse}"
 
 
 def load_claims(path=LEDGER):
@@ -68,6 +71,7 @@ def load_claims(path=LEDGER):
         where = f"{path}: claim {index + 1}"
         try:
             rows = {side: (entry[side]["experiment"], entry[side]["row"]) for side in ("better", "worse")}
+            labels = tuple(entry[side].get("label", entry[side]["row"]) for side in ("better", "worse"))
             claim = Claim(
                 entry["id"],
                 entry["paper"],
@@ -76,11 +80,15 @@ def load_claims(path=LEDGER):
                 rows["worse"],
                 {name: str(value) for name, value in entry["metrics"].items()},
                 entry["quote"],
+                labels,
             )
         except (KeyError, TypeError, AttributeError) as error:
             raise ConfigError(
                 f"{where}: expected id, paper, table, better, worse, metrics and quote ({error})"
             ) from error
+        stray = sorted({key for side in ("better", "worse") for key in entry[side]} - {"experiment", "row", "label"})
+        if stray:
+            raise ConfigError(f"{where}: unknown key {stray[0]!r} in a row (expected experiment, row and label)")
         unknown = sorted(set(claim.metrics) - set(METRIC_BETTER))
         if unknown:
             raise ConfigError(f"{where}: unknown metric {unknown[0]} (expected one of: {', '.join(METRIC_BETTER)})")

@@ -21,8 +21,12 @@ def test_the_campaign_runs_every_row_of_both_papers_under_every_seed():
     assert {job.seed for job in jobs} == {0, 1, 2}
     # Every row the ledger names is a row of the campaign.
     experiments = {job.experiment for job in jobs}
-    for claim in claims.load_claims():
+    ledger = claims.load_claims()
+    for claim in ledger:
         assert {claim.better[0], claim.worse[0]} <= experiments, claim.id
+    # Each claim reads as its own line: no two share a table and a title ("IGDE > IGDE").
+    titles = [(claim.table, claim.title()) for claim in ledger]
+    assert len(set(titles)) == len(titles), sorted(t for t in titles if titles.count(t) > 1)
     middlebury = next(job for job in jobs if job.experiment == "dpde/middlebury.yaml" and job.seed == 2)
     assert f"eval.trained_runs=[{middlebury.scored_run.run_dir}]" in middlebury.argv()
     names = [job.name for job in jobs if job.seed == 0]

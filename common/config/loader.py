@@ -114,11 +114,14 @@ def check_run_version(run_dir):
 
 class _UniqueKeyLoader(yaml.SafeLoader):
     """PyYAML's safe loader, refusing a key given twice in one mapping (PyYAML keeps the later
-    value without a word)."""
+    value without a word). A merge key (`<<: *anchor`) is not a key given twice: the mapping's own
+    keys override the merged ones, as YAML's merge type says."""
 
     def construct_mapping(self, node, deep=False):
         seen = set()
         for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
             key = self.construct_object(key_node, deep=True)
             if key in seen:
                 raise yaml.constructor.ConstructorError(

@@ -28,6 +28,16 @@ def test_overrides_and_types(tmp_path):
     assert config.loss.weights["sobel"] == 0.0
 
 
+def test_a_merge_key_is_not_a_key_given_twice(tmp_path):
+    text = "x: &shared {epochs: 5, seed: 3}\ntrain: {<<: *shared, seed: 4}\n"
+    with pytest.raises(ConfigError, match="unknown key 'x'"):  # the anchor's own section is checked
+        load_config(write(tmp_path, text))
+    config = load_config(write(tmp_path, "train: {<<: {epochs: 5, seed: 3}, seed: 4}\n"))
+    assert (config.train.epochs, config.train.seed) == (5, 4)
+    with pytest.raises(ConfigError, match="key 'seed' given twice"):
+        load_config(write(tmp_path, "train: {<<: {epochs: 5}, seed: 3, seed: 4}\n"))
+
+
 def test_base_file_is_overridden_key_by_key(tmp_path):
     write(tmp_path, "name: base\ntrain: {epochs: 5, seed: 3}\n", "base.yaml")
     (tmp_path / "sub").mkdir()

@@ -176,3 +176,28 @@ def test_the_paper_scale_lists_each_run_with_its_days_of_the_papers_gpu(monkeypa
     assert lines[0].endswith("--run-dir runs/reproduce/paper/igde_sceneflow/seed0  # about 11 days of the paper's GPU")
     assert lines[2] == "# 2 runs: about 22 days of the papers' GPUs in all"
     assert shlex.split(lines[0], comments=True)[:3] == ["python", "train.py", "experiments/igde/sceneflow.yaml"]
+
+
+def test_a_row_learns_by_the_not_learning_margin_over_its_input_or_against_its_first_test():
+    from commands.campaign_report import learning
+
+    def igde(last):
+        return {
+            "name": "igde",
+            "curves": {"model": [{"psnr_f": 21.0, "input_psnr_f": 21.5}, {"psnr_f": last, "input_psnr_f": 21.5}]},
+        }
+
+    dpde = {
+        "name": "dpde",
+        "curves": {"depth": [{"rms": 2.5}, {"rms": 2.4}], "gradient": [{"mge": 0.3}, {"mge": 0.31}]},
+    }
+    table = learning([igde(22.1), igde(21.9), igde(21.6), dpde]).splitlines()
+    assert "| igde | model | PSNRf (dB) | 21.00 | 21.87 | 21.50 | 1 of 3 (against the input) |" in table
+    assert any(
+        line.startswith("| dpde | depth |") and line.endswith("1 of 1 (against the first validation) |")
+        for line in table
+    )
+    assert any(
+        line.startswith("| dpde | gradient |") and line.endswith("0 of 1 (against the first validation) |")
+        for line in table
+    )

@@ -57,6 +57,11 @@ def _layout(root):
     (root / "empty_model").mkdir()
     (root / "empty_model" / "config.yaml").write_text(GOOD_EXPERIMENT)
     (root / "empty_model" / "model.keras").write_bytes(b"")
+    (root / "finished").mkdir()
+    (root / "finished" / "metrics.json").write_text("{}")
+    (root / "study" / "0").mkdir(parents=True)  # a finished variant of another study
+    (root / "study" / "0" / "metrics.json").write_text("{}")
+    (root / "study" / "0" / "config.yaml").write_text(GOOD_EXPERIMENT + "loss: {weights: {sobel: 0}}\n")
     (root / "scenes" / "s1").mkdir(parents=True)
     (root / "scenes" / "s1" / "disp0.pfm").write_bytes(b"")
     rng = np.random.default_rng(0)
@@ -191,6 +196,18 @@ CASES = [
     ("export", ["empty_model"], "empty_model/model.keras: could not load the Keras model"),
     ("igde-middlebury", ["empty_model", "scenes"], "empty_model/model.keras: could not load the Keras model"),
     ("figures", ["empty_model"], "empty_model: no metrics.csv"),
+    # Labels and runs that would be confused.
+    (
+        "learning-curves",
+        ["good.yaml", "--variant", "a: train.epochs=1", "--variant", "a: train.epochs=2"],
+        "--variant: the label 'a' is given twice",
+    ),
+    (
+        "learning-curves",
+        ["good.yaml", "--variant", "full: train.epochs=1", "--out", "study"],
+        "study/0/config.yaml: this run was trained with ",
+    ),
+    ("pilot", ["good.yaml", "--steps", "4", "--run-dir", "finished"], "finished: holds a finished run"),
     # --run-dir below a file.
     ("train", ["good.yaml", "--run-dir", "a_file/run"], "a_file/run: a_file is in the way"),
 ]

@@ -142,3 +142,16 @@ def test_omega_sweep_scores_each_weight_against_the_modified_fcrn(finished_runs,
     assert rows["omega=0.01"]["rms"] == pytest.approx(rows["modified FCRN"]["rms"], rel=1e-3)
     assert rows["omega=1000"]["rms"] != pytest.approx(rows["modified FCRN"]["rms"], rel=1e-3)
     assert "RMS gain" in result.stdout
+
+
+def test_runs_of_one_folder_name_are_labelled_by_their_paths_and_a_run_given_twice_is_refused():
+    import pathlib
+    import types
+
+    from common.errors import ConfigError
+    from common.evaluation.trained_runs import run_labels
+
+    a, b, c = (types.SimpleNamespace(dir=pathlib.Path(path)) for path in ("x/run", "y/run", "y/other"))
+    assert run_labels([a, b, c]) == {a.dir: "x/run", b.dir: "y/run", c.dir: "other"}
+    with pytest.raises(ConfigError, match="x/run: given twice"):
+        run_labels([a, types.SimpleNamespace(dir=pathlib.Path("x/run/"))])

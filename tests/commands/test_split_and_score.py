@@ -146,10 +146,13 @@ def test_real_middlebury_data_goes_through_the_split_and_the_scorer(tmp_path):
         ("unreadable", "00000.png: truncated PNG"),
         ("twice", "a second prediction for sample 00002"),
         ("nan", "00000.npy: 1 depth values are NaN or infinite"),
+        ("negative", "00000.npy: 1 depth values are negative"),
+        ("empty", "00000.npy: not a readable NPY file (an empty file)"),
+        ("a baseline's title", "two result rows would share the title 'input'"),
     ],
 )
 def test_bad_prediction_folders_are_one_line(tmp_path, capsys, case, message):
-    experiment = _experiment(tmp_path, TINY_EXPERIMENT, eval={"baselines": []})
+    experiment = _experiment(tmp_path, TINY_EXPERIMENT, eval={"baselines": ["input"]})
     folder = tmp_path / "predictions"
     folder.mkdir()
     for index in range(4):
@@ -163,6 +166,14 @@ def test_bad_prediction_folders_are_one_line(tmp_path, capsys, case, message):
         (folder / "00000.png").write_bytes(b"\x89PNG cut short")
     elif case == "twice":
         write_pfm(folder / "00002.pfm", np.zeros((32, 32), np.float32))
+    elif case == "negative":
+        values = np.full((32, 32), 0.5, np.float32)
+        values[0, 0] = -0.5
+        np.save(folder / "00000.npy", values)
+    elif case == "empty":
+        (folder / "00000.npy").write_bytes(b"")
+    elif case == "a baseline's title":
+        folder = folder.rename(tmp_path / "input")  # the input depth's row title
     else:
         nan = np.full((32, 32), 0.5, np.float32)
         nan[3, 3] = np.nan

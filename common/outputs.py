@@ -56,6 +56,8 @@ def _open_lock_file(path):
     except OSError as error:
         if error.errno == errno.ELOOP:
             raise OutputError(f"{path}: is a link; a run's lock file is its own, remove the link") from error
+        if error.errno == errno.EISDIR:
+            raise OutputError(f"{path}: a folder is in the way of the run's lock file") from error
         raise SystemFault(f"{path}: cannot open the run's lock file ({error.strerror or error})") from error
     return os.fdopen(descriptor, "r+")
 

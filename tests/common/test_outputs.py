@@ -68,6 +68,10 @@ def test_a_lock_file_that_is_a_link_is_refused(tmp_path):
     with pytest.raises(OutputError, match="is a link; a run's lock file is its own"):
         hold_run_directory(run)
     assert target.read_text() == "mine"
+    (run / LOCK_NAME).unlink()
+    (run / LOCK_NAME).mkdir()
+    with pytest.raises(OutputError, match="a folder is in the way of the run's lock file"):
+        hold_run_directory(run)
 
 
 def test_a_second_holder_in_another_process_is_refused(tmp_path):

@@ -15,7 +15,6 @@ each leaves its input: PSNRf at least 0.5 dB over the input's) and OUT/curves.pn
 
 import argparse
 import os
-import pathlib
 import sys
 
 from commands.options import add_overrides, require_input_depth
@@ -85,7 +84,7 @@ def main(argv=None):
             run_dir = os.path.join(args.out, str(index))
             if os.path.isfile(os.path.join(run_dir, "metrics.json")):
                 # A study run again reuses a finished variant only if it is this variant.
-                check_same_training(experiment.config, pathlib.Path(run_dir, "config.yaml"))
+                check_same_training(experiment.config, run_dir)
             else:
                 print(f"variant {index}: {label}")
                 run_experiment(experiment, run_dir)

@@ -12,8 +12,6 @@ Example:
 import contextlib
 import pathlib
 
-import yaml
-
 from common.config.loader import check_run_version, config_to_dict, save_config
 from common.errors import ConfigError, short_repr
 from common.outputs import LOCK_NAME, hold_run_directory
@@ -51,11 +49,12 @@ def _flatten(mapping, prefix=""):
     return flat
 
 
-def check_same_training(config, saved_path):
-    """Raises ConfigError naming the first setting that differs between `config` and the run
-    whose config is at `saved_path`, beyond `RESUMABLE_CHANGES`."""
-    saved = yaml.safe_load(saved_path.read_text(encoding="utf-8")) or {}
-    saved.pop("version", None)
+def check_same_training(config, run_dir):
+    """Raises ConfigError naming the first setting that differs between `config` and the run in
+    `run_dir` (its config.yaml, of a compatible version: `check_run_version`), beyond
+    `RESUMABLE_CHANGES`."""
+    saved_path = pathlib.Path(run_dir) / "config.yaml"
+    saved = {key: value for key, value in check_run_version(run_dir).items() if key != "version"}
     before, now = _flatten(saved), _flatten(config_to_dict(config))
     for key in sorted(set(before) | set(now)):
         if any(key == allowed or key.startswith(f"{allowed}.") for allowed in RESUMABLE_CHANGES):
@@ -78,9 +77,10 @@ def open_run(config, run_dir, chief=True, save_config_file=True):
     try:
         if chief:
             if (run_dir / "config.yaml").exists():
-                check_run_version(run_dir)
                 if save_config_file:
-                    check_same_training(config, run_dir / "config.yaml")
+                    check_same_training(config, run_dir)
+                else:
+                    check_run_version(run_dir)
             if save_config_file:
                 save_config(config, run_dir / "config.yaml")
         yield

@@ -106,10 +106,12 @@ def save_config(config, path):
 
 
 def check_run_version(run_dir):
-    """Raises ConfigError unless the run in `run_dir` (its config.yaml) was written by a compatible
-    version of the project."""
+    """The run's config.yaml as written (a mapping, `version` included), after checking that a
+    compatible version of the project wrote it; else a ConfigError naming it."""
     path = pathlib.Path(run_dir) / "config.yaml"
-    check_compatible(_read_yaml(path).get("version"), path)
+    saved = _read_yaml(path)
+    check_compatible(saved.get("version"), path)
+    return saved
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):

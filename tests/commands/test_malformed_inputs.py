@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 import pytest
 
+from common.version import VERSION
 from tests.commands.entry_points import COMMANDS
 
 # A few hundred bytes that unfold into 9^8 strings: formatting the whole value would exhaust memory.
@@ -61,7 +62,7 @@ def _layout(root):
     (root / "finished" / "metrics.json").write_text("{}")
     (root / "study" / "0").mkdir(parents=True)  # a finished variant of another study
     (root / "study" / "0" / "metrics.json").write_text("{}")
-    (root / "study" / "0" / "config.yaml").write_text(GOOD_EXPERIMENT + "loss: {weights: {sobel: 0}}\n")
+    (root / "study" / "0" / "config.yaml").write_text(f"version: '{VERSION}'\n" + GOOD_EXPERIMENT)
     (root / "scenes" / "s1").mkdir(parents=True)
     (root / "scenes" / "s1" / "disp0.pfm").write_bytes(b"")
     rng = np.random.default_rng(0)

@@ -31,6 +31,7 @@ def check_split_folder(out, sample_kind, original, length):
     """Raises ConfigError unless `out` is new, empty, or what a killed write_split of this split
     left: no manifest.json (written last) and no file but the split's own (and the temporary files
     of a killed atomic write, `common.atomic`)."""
+    from common.atomic import is_temporary
     from common.data.split_files import sample_files, sample_name
 
     if not out.exists():
@@ -47,7 +48,7 @@ def check_split_folder(out, sample_kind, original, length):
     folders = {relative.split("/")[0] for relative in expected}
     for path in sorted(out.rglob("*")):
         relative = path.relative_to(out).as_posix()
-        ours = relative in expected or relative in folders or (path.name.startswith(".") and ".tmp" in path.name)
+        ours = relative in expected or relative in folders or is_temporary(path)
         if not ours or path.is_symlink():
             raise ConfigError(
                 f"{out}: holds {relative}, which this split does not write; choose an empty or new folder "

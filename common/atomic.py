@@ -17,10 +17,19 @@ Example:
 import contextlib
 import json
 import os
+import re
 import secrets
 
 from common.errors import SystemFault
 from common.outputs import output_file
+
+_TEMPORARY_NAME = re.compile(r"\..*\.[0-9a-f]{8}\.tmp(\.[^.]*)?")
+
+
+def is_temporary(path):
+    """True when `path`'s name is one `atomic_path` gives its temporary files (what a killed write
+    leaves behind)."""
+    return _TEMPORARY_NAME.fullmatch(os.path.basename(path)) is not None
 
 
 def _new_temporary(path):

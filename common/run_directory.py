@@ -1,8 +1,9 @@
 """A run directory: one live run per directory, and the one place a run's config.yaml is written.
 
 The run holds the lock of its directory while it writes there (`common.outputs`: one writer per
-run, dropped by the kernel however the process ends). `open_run` takes the lock, checks a run already there
-and writes the config, for every command that writes a run (train.py, the pilot, scoring runs).
+run, dropped by the kernel however the process ends). `open_run` takes the lock, checks a run
+already there and writes the config, for every command that writes a run (train.py, the pilot,
+scoring runs).
 
 Example:
     with open_run(config, "runs/quickstart"):

@@ -1,6 +1,6 @@
 import pytest
 
-from common.atomic import atomic_path
+from common.atomic import atomic_path, is_temporary
 
 
 def test_the_target_is_replaced_whole_or_left_as_it_was(tmp_path):
@@ -56,3 +56,17 @@ def test_an_image_write_that_leaves_nothing_readable_is_a_system_fault(tmp_path,
         write_image(target, np.zeros((4, 5), np.uint16))
     assert cv2.imread(str(target), cv2.IMREAD_UNCHANGED).tolist() == [[7] * 5] * 4
     assert sorted(p.name for p in tmp_path.iterdir()) == ["depth.png"]
+
+
+def test_a_killed_writes_temporary_is_told_from_a_users_file(tmp_path):
+    """`is_temporary` knows the names `atomic_path` gives (what a kill mid-write leaves), and no
+    other: a user's `.curves.tmp.png` or `notes.tmp` is not one."""
+    with pytest.raises(RuntimeError):
+        with atomic_path(tmp_path / "curves.png") as temporary:
+            assert is_temporary(temporary)
+            raise RuntimeError("killed")
+    with atomic_path(tmp_path / "manifest") as temporary:
+        assert is_temporary(temporary)
+        temporary.write_text("{}")
+    for users in (".curves.tmp.png", "notes.tmp", "curves.png", ".curves.1234.tmp.png", "manifest"):
+        assert not is_temporary(tmp_path / users)

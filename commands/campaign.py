@@ -35,8 +35,8 @@ PAPER_SCALE = "paper"  # the experiments as written: no scale file
 
 # Every row of every table, in the order they run: IGDE's Tables 1, 2 and 3 (the full model is Table 1's
 # IGDE row, Table 2's full-loss row and Table 3's k = 3 row), DPDE's Tables 2 and 4 (one NYU run
-# trains FCRN, the modified FCRN and the gradient network), Table 1 (Make3D) and Table 3 (the NYU
-# runs scored on Middlebury).
+# trains FCRN, the modified FCRN and the gradient network), Table 1 (Make3D), Table 3 (the NYU
+# runs scored on Middlebury) and the NYU runs fused with other omegas.
 CAMPAIGN = {
     "igde": (
         "igde/sceneflow.yaml",
@@ -50,10 +50,12 @@ CAMPAIGN = {
         "igde/ablation_concat/k1.yaml",
         "igde/ablation_concat/k2.yaml",
     ),
-    "dpde": ("dpde/nyu.yaml", "dpde/make3d.yaml", "dpde/middlebury.yaml"),
+    "dpde": ("dpde/nyu.yaml", "dpde/make3d.yaml", "dpde/middlebury.yaml", "dpde/omega_sweep.yaml"),
 }
 # Experiments that train nothing and score the runs of another experiment of the same seed.
-SCORES_RUNS_OF = {"dpde/middlebury.yaml": "dpde/nyu.yaml"}
+SCORES_RUNS_OF = {"dpde/middlebury.yaml": "dpde/nyu.yaml", "dpde/omega_sweep.yaml": "dpde/nyu.yaml"}
+# Settings added to the schema after summaries were written, with their defaults (`experiment_digest`).
+ADDED_SETTINGS = {"eval.omegas": []}
 # Rounding of the curves kept in a summary (significant digits).
 CURVE_DIGITS = 6
 
@@ -137,9 +139,15 @@ class Job:
 
 def experiment_digest(experiment):
     """sha256 of a resolved `Experiment`, the networks' resolved arguments included (a preset that
-    changes in the code changes the digest)."""
+    changes in the code changes the digest). A setting of `ADDED_SETTINGS` at its default is left
+    out: an option added to the schema, unused, leaves every experiment as it was."""
     networks = {name: stage.model.arguments for name, stage in experiment.stages.items()}
-    resolved = {**config_to_dict(experiment.config), "networks": networks or experiment.model.arguments}
+    settings = config_to_dict(experiment.config)
+    for key, default in ADDED_SETTINGS.items():
+        section, name = key.split(".")
+        if settings[section][name] == default:
+            del settings[section][name]
+    resolved = {**settings, "networks": networks or experiment.model.arguments}
     return hashlib.sha256(yaml.safe_dump(resolved, sort_keys=True).encode()).hexdigest()
 
 

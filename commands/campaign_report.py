@@ -68,6 +68,12 @@ TABLES = (
         (("dpde/middlebury.yaml", None, None),),
         ("Table 3 (Middlebury)",),
     ),
+    (
+        "DPDE's sensitivity to omega (the NYU rows fused again; the text sets omega = 10)",
+        DPDE_COLUMNS,
+        (("dpde/omega_sweep.yaml", None, None),),
+        (),
+    ),
 )
 
 

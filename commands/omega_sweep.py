@@ -14,7 +14,7 @@ import sys
 
 from commands.options import add_overrides
 from common.config.schema import OWN_PROTOCOL
-from common.errors import ConfigError, exit_status, require_number
+from common.errors import exit_status, require_number
 
 PAPER_OMEGAS = (1.0, 3.0, 10.0, 30.0, 100.0)
 
@@ -23,19 +23,13 @@ def omega_sweep(config, run, omegas):
     """{"modified FCRN": metrics, "omega=<w>": metrics, ...} of a DPDE run (a `TrainedRun`) on
     `config`'s test set, and the scorer's protocol."""
     from common.evaluation.scoring import score_on_test_set
-    from common.evaluation.trained_runs import stage_networks
+    from common.evaluation.trained_runs import omega_rows, stage_networks
     from common.predictor import make_predictor
 
-    spec, arguments = run.model.spec, run.model.arguments
-    if spec.assemble is None:
-        raise ConfigError(f"{run.dir}: a {spec.title} run has no fusion to sweep (expected a DPDE run)")
-    networks = stage_networks(run.network, spec)
-    first = spec.stages[0]
-    title = first.row_title(arguments)
-    methods = {title: (title, make_predictor(networks[first.name], spec.inputs))}
-    for omega in omegas:
-        fused = spec.assemble(networks, {**arguments, "fusion": {**arguments["fusion"], "omega": float(omega)}})
-        methods[f"omega={omega:g}"] = (f"omega={omega:g}", make_predictor(fused, spec.inputs))
+    fused = omega_rows(run, omegas)  # a ConfigError first when the run has no fusion
+    spec, first = run.model.spec, run.model.spec.stages[0]
+    rows = [(first.row_title(run.model.arguments), stage_networks(run.network, spec)[first.name], first.spec), *fused]
+    methods = {title: (title, make_predictor(network, row_spec.inputs)) for title, network, row_spec in rows}
     scores = score_on_test_set(config, spec.sample_kind, methods, own_only=True)
     return scores.tables[OWN_PROTOCOL], scores.scorers[OWN_PROTOCOL].protocol
 
@@ -45,14 +39,14 @@ def format_sweep(results, protocol):
     (reference_name, reference), *fused = results.items()
     lines = [
         f"protocol: {protocol}",
-        f"{'':>16} |      RMS |      Rel |    log10 |  d<1.25 | RMS gain",
-        f"{reference_name:>16} | {reference['rms']:8.4f} | {reference['rel']:8.4f} | "
+        f"{'':>18} |      RMS |      Rel |    log10 |  d<1.25 | RMS gain",
+        f"{reference_name:>18} | {reference['rms']:8.4f} | {reference['rel']:8.4f} | "
         f"{reference['log10']:8.4f} | {reference['delta1']:7.4f} |",
     ]
     for name, values in fused:
         gain = 100 * (reference["rms"] - values["rms"]) / reference["rms"]
         lines.append(
-            f"{name:>16} | {values['rms']:8.4f} | {values['rel']:8.4f} | {values['log10']:8.4f} | "
+            f"{name:>18} | {values['rms']:8.4f} | {values['rel']:8.4f} | {values['log10']:8.4f} | "
             f"{values['delta1']:7.4f} | {gain:+7.2f} %"
         )
     return "\n".join(lines)

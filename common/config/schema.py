@@ -350,7 +350,9 @@ class EvalConfig:
     """Evaluation on the test split, every `every_epochs` epochs and at the end. `protocol`: the
     experiment's own protocol (DPDE; `ProtocolConfig`), `protocols`: further ones by name, scored
     in the same pass. `trained_runs`: finished run directories to score on this experiment's test
-    set instead of training a model (DPDE Table 3: the NYU run on Middlebury)."""
+    set instead of training a model (DPDE Table 3: the NYU run on Middlebury). `omegas`: the
+    fusion weights each DPDE run of `trained_runs` is also fused and scored with (its sensitivity
+    to omega, `experiments/dpde/omega_sweep.yaml`)."""
 
     batch_size: int = 4
     every_epochs: int = 1
@@ -363,6 +365,7 @@ class EvalConfig:
     protocol: ProtocolConfig = field(default_factory=ProtocolConfig)
     protocols: dict[str, ProtocolConfig] = field(default_factory=dict)
     trained_runs: list[str] = field(default_factory=list)
+    omegas: list[float] = field(default_factory=list)
     gsm_masking: float = 200.0
     gsm_luminance_weight: float = 0.1
 
@@ -382,6 +385,11 @@ class EvalConfig:
                 "protocols",
                 f"names of lower-case letters, digits and '_' (not {OWN_PROTOCOL!r}, the experiment's own)",
             )
+        _require(
+            all(omega > 0 for omega in self.omegas) and len(set(self.omegas)) == len(self.omegas),
+            "omegas",
+            "numbers > 0, each once",
+        )
         _require(self.gsm_masking > 0, "gsm_masking", "a number > 0")
         _require(0 <= self.gsm_luminance_weight <= 1, "gsm_luminance_weight", "a number in [0, 1]")
 

@@ -76,8 +76,25 @@ def run_labels(runs):
     return labels
 
 
-def trained_run_rows(run, label):
-    """[(row title, keras model, ModelSpec of the row)] of one `TrainedRun`, labelled `label`."""
+def omega_rows(run, omegas):
+    """[(row title, keras model, ModelSpec)] of a DPDE `TrainedRun`'s networks fused again with
+    each fusion weight of `omegas` (`eval.omegas`): DPDE's sensitivity to the weight the text fixes
+    ("the parameter omega is set to 10", Sect. 4.1; the energy is NOTES.md's reconstruction). A
+    model without a fusion is a ConfigError."""
+    spec, arguments = run.model.spec, run.model.arguments
+    if spec.assemble is None:
+        raise ConfigError(f"{run.dir}: a {spec.title} run has no fusion to weigh (eval.omegas applies to DPDE runs)")
+    networks = stage_networks(run.network, spec)
+    rows = []
+    for omega in omegas:
+        fused = spec.assemble(networks, {**arguments, "fusion": {**arguments["fusion"], "omega": float(omega)}})
+        rows.append((f"{spec.title}, omega = {omega:g}", fused, spec))
+    return rows
+
+
+def trained_run_rows(run, label, omegas=()):
+    """[(row title, keras model, ModelSpec of the row)] of one `TrainedRun`, labelled `label`;
+    with `omegas`, also its fusion under each (`omega_rows`)."""
     spec, arguments = run.model.spec, run.model.arguments
     rows = []
     for name, network in run.comparisons.items():
@@ -88,6 +105,7 @@ def trained_run_rows(run, label):
         network = stage_networks(run.network, spec)[first.name]
         rows.append((f"{first.row_title(arguments)} ({label})", network, first.spec))
     rows.append((f"{spec.title} ({label})", run.network, spec))
+    rows += [(f"{title} ({label})", network, row_spec) for title, network, row_spec in omega_rows(run, omegas)]
     return rows
 
 
@@ -103,7 +121,7 @@ def score_trained_runs(config, experiment_path, runs, baselines):
         `TestScores` under every protocol of the experiment.
     """
     labels = run_labels(runs)
-    rows = [row for run in runs for row in trained_run_rows(run, labels[run.dir])]
+    rows = [row for run in runs for row in trained_run_rows(run, labels[run.dir], config.eval.omegas)]
     kinds = {spec.sample_kind for _, _, spec in rows}
     if len(kinds) != 1:
         raise ConfigError(f"{experiment_path}: the runs mix sample kinds {sorted(kinds)}; compare one paper at a time")

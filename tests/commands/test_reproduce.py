@@ -17,7 +17,7 @@ from tests.conftest import ROOT, TINY_EXPERIMENT
 
 def test_the_campaign_runs_every_row_of_both_papers_under_every_seed():
     jobs = campaign.campaign_jobs("all", "cpu", seeds=3)
-    assert len(jobs) == 3 * (10 + 3)
+    assert len(jobs) == 3 * (10 + 4)
     assert {job.seed for job in jobs} == {0, 1, 2}
     # Every row the ledger names is a row of the campaign.
     experiments = {job.experiment for job in jobs}
@@ -201,3 +201,21 @@ def test_a_row_learns_by_the_not_learning_margin_over_its_input_or_against_its_f
         line.startswith("| dpde | gradient |") and line.endswith("0 of 1 (against the first validation) |")
         for line in table
     )
+
+
+def test_a_setting_added_to_the_schema_leaves_the_digests_of_experiments_that_do_not_use_it():
+    """The summaries written before `eval.omegas` existed stay current: the digest of an experiment
+    is the one of its settings without the added key at its default, and the key set changes it."""
+    import hashlib
+
+    from commands.registry import load_experiment
+    from common.config.loader import config_to_dict
+
+    path = campaign.EXPERIMENTS / "dpde" / "nyu.yaml"
+    experiment = load_experiment(path, (), "cpu")
+    settings = config_to_dict(experiment.config)
+    assert settings["eval"].pop("omegas") == []
+    networks = {name: stage.model.arguments for name, stage in experiment.stages.items()}
+    before = hashlib.sha256(yaml.safe_dump({**settings, "networks": networks}, sort_keys=True).encode()).hexdigest()
+    assert campaign.experiment_digest(experiment) == before
+    assert campaign.experiment_digest(load_experiment(path, ["eval.omegas=[3]"], "cpu")) != before

@@ -13,7 +13,7 @@ from common.baselines import BASELINE_TITLES
 from common.data.images import resize_depth
 from common.data.middlebury import load_scene
 from common.data.pfm import write_pfm
-from tests.conftest import TINY_DPDE, run_python, run_train, user_error, write_motorcycle_scene
+from tests.conftest import TINY_DPDE, TINY_EXPERIMENT, run_python, run_train, user_error, write_motorcycle_scene
 
 MEAN_DEPTH = BASELINE_TITLES["mean_depth"]
 
@@ -137,11 +137,39 @@ def test_omega_sweep_scores_each_weight_against_the_modified_fcrn(finished_runs,
     result = run_python("-m", "commands.omega_sweep", experiment, run, "--omega", "0.01", "10", "1000", "--out", out)
     assert result.returncode == 0, result.stderr[-3000:]
     rows = json.loads(out.read_text())["results"]
-    assert list(rows) == ["modified FCRN", "omega=0.01", "omega=10", "omega=1000"]
+    assert list(rows) == ["modified FCRN", "DPDE, omega = 0.01", "DPDE, omega = 10", "DPDE, omega = 1000"]
     # a negligible gradient term leaves the depth network's output
-    assert rows["omega=0.01"]["rms"] == pytest.approx(rows["modified FCRN"]["rms"], rel=1e-3)
-    assert rows["omega=1000"]["rms"] != pytest.approx(rows["modified FCRN"]["rms"], rel=1e-3)
+    assert rows["DPDE, omega = 0.01"]["rms"] == pytest.approx(rows["modified FCRN"]["rms"], rel=1e-3)
+    assert rows["DPDE, omega = 1000"]["rms"] != pytest.approx(rows["modified FCRN"]["rms"], rel=1e-3)
     assert "RMS gain" in result.stdout
+
+    # The same sweep as an experiment (`eval.omegas`, the campaign's row): the same numbers, beside
+    # the run's own rows; the run's own omega gives its DPDE row.
+    sweep = tmp_path / "omega_sweep.yaml"
+    scoring = {"baselines": [], "trained_runs": [str(run)], "omegas": [0.01, 10, 1000]}
+    sweep.write_text(yaml.safe_dump({**TINY_DPDE, "eval": scoring}))
+    result = run_train(sweep, "--run-dir", tmp_path / "scored")
+    assert result.returncode == 0, result.stderr[-3000:]
+    scored = json.loads((tmp_path / "scored" / "metrics.json").read_text())["results"]
+    name = run.name
+    assert list(scored) == [
+        f"FCRN ({name})",
+        f"modified FCRN ({name})",
+        f"DPDE ({name})",
+        *(f"DPDE, omega = {omega} ({name})" for omega in ("0.01", "10", "1000")),
+    ]
+    for title, metrics in rows.items():
+        assert scored[f"{title} ({name})"]["rms"] == pytest.approx(metrics["rms"], rel=1e-6)
+    own = TINY_DPDE["model"].get("args", {}).get("fusion", {}).get("omega", 10)
+    assert scored[f"DPDE, omega = {own:g} ({name})"]["rms"] == pytest.approx(scored[f"DPDE ({name})"]["rms"], rel=1e-6)
+
+    # Omegas for a model without a fusion, or not positive, are one line naming the setting.
+    igde = tmp_path / "igde_sweep.yaml"
+    scoring = {"trained_runs": [str(finished_runs[0])], "omegas": [1]}
+    igde.write_text(yaml.safe_dump({**TINY_EXPERIMENT, "eval": scoring}))
+    assert "eval.omegas applies to DPDE runs" in user_error(run_train(igde, "--run-dir", tmp_path / "igde"))
+    bad = user_error(run_train(sweep, "--run-dir", tmp_path / "bad", "--set", "eval.omegas=[0]"))
+    assert "eval.omegas" in bad and "> 0" in bad
 
 
 def test_runs_of_one_folder_name_are_labelled_by_their_paths_and_a_run_given_twice_is_refused():

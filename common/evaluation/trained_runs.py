@@ -80,10 +80,10 @@ def omega_rows(run, omegas):
     """[(row title, keras model, ModelSpec)] of a DPDE `TrainedRun`'s networks fused again with
     each fusion weight of `omegas` (`eval.omegas`): DPDE's sensitivity to the weight the text fixes
     ("the parameter omega is set to 10", Sect. 4.1; the energy is NOTES.md's reconstruction). A
-    model without a fusion is a ConfigError."""
+    model without a fusion is a ConfigError when `omegas` names any."""
     spec, arguments = run.model.spec, run.model.arguments
-    if spec.assemble is None:
-        raise ConfigError(f"{run.dir}: a {spec.title} run has no fusion to weigh (eval.omegas applies to DPDE runs)")
+    if omegas and spec.assemble is None:
+        raise ConfigError(f"{run.dir}: {spec.title} has no fusion to weigh (eval.omegas applies to DPDE runs)")
     networks = stage_networks(run.network, spec)
     rows = []
     for omega in omegas:

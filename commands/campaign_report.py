@@ -247,7 +247,10 @@ def campaign_report(jobs, found, paper, summaries_root):
         f"interval over the seeds. **holds**: the interval lies on the paper's side; **contradicted**: "
         f"on the other side; **not resolved**: it contains zero. Ledger: `commands/claims.yaml`. "
         f"Verdicts: {counts['holds']} hold, {counts['contradicted']} contradicted, "
-        f"{counts[NOT_RESOLVED]} not resolved.",
+        f"{counts[NOT_RESOLVED]} not resolved. Each interval is a 95 % one on its own: of {len(verdicts)} "
+        f"intervals, about {0.05 * len(verdicts):.0f} would exclude zero by chance alone were no row "
+        "different, so a verdict whose interval barely excludes zero is weak evidence, and a verdict can "
+        "change as seeds are added.",
         "",
         ledger(verdicts, claims),
         "",

@@ -23,14 +23,13 @@ def omega_sweep(config, run, omegas):
     """{"modified FCRN": metrics, "omega=<w>": metrics, ...} of a DPDE run (a `TrainedRun`) on
     `config`'s test set, and the scorer's protocol."""
     from common.evaluation.scoring import score_on_test_set
-    from common.evaluation.trained_runs import omega_rows, stage_networks
+    from common.evaluation.trained_runs import first_network_row, omega_rows
     from common.predictor import make_predictor
 
     fused = omega_rows(run, omegas)  # a ConfigError first when the run has no fusion
-    spec, first = run.model.spec, run.model.spec.stages[0]
-    rows = [(first.row_title(run.model.arguments), stage_networks(run.network, spec)[first.name], first.spec), *fused]
+    rows = [first_network_row(run), *fused]
     methods = {title: (title, make_predictor(network, row_spec.inputs)) for title, network, row_spec in rows}
-    scores = score_on_test_set(config, spec.sample_kind, methods, own_only=True)
+    scores = score_on_test_set(config, run.model.spec.sample_kind, methods, own_only=True)
     return scores.tables[OWN_PROTOCOL], scores.scorers[OWN_PROTOCOL].protocol
 
 

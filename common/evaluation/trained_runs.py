@@ -92,6 +92,14 @@ def omega_rows(run, omegas):
     return rows
 
 
+def first_network_row(run):
+    """(row title, keras model, ModelSpec) of the first network of a `TrainedRun` of separately
+    trained networks (DPDE's modified FCRN), taken out of its saved model."""
+    spec = run.model.spec
+    first = spec.stages[0]
+    return first.row_title(run.model.arguments), stage_networks(run.network, spec)[first.name], first.spec
+
+
 def trained_run_rows(run, label, omegas=()):
     """[(row title, keras model, ModelSpec of the row)] of one `TrainedRun`, labelled `label`;
     with `omegas`, also its fusion under each (`omega_rows`)."""
@@ -99,14 +107,11 @@ def trained_run_rows(run, label, omegas=()):
     rows = []
     for name, network in run.comparisons.items():
         stage = spec.comparisons[name]
-        rows.append((f"{stage.row_title(arguments)} ({label})", network, stage.spec))
+        rows.append((stage.row_title(arguments), network, stage.spec))
     if spec.stages:
-        first = spec.stages[0]
-        network = stage_networks(run.network, spec)[first.name]
-        rows.append((f"{first.row_title(arguments)} ({label})", network, first.spec))
-    rows.append((f"{spec.title} ({label})", run.network, spec))
-    rows += [(f"{title} ({label})", network, row_spec) for title, network, row_spec in omega_rows(run, omegas)]
-    return rows
+        rows.append(first_network_row(run))
+    rows += [(spec.title, run.network, spec), *omega_rows(run, omegas)]
+    return [(f"{title} ({label})", network, row_spec) for title, network, row_spec in rows]
 
 
 def score_trained_runs(config, experiment_path, runs, baselines):

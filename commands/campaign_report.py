@@ -9,7 +9,7 @@ Example:
 import math
 import statistics
 
-from commands.claims import METRIC_BETTER, NOT_RESOLVED, claim_verdicts, load_claims
+from commands.claims import CONFIDENCE, METRIC_BETTER, NOT_RESOLVED, claim_verdicts, load_claims
 from commands.paper_tables import DPDE_COLUMNS, DPDE_TABLES, IGDE_COLUMNS, IGDE_TABLES, MIDDLEBURY_COLUMNS
 from common.evaluation.tables import METRIC_TITLES
 from common.training.learning import MIN_PSNR_F_GAIN
@@ -247,10 +247,10 @@ def campaign_report(jobs, found, paper, summaries_root):
         f"interval over the seeds. **holds**: the interval lies on the paper's side; **contradicted**: "
         f"on the other side; **not resolved**: it contains zero. Ledger: `commands/claims.yaml`. "
         f"Verdicts: {counts['holds']} hold, {counts['contradicted']} contradicted, "
-        f"{counts[NOT_RESOLVED]} not resolved. Each interval is a 95 % one on its own: of {len(verdicts)} "
-        f"intervals, about {0.05 * len(verdicts):.0f} would exclude zero by chance alone were no row "
-        "different, so a verdict whose interval barely excludes zero is weak evidence, and a verdict can "
-        "change as seeds are added.",
+        f"{counts[NOT_RESOLVED]} not resolved. Each interval is a {100 * CONFIDENCE:.0f} % one on its own: of "
+        f"{len(verdicts)} intervals, about {(1 - CONFIDENCE) * len(verdicts):.0f} would exclude zero by "
+        "chance alone were no row different, so a verdict whose interval barely excludes zero is weak "
+        "evidence, and a verdict can change as seeds are added.",
         "",
         ledger(verdicts, claims),
         "",

@@ -23,7 +23,8 @@ import secrets
 from common.errors import SystemFault
 from common.outputs import output_file
 
-_TEMPORARY_NAME = re.compile(r"\..*\.[0-9a-f]{8}\.tmp(\.[^.]*)?")
+_TOKEN_BYTES = 4  # the random part of a temporary name: 8 hexadecimal digits
+_TEMPORARY_NAME = re.compile(rf"\..*\.[0-9a-f]{{{2 * _TOKEN_BYTES}}}\.tmp(\.[^.]*)?")
 
 
 def is_temporary(path):
@@ -34,7 +35,7 @@ def is_temporary(path):
 
 def _new_temporary(path):
     for _ in range(100):
-        temporary = path.with_name(f".{path.stem}.{secrets.token_hex(4)}.tmp{path.suffix}")
+        temporary = path.with_name(f".{path.stem}.{secrets.token_hex(_TOKEN_BYTES)}.tmp{path.suffix}")
         try:
             os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
         except FileExistsError:
